@@ -1,0 +1,165 @@
+"""The policy API: the functions generated programs call (names are a contract, see DESIGN.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from cap.errors import PolicyError
+from perception.objects import ObjectInfo, Perceiver
+from robots.arm import Arm
+from robots.skills import GraspTarget, grasp_block, grasp_bowl, pick_and_place
+from robots.workspace import PLACES_NORMALIZED, Workspace, as_position
+
+
+@dataclass(frozen=True)
+class GraspConfig:
+    """Object geometry the grasp planner assumes where perception cannot measure it."""
+
+    bowl_wall: float = 0.008
+    bowl_floor: float = 0.008
+    bowl_grip_depth: float = 0.015
+
+
+@dataclass
+class PolicyAPI:
+    """Binds the policy API to one arm, one perception source and one workspace."""
+
+    arm: Arm
+    perceiver: Perceiver
+    workspace: Workspace
+    grasp: GraspConfig = field(default_factory=GraspConfig)
+    on_say: Callable[[str], None] | None = None
+    said: list[str] = field(default_factory=list)
+    motions: int = 0
+
+    # --- perception ------------------------------------------------------------------------
+    def get_obj_names(self) -> list[str]:
+        return list(self.perceiver.look())
+
+    def get_obj_pos(self, name: str) -> np.ndarray:
+        """Centre of an object, or of a named place ("top left corner", "middle", ...)."""
+        key = _name(name)
+        if key in PLACES_NORMALIZED:
+            return np.array([*self.workspace.place(key), 0.0])
+        return self._object(key).position.copy()
+
+    def get_bbox(self, name: str) -> tuple[float, float, float, float]:
+        return self._object(_name(name)).bbox
+
+    def get_color(self, name: str) -> str:
+        return self._object(_name(name)).color
+
+    def is_obj_visible(self, name: str) -> bool:
+        return _name(name) in self.perceiver.look()
+
+    def _object(self, name: str, objects: dict[str, ObjectInfo] | None = None) -> ObjectInfo:
+        objects = self.perceiver.look() if objects is None else objects
+        if name not in objects:
+            visible = ", ".join(objects) or "none"
+            raise PolicyError(f"no object named {name!r}; visible objects: {visible}")
+        return objects[name]
+
+    # --- places ----------------------------------------------------------------------------
+    def denormalize_xy(self, xy) -> np.ndarray:
+        return self.workspace.denormalize_xy(xy)
+
+    def get_corner_name(self, pos) -> str:
+        return self.workspace.corner_name(pos)
+
+    def get_side_name(self, pos) -> str:
+        return self.workspace.side_name(pos)
+
+    # --- actions ---------------------------------------------------------------------------
+    def put_first_on_second(self, obj: str, target) -> None:
+        """Pick object `obj` and put it on/in `target`: an object, a named place or a position."""
+        objects = self.perceiver.look()  # look again right before the grasp
+        held = self._object(_name(obj), objects)
+        place_xy, surface_z = self._place_target(target, held, objects)
+        self.motions += 1
+        pick_and_place(self.arm, self._grasp(held), place_xy, surface_z)
+
+    def _place_target(self, target, held: ObjectInfo, objects) -> tuple[np.ndarray, float]:
+        if isinstance(target, str):
+            key = _name(target)
+            if key == held.name:
+                raise PolicyError(f"cannot put {held.name!r} on itself")
+            if key in PLACES_NORMALIZED:
+                return self.workspace.place(key), 0.0
+            other = self._object(key, objects)
+            if other.kind == "bowl":
+                return other.position[:2], other.top - other.size[2] + self.grasp.bowl_floor
+            return other.position[:2], other.top
+        position = _position(target, "target")
+        if not self.workspace.contains(position):
+            raise PolicyError(f"target {np.round(position, 3).tolist()} is off the table; "
+                              "use denormalize_xy or a named place for positions")
+        return position[:2], float(position[2]) if position.shape == (3,) else 0.0
+
+    def _grasp(self, info: ObjectInfo) -> GraspTarget:
+        if info.kind == "bowl":
+            return grasp_bowl(info.position, info.size[0] / 2, self.grasp.bowl_wall,
+                              info.size[2], self.grasp.bowl_grip_depth)
+        return grasp_block(info.position, info.yaw, info.size[2])
+
+    def goto_pos(self, pos) -> None:
+        """Move the gripper to a position; an xy position keeps the current height."""
+        position = _position(pos, "position")
+        if position.shape == (2,):
+            position = np.array([*position, self.arm.ee_pose().position[2]])
+        self.motions += 1
+        self.arm.move_to(position)
+
+    def follow_traj(self, points) -> None:
+        """Move the gripper through a sequence of positions (each xy or xyz)."""
+        current_z = self.arm.ee_pose().position[2]
+        path = []
+        for i, point in enumerate(points):
+            position = _position(point, f"trajectory point {i}")
+            path.append(position if position.shape == (3,) else np.array([*position, current_z]))
+        if not path:
+            raise PolicyError("follow_traj needs at least one point")
+        self.motions += 1
+        self.arm.move_path(path)
+
+    def open_gripper(self) -> None:
+        self.motions += 1
+        self.arm.open_gripper()
+
+    def close_gripper(self) -> None:
+        self.motions += 1
+        self.arm.close_gripper()
+
+    def get_ee_pos(self) -> np.ndarray:
+        return self.arm.ee_pose().position.copy()
+
+    def say(self, message) -> None:
+        text = str(message)
+        self.said.append(text)
+        if self.on_say:
+            self.on_say(text)
+
+    def functions(self) -> dict[str, Callable]:
+        """The API as a namespace for programs (the language sub-programs are added by cap)."""
+        return {name: getattr(self, name) for name in API_FUNCTIONS}
+
+
+API_FUNCTIONS = (
+    "get_obj_names", "get_obj_pos", "get_bbox", "get_color", "is_obj_visible",
+    "denormalize_xy", "get_corner_name", "get_side_name", "put_first_on_second", "goto_pos",
+    "follow_traj", "open_gripper", "close_gripper", "get_ee_pos", "say",
+)
+
+
+def _name(name) -> str:
+    if not isinstance(name, str):
+        raise PolicyError(f"expected an object or place name (a string), got {name!r}")
+    return " ".join(name.lower().split())
+
+
+def _position(value, what: str) -> np.ndarray:
+    try:
+        return as_position(value, what)
+    except ValueError as error:
+        raise PolicyError(str(error)) from None

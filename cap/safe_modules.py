@@ -1,0 +1,68 @@
+"""The library surfaces programs may use: allowlisted numpy, math and shapely names only."""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy
+import shapely
+import shapely.affinity
+import shapely.geometry
+import shapely.ops
+
+NUMPY_NAMES = """
+abs absolute add all allclose amax amin any append arange arccos arcsin arctan arctan2 argmax
+argmin argsort around array array_equal asarray atleast_1d atleast_2d average bool_ ceil clip
+column_stack concatenate copy cos cross cumsum deg2rad degrees delete diag diff digitize divide
+dot dstack e empty exp expand_dims eye flip fliplr flipud float32 float64 floor full full_like
+hstack hypot identity inf int32 int64 interp isclose isfinite isin isnan linspace log log10 log2
+logical_and logical_not logical_or matmul max maximum mean median meshgrid min minimum mod
+multiply nan nanmax nanmean nanmin ndarray newaxis nonzero ones ones_like outer percentile pi
+polyfit polyval power prod ptp rad2deg radians ravel repeat reshape roll rot90 round sign sin
+sort sqrt square squeeze stack std subtract sum swapaxes take tan tile trace transpose tril
+triu unique unravel_index vstack where zeros zeros_like
+""".split()
+LINALG_NAMES = "det eig eigh inv lstsq norm pinv qr solve svd".split()
+RANDOM_NAMES = "choice default_rng normal permutation rand randint randn random seed shuffle uniform".split()
+MATH_NAMES = [n for n in dir(math) if not n.startswith("_")]
+GEOMETRY_NAMES = ("Point LineString Polygon MultiPoint MultiLineString MultiPolygon LinearRing "
+                  "GeometryCollection box").split()
+AFFINITY_NAMES = "affine_transform rotate scale skew translate".split()
+OPS_NAMES = "nearest_points unary_union".split()
+
+
+def _surface(name: str, source, names) -> types.SimpleNamespace:
+    surface = types.SimpleNamespace(**{n: getattr(source, n) for n in names if hasattr(source, n)})
+    surface.__name__ = name
+    return surface
+
+
+def numpy_surface() -> types.SimpleNamespace:
+    np = _surface("numpy", numpy, NUMPY_NAMES)
+    np.linalg = _surface("numpy.linalg", numpy.linalg, LINALG_NAMES)
+    np.random = _surface("numpy.random", numpy.random, RANDOM_NAMES)
+    return np
+
+
+def module_surfaces() -> dict[str, types.SimpleNamespace]:
+    """What `import X` gives a program, by module name."""
+    np = numpy_surface()
+    geometry = _surface("shapely.geometry", shapely.geometry, GEOMETRY_NAMES)
+    affinity = _surface("shapely.affinity", shapely.affinity, AFFINITY_NAMES)
+    ops = _surface("shapely.ops", shapely.ops, OPS_NAMES)
+    top = _surface("shapely", shapely, GEOMETRY_NAMES)
+    top.geometry, top.affinity, top.ops = geometry, affinity, ops
+    return {
+        "numpy": np, "numpy.linalg": np.linalg, "numpy.random": np.random,
+        "math": _surface("math", math, MATH_NAMES),
+        "shapely": top, "shapely.geometry": geometry, "shapely.affinity": affinity,
+        "shapely.ops": ops,
+    }
+
+
+def library_names(surfaces: dict[str, types.SimpleNamespace]) -> dict[str, object]:
+    """Names in scope without an import: np, math and the shapely geometry/affinity names."""
+    names: dict[str, object] = {"np": surfaces["numpy"], "math": surfaces["math"]}
+    for module in ("shapely.geometry", "shapely.affinity"):
+        names.update({k: v for k, v in vars(surfaces[module]).items() if not k.startswith("_")})
+    return names

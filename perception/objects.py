@@ -1,0 +1,40 @@
+"""What perception reports about an object, and the interface every source implements."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One perceived object in the workspace frame (metres)."""
+
+    name: str  # "red block", "blue bowl", "red block 2"
+    kind: str  # "block" | "bowl"
+    color: str
+    position: np.ndarray  # (3,) centre
+    yaw: float  # rotation about z, radians
+    size: np.ndarray  # (3,) extent along x, y, z of the upright object
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """Top-down axis-aligned box (xmin, ymin, xmax, ymax), accounting for yaw."""
+        c, s = abs(np.cos(self.yaw)), abs(np.sin(self.yaw))
+        half_x = (c * self.size[0] + s * self.size[1]) / 2
+        half_y = (s * self.size[0] + c * self.size[1]) / 2
+        x, y = self.position[:2]
+        return (float(x - half_x), float(y - half_y), float(x + half_x), float(y + half_y))
+
+    @property
+    def top(self) -> float:
+        return float(self.position[2] + self.size[2] / 2)
+
+
+class Perceiver(ABC):
+    """A source of object knowledge: pixels and a detector, or simulator ground truth."""
+
+    @abstractmethod
+    def look(self) -> dict[str, ObjectInfo]:
+        """Observe the table now and return every object found, by name."""

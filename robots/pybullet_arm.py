@@ -1,0 +1,156 @@
+"""The Franka Panda simulated in PyBullet, behind the Arm interface."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pybullet
+
+from robots.arm import Arm, JointState, Pose
+from robots.errors import CollisionError, MotionTimeout
+from robots.kinematics import ArmModel, Kinematics
+from robots.planning import JointTrajectory, plan_cartesian
+from robots.safety import MotionFilter, SafetyLimits
+
+
+@dataclass(frozen=True)
+class PyBulletArmConfig:
+    model: ArmModel = field(default_factory=ArmModel)
+    limits: SafetyLimits = field(default_factory=SafetyLimits)
+    arm_force: float = 240.0
+    finger_force: float = 40.0
+    finger_open: float = 0.04
+    finger_friction: float = 1.0
+    settle_tolerance: float = 2e-3  # rad
+    settle_timeout: float = 1.0  # s of simulated time after a trajectory ends
+    gripper_time: float = 0.6  # s of simulated time at most to open or close
+
+
+class PyBulletArm(Arm):
+    """A Panda in a PyBullet world; `step` advances the world by one physics step."""
+
+    def __init__(self, client: int, step: Callable[[], None], timestep: float, table: int,
+                 config: PyBulletArmConfig | None = None) -> None:
+        self.config = config or PyBulletArmConfig()
+        self.client, self.step, self.timestep, self.table = client, step, timestep, table
+        model = self.config.model
+        self.body = pybullet.loadURDF(model.urdf, model.base_position, model.base_quaternion,
+                                      useFixedBase=True, physicsClientId=client)
+        self.kinematics = Kinematics(model)
+        self.filter = MotionFilter(self.config.limits, self.kinematics)
+        self._tie_fingers()
+        self.reset()
+
+    def _tie_fingers(self) -> None:
+        """Couple the two fingers with a gear so they close symmetrically and grip firmly."""
+        left, right = self.config.model.finger_joints
+        gear = pybullet.createConstraint(
+            self.body, left, self.body, right, pybullet.JOINT_GEAR, (1, 0, 0), (0, 0, 0),
+            (0, 0, 0), physicsClientId=self.client,
+        )
+        pybullet.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50,
+                                  physicsClientId=self.client)
+        for link in (left, right):
+            pybullet.changeDynamics(self.body, link, lateralFriction=self.config.finger_friction,
+                                    spinningFriction=0.001, physicsClientId=self.client)
+
+    def reset(self) -> None:
+        """Put the arm at its rest pose with the gripper open (no physics involved)."""
+        model = self.config.model
+        for joint, q in zip(model.arm_joints, model.rest_positions):
+            pybullet.resetJointState(self.body, joint, q, physicsClientId=self.client)
+        for joint in model.finger_joints:
+            pybullet.resetJointState(self.body, joint, self.config.finger_open,
+                                     physicsClientId=self.client)
+        self._hold(np.array(model.rest_positions))
+        self.drive_fingers(self.config.finger_open)
+
+    # --- state -----------------------------------------------------------------------------
+    def joint_state(self) -> JointState:
+        states = pybullet.getJointStates(self.body, self.config.model.arm_joints,
+                                         physicsClientId=self.client)
+        return JointState(self.kinematics.names, np.array([s[0] for s in states]),
+                          np.array([s[1] for s in states]))
+
+    def ee_pose(self) -> Pose:
+        state = pybullet.getLinkState(self.body, self.config.model.tool_link,
+                                      computeForwardKinematics=True, physicsClientId=self.client)
+        return Pose(np.array(state[4]), np.array(state[5]))
+
+    def gripper_width(self) -> float:
+        states = pybullet.getJointStates(self.body, self.config.model.finger_joints,
+                                         physicsClientId=self.client)
+        return float(sum(s[0] for s in states))
+
+    # --- motion ----------------------------------------------------------------------------
+    def move_path(self, positions, yaw: float = 0.0, speed: float | None = None) -> None:
+        q_now = self.joint_state().positions
+        trajectory = plan_cartesian(self.kinematics, self.filter, q_now,
+                                    self.ee_pose().position, list(positions), yaw, speed)
+        self.execute(trajectory)
+
+    def execute(self, trajectory: JointTrajectory) -> None:
+        """Track a timed joint trajectory, then settle on its last point."""
+        t = 0.0
+        while t < trajectory.duration:
+            t += self.timestep
+            self._hold(trajectory.sample(t))
+            self._step_checked()
+        target = trajectory.positions[-1]
+        for _ in range(int(self.config.settle_timeout / self.timestep)):
+            if np.max(np.abs(self.joint_state().positions - target)) < self.config.settle_tolerance:
+                return
+            self._step_checked()
+        self.stop()
+        raise MotionTimeout("the arm did not settle on its target within "
+                            f"{self.config.settle_timeout} s; something may be blocking it")
+
+    def _step_checked(self) -> None:
+        self.step()
+        if self._touching_table():
+            self.stop()
+            raise CollisionError("the arm touched the table; motion stopped")
+
+    def _touching_table(self) -> bool:
+        contacts = pybullet.getContactPoints(bodyA=self.body, bodyB=self.table,
+                                             physicsClientId=self.client)
+        return any(c[3] not in self.config.model.ignore_table_links for c in contacts)
+
+    def stop(self) -> None:
+        self._hold(self.joint_state().positions)
+
+    def _hold(self, q) -> None:
+        model = self.config.model
+        pybullet.setJointMotorControlArray(
+            self.body, model.arm_joints, pybullet.POSITION_CONTROL, targetPositions=list(q),
+            forces=[self.config.arm_force] * len(model.arm_joints), physicsClientId=self.client,
+        )
+
+    # --- gripper ---------------------------------------------------------------------------
+    def drive_fingers(self, target: float) -> None:
+        joints = self.config.model.finger_joints
+        pybullet.setJointMotorControlArray(
+            self.body, joints, pybullet.POSITION_CONTROL, targetPositions=[target] * len(joints),
+            forces=[self.config.finger_force] * len(joints), physicsClientId=self.client,
+        )
+
+    def _run_gripper(self, target: float) -> None:
+        """Drive the fingers until they stop moving (closed on something, or at their end)."""
+        self.drive_fingers(target)
+        joints = self.config.model.finger_joints
+        for i in range(int(self.config.gripper_time / self.timestep)):
+            self._step_checked()
+            states = pybullet.getJointStates(self.body, joints, physicsClientId=self.client)
+            if i * self.timestep > 0.05 and max(abs(s[1]) for s in states) < 1e-3:
+                return
+
+    def open_gripper(self) -> None:
+        self._run_gripper(self.config.finger_open)
+
+    def close_gripper(self) -> bool:
+        self._run_gripper(0.0)
+        return self.holding()
+
+    def close(self) -> None:
+        self.kinematics.close()

@@ -1,0 +1,120 @@
+"""An RGB-D camera rendered by PyBullet: EGL when the plugin loads, TinyRenderer otherwise."""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pkgutil
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet
+
+from perception.frame import RGBDFrame
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    """A pinhole camera looking at `target` from `position`; the image's top is toward `up`."""
+
+    width: int = 320
+    height: int = 240
+    fov_y_deg: float = 45.0
+    position: tuple[float, float, float] = (0.0, 0.0, 0.9)
+    target: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    up: tuple[float, float, float] = (0.0, 1.0, 0.0)
+    near: float = 0.05
+    far: float = 3.0
+
+    def intrinsics(self) -> np.ndarray:
+        fy = self.height / (2 * np.tan(np.radians(self.fov_y_deg) / 2))
+        return np.array([[fy, 0, self.width / 2], [0, fy, self.height / 2], [0, 0, 1.0]])
+
+    def world_from_camera(self) -> np.ndarray:
+        """Camera pose with OpenCV axes (x right, y down, z forward)."""
+        forward = np.subtract(self.target, self.position)
+        forward /= np.linalg.norm(forward)
+        right = np.cross(forward, self.up)
+        right /= np.linalg.norm(right)
+        down = np.cross(forward, right)
+        pose = np.eye(4)
+        pose[:3, :3] = np.column_stack([right, down, forward])
+        pose[:3, 3] = self.position
+        return pose
+
+
+_LIBC = ctypes.CDLL(None)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Send C-level stdout to stderr: the EGL plugin prints banners that would corrupt --json."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        _LIBC.fflush(None)  # C's buffered stdout must drain into stderr, not later into stdout
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def load_egl(client: int) -> bool:
+    """Load PyBullet's EGL renderer into `client`; False when the machine has no EGL."""
+    loader = pkgutil.get_loader("eglRenderer")
+    if loader is None:
+        return False
+    with stdout_to_stderr():
+        plugin = pybullet.loadPlugin(loader.get_filename(), "_eglRendererPlugin",
+                                     physicsClientId=client)
+    return plugin >= 0
+
+
+class Camera:
+    """Renders frames of one PyBullet client, with TinyRenderer or (when asked) EGL.
+
+    EGL is faster, but on Mesa llvmpipe its depth buffer reads back as all ones, and once the
+    plugin is loaded TinyRenderer's depth breaks too (seen with pybullet 3.2.7). So EGL is for
+    colour-only uses (video); depth is checked once at start and `render` refuses a bad one.
+    """
+
+    def __init__(self, client: int, config: CameraConfig | None = None,
+                 use_egl: bool = False) -> None:
+        self.client = client
+        self.config = config or CameraConfig()
+        self.egl = use_egl and load_egl(client)
+        c = self.config
+        self._view = pybullet.computeViewMatrix(c.position, c.target, c.up,
+                                                physicsClientId=client)
+        self._projection = pybullet.computeProjectionMatrixFOV(
+            c.fov_y_deg, c.width / c.height, c.near, c.far, physicsClientId=client)
+        self.has_depth = not self.egl or bool(np.min(self._capture()[1]) < 1.0)
+
+    @property
+    def renderer(self) -> str:
+        return "egl" if self.egl else "tiny"
+
+    def render_rgb(self) -> np.ndarray:
+        return self._capture()[0]
+
+    def render(self) -> RGBDFrame:
+        """Colour and metric depth (distance along the optical axis) with the camera geometry."""
+        if not self.has_depth:
+            raise RuntimeError("this machine's EGL renders no depth; use the TinyRenderer camera")
+        rgb, buffer = self._capture()
+        c = self.config
+        depth = c.far * c.near / (c.far - (c.far - c.near) * buffer)
+        return RGBDFrame(rgb, depth.astype(np.float32), c.intrinsics(), c.world_from_camera())
+
+    def _capture(self) -> tuple[np.ndarray, np.ndarray]:
+        c = self.config
+        renderer = pybullet.ER_BULLET_HARDWARE_OPENGL if self.egl else pybullet.ER_TINY_RENDERER
+        with stdout_to_stderr() if self.egl else contextlib.nullcontext():
+            _, _, rgba, buffer, _ = pybullet.getCameraImage(
+                c.width, c.height, self._view, self._projection, renderer=renderer,
+                flags=pybullet.ER_NO_SEGMENTATION_MASK, physicsClientId=self.client,
+            )
+        rgb = np.asarray(rgba, dtype=np.uint8).reshape(c.height, c.width, 4)[..., :3]
+        return rgb, np.asarray(buffer, dtype=np.float32).reshape(c.height, c.width)

@@ -1,0 +1,78 @@
+"""The simulated tabletop: physics world, scene, Panda arm, camera and optional video."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from perception.objects import Perceiver
+from robots.pybullet_arm import PyBulletArm
+from sim.camera import Camera, CameraConfig
+from sim.oracle import OraclePerceiver
+from sim.scene import Scene, SceneSpec
+from sim.video import VideoRecorder
+from sim.world import Snapshot, World
+
+SETTLE_SECONDS = 0.3
+
+
+@dataclass(frozen=True)
+class TabletopSnapshot:
+    world: Snapshot
+
+
+class Tabletop:
+    """Everything on the simulated table, built from a scene spec and a seed."""
+
+    def __init__(self, spec: SceneSpec, gui: bool = False, video: str | Path | None = None,
+                 camera: CameraConfig | None = None, video_fps: int = 10) -> None:
+        self.spec = spec
+        self.world = World(gui=gui)
+        self.scene = Scene(self.world.client)
+        self.arm = PyBulletArm(self.world.client, self.world.step, self.world.timestep,
+                               self.scene.table)
+        self.scene.populate(spec, np.random.default_rng(spec.seed))
+        self.world.run(SETTLE_SECONDS)
+        self.camera = Camera(self.world.client, camera)
+        self.recorder: VideoRecorder | None = None
+        if video:
+            self.recorder = VideoRecorder(video, fps=video_fps)
+            self.world.observe(1 / video_fps, self.record_frame)
+            self.record_frame()
+
+    @property
+    def workspace(self):
+        return self.scene.workspace
+
+    def oracle(self) -> Perceiver:
+        return OraclePerceiver(self.scene)
+
+    def record_frame(self) -> None:
+        if self.recorder:
+            self.recorder.add(self.camera.render_rgb())
+
+    def caption(self, text: str) -> None:
+        if self.recorder:
+            self.recorder.caption = text
+
+    def ground_truth(self) -> dict[str, list[float]]:
+        return {name: [round(float(v), 4) for v in pos]
+                for name, pos in self.scene.positions().items()}
+
+    def snapshot(self) -> TabletopSnapshot:
+        return TabletopSnapshot(self.world.snapshot())
+
+    def restore(self, snapshot: TabletopSnapshot) -> None:
+        """Put every body back; the arm then holds where it was (motor targets are not state)."""
+        self.world.restore(snapshot.world)
+        self.arm.stop()
+        opening = self.arm.config.finger_open
+        self.arm.drive_fingers(opening if self.arm.gripper_width() > opening else 0.0)
+
+    def close(self) -> None:
+        if self.recorder:
+            self.recorder.close()
+            self.recorder = None
+        self.arm.close()
+        self.world.close()
