@@ -16,6 +16,10 @@ class GenerationError(CapError):
     kind = "generation"
 
 
+class ModelUnavailable(GenerationError):
+    """The model server could not be reached, refused the request, or answered garbage."""
+
+
 class CheckRefused(CapError):
     """Static checks refused the program before it ran."""
 

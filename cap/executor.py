@@ -7,77 +7,81 @@ from __future__ import annotations
 
 import io
 import traceback
-import types
 from contextlib import redirect_stdout
-from dataclasses import dataclass, field
 from typing import Callable
 
 from cap import checks
-from cap.errors import CapError, ExecutionError, PolicyError
+from cap.errors import CapError, ExecutionError
 from cap.safe_modules import library_names, module_surfaces
 from robots.errors import MotionError
 
 POLICY_FILE = "<policy>"
 
 
-@dataclass
 class Namespace:
-    """What a program sees: API functions, libraries, and the session's own variables."""
+    """One program scope: API functions, safe libraries and builtins, and the program's variables.
 
-    api: dict[str, Callable]
-    variables: dict[str, object] = field(default_factory=dict)
+    A session keeps one Namespace for its top-level programs, so variables and generated
+    functions persist across commands; each language sub-program gets a fresh one.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(self, api: dict[str, Callable]) -> None:
+        self.api = api
         self.surfaces = module_surfaces()
-        self.libraries = library_names(self.surfaces)
-
-    def known(self) -> set[str]:
-        return set(self.api) | set(self.libraries) | set(self.variables)
-
-    def globals(self) -> dict[str, object]:
         scope_builtins = checks.safe_builtins()
         scope_builtins["__import__"] = self._import
-        return {"__builtins__": scope_builtins, "__name__": "policy",
-                **self.libraries, **self.api, **self.variables}
+        self.scope: dict[str, object] = {"__builtins__": scope_builtins, "__name__": "policy",
+                                         **library_names(self.surfaces), **api}
+        self._fixed = set(self.scope)
+
+    @property
+    def variables(self) -> dict[str, object]:
+        """What programs defined: variables and functions, not the API or libraries."""
+        return {k: v for k, v in self.scope.items() if k not in self._fixed}
+
+    def known(self) -> set[str]:
+        return set(self.scope)
+
+    def set(self, **values: object) -> None:
+        self.scope.update(values)
 
     def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
         if level or name not in self.surfaces:
             raise ImportError(f"import of {name!r} is not allowed")
-        if fromlist:
-            return self.surfaces[name]
-        return self.surfaces[name.split(".")[0]]
+        return self.surfaces[name] if fromlist else self.surfaces[name.split(".")[0]]
 
 
-def run(code: str, namespace: Namespace, persist: bool = True,
-        printed: list[str] | None = None) -> dict[str, object]:
-    """Check and execute `code`; returns the program's resulting global variables.
-
-    Raises CheckRefused before anything runs, or an error whose message is the policy-code
-    traceback. New top-level variables persist in the namespace when `persist` is set.
-    """
+def check(code: str, namespace: Namespace):
+    """Parse and statically check a program; returns its syntax tree."""
     tree = checks.parse(code)
     checks.check_policy(tree)
     checks.check_api_calls(tree, namespace.api)
-    scope = namespace.globals()
-    before = set(scope)
+    return tree
+
+
+def run(code: str, namespace: Namespace, printed: list[str] | None = None) -> None:
+    """Check and execute `code` in the namespace's scope.
+
+    Raises CheckRefused before anything runs, or an error whose message ends with the
+    policy-code traceback. Whatever the program printed is appended to `printed`.
+    """
+    tree = check(code, namespace)
     buffer = io.StringIO()
     try:
         with redirect_stdout(buffer):
-            exec(compile(tree, POLICY_FILE, "exec"), scope)  # noqa: S102 (checked above)
+            exec(compile(tree, POLICY_FILE, "exec"), namespace.scope)  # noqa: S102 (checked)
     except (CapError, MotionError) as error:
-        raise type(error)(f"{error}\n{policy_traceback(error)}") from None
+        raise type(error)(_with_trace(str(error), error)) from None
     except Exception as error:  # the program's own bug: report it to the repair loop
-        raise ExecutionError(f"{type(error).__name__}: {error}\n{policy_traceback(error)}") \
-            from None
+        raise ExecutionError(_with_trace(f"{type(error).__name__}: {error}", error)) from None
     finally:
         if printed is not None and buffer.getvalue():
             printed.append(buffer.getvalue())
-    results = {k: v for k, v in scope.items()
-               if not k.startswith("__") and (k not in before or k in namespace.variables)}
-    if persist:
-        namespace.variables.update(
-            {k: v for k, v in results.items() if not isinstance(v, types.ModuleType)})
-    return results
+
+
+def _with_trace(message: str, error: BaseException) -> str:
+    trace = policy_traceback(error)
+    return f"{message}\n{trace}" if trace else message
 
 
 def policy_traceback(error: BaseException) -> str:

@@ -1,15 +1,28 @@
-"""A session on the simulated tabletop: one world, one API, variables that persist."""
+"""A session on the simulated tabletop: commands in, checked programs run, repaired on failure."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cap.api import PolicyAPI
-from cap.errors import CapError, error_kind
+from cap.errors import CapError, ExecutionError, ModelUnavailable, error_kind
 from cap.executor import Namespace, run
+from cap.fgen import FunctionGenerator
+from cap.llm.base import ChatModel, Usage
+from cap.lmp import LMP, History
+from cap.prompts import load_all
+from cap.skills import SkillLibrary
 from robots.errors import MotionError
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
+
+SUB_LMPS = ("parse_obj_name", "parse_position", "parse_question", "transform_shape_pts")
+
+
+def cap_home() -> Path:
+    return Path(os.environ.get("CAP_HOME", Path.home() / ".cap"))
 
 
 @dataclass
@@ -18,10 +31,16 @@ class SessionConfig:
     perception: str = "oracle"
     gui: bool = False
     video: str | None = None
+    max_repairs: int = 2
+    fgen_depth: int = 4
+    history_tokens: int = 1200
+    use_skill_library: bool = True
 
     def __post_init__(self) -> None:
         if self.perception not in ("oracle", "pixels"):
             raise ValueError(f"perception must be 'oracle' or 'pixels', got {self.perception!r}")
+        if self.max_repairs < 0 or self.fgen_depth < 0:
+            raise ValueError("max_repairs and fgen_depth must be >= 0")
 
 
 @dataclass
@@ -34,16 +53,36 @@ class Outcome:
     programs: list[dict] = field(default_factory=list)
     printed: list[str] = field(default_factory=list)
 
+    def fail(self, error: BaseException) -> None:
+        self.ok, self.error, self.error_kind = False, str(error), error_kind(error)
+
+    def succeed(self) -> None:
+        self.ok, self.error, self.error_kind = True, None, None
+
 
 class Session:
-    def __init__(self, config: SessionConfig) -> None:
+    """One world, one API, one model; top-level variables persist across commands."""
+
+    def __init__(self, config: SessionConfig, model: ChatModel | None = None) -> None:
         self.config = config
         self.table = Tabletop(config.spec, gui=config.gui, video=config.video)
         self.api = PolicyAPI(self.table.arm, self._perceiver(), self.table.workspace)
-        self.namespace = Namespace(self.api.functions())
+        self.usage = Usage()
+        self.model = model
+        self.history = History(config.history_tokens)
+        self.namespace = Namespace(self.api.functions() | self._language_functions())
         self.commands: list[str] = []
+        self.programs: list[dict] = []
+        self.printed: list[str] = []
         self.objects_before = self.table.ground_truth()
         self.started = time.perf_counter()
+        if model is not None:
+            prompts = load_all()
+            self.lmps = {name: LMP(prompt, model, self.usage) for name, prompt in prompts.items()}
+            library = SkillLibrary(cap_home() / "skills.sqlite") \
+                if config.use_skill_library else None
+            self.fgen = FunctionGenerator(self.lmps["fgen"], library, config.fgen_depth,
+                                          self._record)
 
     def _perceiver(self):
         if self.config.perception == "pixels":
@@ -51,35 +90,109 @@ class Session:
             return PixelPerceiver(self.table.camera.render, self.table.workspace)
         return self.table.oracle()
 
+    def _record(self, lmp: str, query: str, code: str) -> None:
+        self.programs.append({"lmp": lmp, "query": query, "code": code})
+
+    # --- language sub-programs, callable from policy code ---------------------------------
+    def _language_functions(self) -> dict:
+        def parse_obj_name(description: str, context: str):
+            return self._sub_lmp("parse_obj_name", description, context)
+
+        def parse_position(description: str):
+            return self._sub_lmp("parse_position", description)
+
+        def parse_question(question: str, context: str):
+            return self._sub_lmp("parse_question", question, context)
+
+        def transform_shape_pts(description: str, shape_pts):
+            return self._sub_lmp("transform_shape_pts", description, shape_pts=shape_pts)
+
+        return {f.__name__: f for f in (parse_obj_name, parse_position, parse_question,
+                                        transform_shape_pts)}
+
+    def _sub_lmp(self, name: str, query, context: str = "", **variables):
+        if self.model is None:
+            raise ExecutionError(f"{name} needs a language model; run with --llm")
+        lmp = self.lmps[name]
+        code = lmp.generate(str(query), str(context))
+        self._record(name, str(query), code)
+        namespace = Namespace(self.namespace.api)
+        namespace.set(**variables)
+        if lmp.prompt.exec_context and context:
+            run(str(context), namespace)
+        self.fgen.ensure(code, namespace)
+        run(code, namespace, self.printed)
+        if lmp.prompt.return_var not in namespace.scope:
+            raise ExecutionError(f"the {name} program assigned no {lmp.prompt.return_var}")
+        return namespace.scope[lmp.prompt.return_var]
+
+    # --- commands --------------------------------------------------------------------------
+    def command(self, text: str) -> Outcome:
+        """Generate, check and run a program for a command; repair and retry when it fails."""
+        if self.model is None:
+            raise CapError("commands need a model; use --llm or 'cap exec'")
+        text = " ".join(str(text).split())
+        self.commands.append(text)
+        self.table.caption(text)
+        outcome, first = Outcome(), len(self.programs)
+        context = f"objects = {self.api.get_obj_names()}"
+        snapshot, failed = self.table.snapshot(), None
+        lmp = self.lmps["tabletop_ui"]
+        for _ in range(1 + self.config.max_repairs):
+            code = ""
+            try:
+                code = lmp.generate(text, context, self.history, failed)
+                self._record("tabletop_ui", text, code)
+                self.fgen.ensure(code, self.namespace)
+                run(code, self.namespace, self.printed)
+            except (CapError, MotionError) as error:
+                self.table.arm.stop()
+                outcome.fail(error)
+                self.table.restore(snapshot)
+                if isinstance(error, ModelUnavailable):
+                    break  # asking again will not help; the error says what to fix
+                failed = (code, str(error))
+                continue
+            outcome.succeed()
+            self.history.add(lmp.prompt.user_message(text, context), code)
+            break
+        outcome.programs = self.programs[first:]
+        return outcome
+
     def exec_program(self, code: str, label: str = "exec") -> Outcome:
-        """Run a policy program (no model involved); failures are reported, never raised."""
-        outcome = Outcome(programs=[{"lmp": label, "query": "", "code": code}])
+        """Run a policy program (no top-level model); failures are reported, never raised."""
         self.commands.append(f"<{label}>")
         self.table.caption(f"[{label}]")
+        outcome, first = Outcome(), len(self.programs)
+        self._record(label, "", code)
         try:
-            run(code, self.namespace, printed=outcome.printed)
+            if self.model is not None:
+                self.fgen.ensure(code, self.namespace)
+            run(code, self.namespace, self.printed)
         except (CapError, MotionError) as error:
             self.table.arm.stop()
-            outcome.ok, outcome.error, outcome.error_kind = False, str(error), error_kind(error)
+            outcome.fail(error)
+        outcome.programs = self.programs[first:]
         return outcome
 
     def report(self, outcome: Outcome) -> dict:
+        """The JSON object of `cap run` / `cap exec` (DESIGN.md), after the last command."""
         return {
             "ok": outcome.ok,
             "error": outcome.error,
             "error_kind": outcome.error_kind,
             "commands": self.commands,
             "said": list(self.api.said),
-            "printed": outcome.printed,
-            "programs": outcome.programs,
-            "llm": {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cache_hits": 0,
-                    "seconds": 0.0},
+            "printed": self.printed,
+            "programs": self.programs,
+            "llm": self.usage.as_dict() | {"model": getattr(self.model, "name", None),
+                                           "baseline": bool(getattr(self.model, "is_baseline", 0))},
             "seconds": round(time.perf_counter() - self.started, 3),
             "objects_before": self.objects_before,
             "objects": self.table.ground_truth(),
             "places": {k: [round(float(v), 4) for v in xy]
                        for k, xy in self.table.workspace.places().items()},
-            "video": self.config.video,
+            "video": str(self.config.video) if self.config.video else None,
         }
 
     def close(self) -> None:

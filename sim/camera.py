@@ -1,17 +1,14 @@
-"""An RGB-D camera rendered by PyBullet: EGL when the plugin loads, TinyRenderer otherwise."""
+"""An RGB-D camera rendered by PyBullet (TinyRenderer, or EGL when the world loaded it)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import os
-import pkgutil
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pybullet
 
 from perception.frame import RGBDFrame
+from sim.egl import stdout_to_stderr
 
 
 @dataclass(frozen=True)
@@ -44,53 +41,20 @@ class CameraConfig:
         return pose
 
 
-_LIBC = ctypes.CDLL(None)
-
-
-@contextlib.contextmanager
-def stdout_to_stderr():
-    """Send C-level stdout to stderr: the EGL plugin prints banners that would corrupt --json."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        _LIBC.fflush(None)  # C's buffered stdout must drain into stderr, not later into stdout
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def load_egl(client: int) -> bool:
-    """Load PyBullet's EGL renderer into `client`; False when the machine has no EGL."""
-    loader = pkgutil.get_loader("eglRenderer")
-    if loader is None:
-        return False
-    with stdout_to_stderr():
-        plugin = pybullet.loadPlugin(loader.get_filename(), "_eglRendererPlugin",
-                                     physicsClientId=client)
-    return plugin >= 0
-
-
 class Camera:
-    """Renders frames of one PyBullet client, with TinyRenderer or (when asked) EGL.
-
-    EGL is faster, but on Mesa llvmpipe its depth buffer reads back as all ones, and once the
-    plugin is loaded TinyRenderer's depth breaks too (seen with pybullet 3.2.7). So EGL is for
-    colour-only uses (video); depth is checked once at start and `render` refuses a bad one.
-    """
+    """Renders RGB-D frames of one PyBullet client with TinyRenderer, or EGL when the world
+    loaded it (`World(egl=True)`: the plugin must load before any body exists)."""
 
     def __init__(self, client: int, config: CameraConfig | None = None,
-                 use_egl: bool = False) -> None:
+                 egl: bool = False) -> None:
         self.client = client
         self.config = config or CameraConfig()
-        self.egl = use_egl and load_egl(client)
+        self.egl = egl
         c = self.config
         self._view = pybullet.computeViewMatrix(c.position, c.target, c.up,
                                                 physicsClientId=client)
         self._projection = pybullet.computeProjectionMatrixFOV(
             c.fov_y_deg, c.width / c.height, c.near, c.far, physicsClientId=client)
-        self.has_depth = not self.egl or bool(np.min(self._capture()[1]) < 1.0)
 
     @property
     def renderer(self) -> str:
@@ -101,8 +65,6 @@ class Camera:
 
     def render(self) -> RGBDFrame:
         """Colour and metric depth (distance along the optical axis) with the camera geometry."""
-        if not self.has_depth:
-            raise RuntimeError("this machine's EGL renders no depth; use the TinyRenderer camera")
         rgb, buffer = self._capture()
         c = self.config
         depth = c.far * c.near / (c.far - (c.far - c.near) * buffer)

@@ -97,6 +97,12 @@ class Scene:
         raise SceneError(f"no free spot for another object after {PLACEMENT_TRIES} tries; "
                          "ask for fewer objects")
 
+    def clear(self) -> None:
+        """Remove every object (the table stays)."""
+        for obj in self.objects.values():
+            pybullet.removeBody(obj.body, physicsClientId=self.client)
+        self.objects.clear()
+
     def pose(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         position, quaternion = pybullet.getBasePositionAndOrientation(
             self.objects[name].body, physicsClientId=self.client)

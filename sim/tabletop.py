@@ -26,20 +26,28 @@ class Tabletop:
     """Everything on the simulated table, built from a scene spec and a seed."""
 
     def __init__(self, spec: SceneSpec, gui: bool = False, video: str | Path | None = None,
-                 camera: CameraConfig | None = None, video_fps: int = 10) -> None:
+                 camera: CameraConfig | None = None, video_fps: int = 10,
+                 egl: bool = False) -> None:
         self.spec = spec
-        self.world = World(gui=gui)
+        self.world = World(gui=gui, egl=egl)
         self.scene = Scene(self.world.client)
         self.arm = PyBulletArm(self.world.client, self.world.step, self.world.timestep,
                                self.scene.table)
-        self.scene.populate(spec, np.random.default_rng(spec.seed))
-        self.world.run(SETTLE_SECONDS)
-        self.camera = Camera(self.world.client, camera)
+        self.reset(spec)
+        self.camera = Camera(self.world.client, camera, egl=self.world.egl)
         self.recorder: VideoRecorder | None = None
         if video:
             self.recorder = VideoRecorder(video, fps=video_fps)
             self.world.observe(1 / video_fps, self.record_frame)
             self.record_frame()
+
+    def reset(self, spec: SceneSpec) -> None:
+        """A new scene on the same table: objects replaced, arm at rest, physics settled."""
+        self.spec = spec
+        self.scene.clear()
+        self.arm.reset()
+        self.scene.populate(spec, np.random.default_rng(spec.seed))
+        self.world.run(SETTLE_SECONDS)
 
     @property
     def workspace(self):

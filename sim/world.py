@@ -1,11 +1,14 @@
 """A PyBullet physics client: stepping, step observers and state snapshots."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Callable
 
 import pybullet
 import pybullet_data
+
+from sim.egl import load_egl, stdout_to_stderr
 
 
 @dataclass(frozen=True)
@@ -17,8 +20,10 @@ class Snapshot:
 class World:
     """One PyBullet client (DIRECT, or GUI when asked); every call passes its client id."""
 
-    def __init__(self, gui: bool = False, timestep: float = 1 / 240) -> None:
+    def __init__(self, gui: bool = False, timestep: float = 1 / 240, egl: bool = False) -> None:
         self.client = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
+        # the EGL renderer only draws bodies created after it loads, so it loads first
+        self.egl = egl and not gui and load_egl(self.client)
         self.timestep = timestep
         self.time = 0.0
         self._observers: list[tuple[float, Callable[[], None]]] = []
@@ -60,4 +65,5 @@ class World:
 
     def close(self) -> None:
         if pybullet.isConnected(self.client):
-            pybullet.disconnect(self.client)
+            with stdout_to_stderr() if self.egl else contextlib.nullcontext():
+                pybullet.disconnect(self.client)

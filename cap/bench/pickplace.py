@@ -1,0 +1,113 @@
+"""`cap bench pickplace`: random pick-and-place trials judged from final simulator poses."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from cap.api import PolicyAPI
+from cap.errors import CapError, error_kind
+from robots import errors as robot_errors
+from sim.objects import BLOCK_SIZE
+from sim.scene import SceneSpec
+from sim.tabletop import Tabletop
+
+KINDS = ("block_on_block", "block_in_bowl", "block_to_position", "bowl_to_position")
+FAILURES = {
+    robot_errors.GraspError: "grasp_slip",
+    robot_errors.UnreachableError: "unreachable",
+    robot_errors.JointLimitError: "unreachable",
+    robot_errors.WorkspaceError: "unreachable",
+    robot_errors.CollisionError: "collision",
+    robot_errors.MotionTimeout: "timeout",
+}
+
+
+@dataclass(frozen=True)
+class Trial:
+    kind: str
+    obj: str
+    target: str | tuple[float, float]
+
+
+def draw_trial(api: PolicyAPI, rng: np.random.Generator, kind: str) -> Trial:
+    names = api.get_obj_names()
+    blocks = [n for n in names if n.endswith("block")]
+    bowls = [n for n in names if n.endswith("bowl")]
+    if kind == "block_on_block":
+        a, b = rng.choice(blocks, 2, replace=False)
+        return Trial(kind, str(a), str(b))
+    if kind == "block_in_bowl":
+        return Trial(kind, str(rng.choice(blocks)), str(rng.choice(bowls)))
+    obj = str(rng.choice(bowls if kind == "bowl_to_position" else blocks))
+    return Trial(kind, obj, tuple(free_position(api, rng, obj)))
+
+
+def free_position(api: PolicyAPI, rng, moving: str, tries: int = 200) -> np.ndarray:
+    """A point on the table clear of every object other than the one moving."""
+    radius = 0.08 if moving.endswith("bowl") else 0.03
+    others = [api.get_obj_pos(n)[:2] for n in api.get_obj_names() if n != moving]
+    ws = api.workspace
+    for _ in range(tries):
+        xy = rng.uniform(ws.low + radius, np.array([ws.x_max, ws.y_max]) - radius)
+        if all(np.linalg.norm(xy - o) > radius + 0.08 for o in others):
+            return xy
+    raise RuntimeError("no free position on the table")
+
+
+def succeeded(table: Tabletop, trial: Trial) -> bool:
+    pos = table.scene.positions()
+    moved = pos[trial.obj]
+    if trial.kind == "block_on_block":
+        below = pos[trial.target]
+        return bool(np.linalg.norm(moved[:2] - below[:2]) < BLOCK_SIZE / 2
+                    and moved[2] > below[2] + BLOCK_SIZE * 0.8)
+    if trial.kind == "block_in_bowl":
+        return bool(np.linalg.norm(moved[:2] - pos[trial.target][:2]) < 0.05)
+    return bool(np.linalg.norm(moved[:2] - np.array(trial.target)) < 0.03)
+
+
+def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> tuple[Trial, str | None]:
+    rng = np.random.default_rng(seed)
+    kind = KINDS[seed % len(KINDS)]
+    blocks = tuple(map(str, rng.choice(list(_colors()), 3, replace=False)))
+    bowls = tuple(map(str, rng.choice(list(_colors()), 2, replace=False)))
+    table.reset(SceneSpec(blocks, bowls, seed))
+    trial = draw_trial(api, rng, kind)
+    try:
+        api.put_first_on_second(trial.obj, trial.target)
+        table.world.run(0.3)
+    except (robot_errors.MotionError, CapError) as error:
+        table.arm.stop()
+        return trial, FAILURES.get(type(error), error_kind(error))
+    return trial, None if succeeded(table, trial) else "wrong_final_state"
+
+
+def _colors():
+    from sim.colors import COLORS
+    return COLORS
+
+
+def bench_pickplace(trials: int, seed: int, perception: str = "oracle") -> dict:
+    table = Tabletop(SceneSpec(blocks=("red",), bowls=(), seed=seed))
+    api = PolicyAPI(table.arm, table.oracle(), table.workspace)
+    failures: Counter[str] = Counter()
+    examples: dict[str, list] = {}
+    started, sim_start = time.perf_counter(), table.world.time
+    for i in range(trials):
+        trial, failure = run_trial(table, api, seed * 100_003 + i)
+        if failure:
+            failures[failure] += 1
+            examples.setdefault(failure, []).append({"seed": seed * 100_003 + i, **vars(trial)})
+    wall = time.perf_counter() - started
+    table.close()
+    success = trials - sum(failures.values())
+    return {
+        "trials": trials, "success": success, "rate": success / trials if trials else 0.0,
+        "seconds_per_trial": wall / max(1, trials),
+        "sim_seconds_per_trial": (table.world.time - sim_start) / max(1, trials),
+        "failures": dict(failures), "failure_examples": {k: v[:5] for k, v in examples.items()},
+        "perception": perception,
+    }

@@ -1,0 +1,205 @@
+"""The `cap` command line. With --json, stdout carries exactly one JSON object."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from cap.llm.base import ChatModel
+
+BASELINE_BANNER = ("[cap] no model configured (--llm or CAP_LLM): using the 'retrieval' "
+                   "baseline, which copies the nearest prompt example. It is not a language model.")
+
+
+def log(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def make_model(spec: str | None, no_cache: bool) -> ChatModel:
+    from cap.llm.base import create_model
+    from cap.llm.cache import CachedModel
+    from cap.session import cap_home
+
+    spec = spec or os.environ.get("CAP_LLM") or "retrieval"
+    model = create_model(spec)
+    if model.is_baseline:
+        log(BASELINE_BANNER)
+        return model
+    return model if no_cache else CachedModel(model, cap_home() / "cache.sqlite")
+
+
+def colors(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(c.strip() for c in text.split(",") if c.strip())
+
+
+def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True) -> None:
+    parser.add_argument("--blocks", help="block colours, e.g. red,green")
+    parser.add_argument("--bowls", help="bowl colours, e.g. blue")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--perception", choices=("pixels", "oracle"), default="oracle")
+    parser.add_argument("--robot", choices=("sim", "ros2"), default="sim")
+    parser.add_argument("--video", help="write an mp4 (or gif) of the session here")
+    parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
+    parser.add_argument("--confirm", action="store_true",
+                        help="ask before a program moves a real robot (ros2)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    if model:
+        parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
+        parser.add_argument("--no-cache", action="store_true", help="bypass the response cache")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cap", description="Code as Policies for robot arms.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run commands in one session")
+    run.add_argument("commands", nargs="+")
+    add_scene_flags(run)
+    execute = sub.add_parser("exec", help="run a policy program file")
+    execute.add_argument("file")
+    add_scene_flags(execute)
+    demo = sub.add_parser("demo", help="a short tour on the simulated table, with a video")
+    demo.add_argument("--llm")
+    demo.add_argument("--no-cache", action="store_true")
+    demo.add_argument("--json", action="store_true")
+    demo.add_argument("--out", default="runs")
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench", required=True)
+    pickplace = bench_sub.add_parser("pickplace", help="random pick-and-place trials")
+    pickplace.add_argument("--trials", type=int, default=100)
+    pickplace.add_argument("--seed", type=int, default=0)
+    pickplace.add_argument("--perception", choices=("pixels", "oracle"), default="oracle")
+    pickplace.add_argument("--json", action="store_true")
+    skills = sub.add_parser("skills", help="the library of generated functions")
+    skills.add_argument("action", choices=("list", "show", "clear"))
+    skills.add_argument("name", nargs="?")
+    skills.add_argument("--json", action="store_true")
+    return parser
+
+
+def session_config(args, video: str | None = None):
+    from cap.session import SessionConfig
+    from sim.scene import SceneSpec
+
+    spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
+    return SessionConfig(spec, perception=args.perception, gui=args.gui,
+                         video=video or args.video)
+
+
+def check_supported(args) -> None:
+    if getattr(args, "robot", "sim") != "sim":
+        raise SystemExit("cap: --robot ros2 is not available yet (ROS 2 backend, issue 7); "
+                         "use --robot sim")
+    if getattr(args, "perception", "oracle") != "oracle":
+        raise SystemExit("cap: --perception pixels is not available yet (pixel perception, "
+                         "issue 5); use --perception oracle")
+
+
+def cmd_run(args) -> dict:
+    from cap.session import Session
+
+    session = Session(session_config(args), make_model(args.llm, args.no_cache))
+    try:
+        for command in args.commands:
+            log(f"> {command}")
+            outcome = session.command(command)
+            show(outcome)
+            if not outcome.ok:
+                break
+        return session.report(outcome)
+    finally:
+        session.close()
+
+
+def cmd_exec(args) -> dict:
+    from cap.session import Session
+
+    code = Path(args.file).read_text()
+    model = make_model(args.llm, args.no_cache) if args.llm or os.environ.get("CAP_LLM") else None
+    session = Session(session_config(args), model)
+    try:
+        outcome = session.exec_program(code, label=Path(args.file).name)
+        show(outcome)
+        return session.report(outcome)
+    finally:
+        session.close()
+
+
+def show(outcome) -> None:
+    for program in outcome.programs:
+        log(f"--- {program['lmp']}: {program['query']}\n{program['code']}")
+    log("ok" if outcome.ok else f"error ({outcome.error_kind}): {outcome.error}")
+
+
+def cmd_bench(args) -> dict:
+    from cap.bench.pickplace import bench_pickplace
+
+    check_supported(args)
+    result = bench_pickplace(args.trials, args.seed, args.perception)
+    log(f"pick-and-place: {result['success']}/{result['trials']} "
+        f"({100 * result['rate']:.1f} %), {result['seconds_per_trial']:.3f} s per trial, "
+        f"failures {result['failures']}")
+    return result
+
+
+def cmd_skills(args) -> dict:
+    from cap.session import cap_home
+    from cap.skills import SkillLibrary
+
+    library = SkillLibrary(cap_home() / "skills.sqlite")
+    if args.action == "clear":
+        return {"cleared": library.clear()}
+    skills = [s for s in library.list() if args.name in (None, s["name"])]
+    for skill in skills:
+        log(skill["code"] if args.action == "show" else skill["signature"])
+    return {"skills": skills}
+
+
+def cmd_demo(args) -> dict:
+    from cap.demo import run_demo
+
+    return run_demo(make_model(args.llm, args.no_cache), Path(args.out))
+
+
+COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
+            "skills": cmd_skills}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from cap.errors import CapError
+    from robots.errors import MotionError
+
+    json_out = _claim_stdout() if args.json else None
+    try:
+        check_supported(args)
+        result = COMMANDS[args.command](args)
+    except (CapError, MotionError, ValueError, OSError) as error:
+        result = {"ok": False, "error": str(error), "error_kind": "usage"}
+        log(f"cap: {error}")
+    if json_out is not None:
+        json_out.write(json.dumps(result, default=_jsonable) + "\n")
+        json_out.flush()
+    return 0 if result.get("ok", True) else 1
+
+
+def _claim_stdout():
+    """Keep the real stdout for the JSON object and send everything else (C libraries
+    included) to stderr, so stdout carries exactly one JSON object."""
+    sys.stdout.flush()
+    json_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return json_out
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

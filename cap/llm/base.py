@@ -1,0 +1,80 @@
+"""The chat-model interface, usage accounting and the backend registry."""
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cap.errors import GenerationError
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class Usage:
+    """Model use over a run: calls, tokens, cache hits and seconds spent waiting."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, completion: Completion) -> None:
+        with self._lock:
+            self.calls += 1
+            self.prompt_tokens += completion.prompt_tokens
+            self.completion_tokens += completion.completion_tokens
+            self.cache_hits += int(completion.cached)
+            self.seconds += completion.seconds
+
+    def as_dict(self) -> dict:
+        return {"calls": self.calls, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "cache_hits": self.cache_hits,
+                "seconds": round(self.seconds, 3)}
+
+
+class ChatModel(ABC):
+    """One chat-completions model. `complete` gets the full message list and sampling settings."""
+
+    name: str = "model"
+    is_baseline = False
+
+    @abstractmethod
+    def complete(self, messages: list[dict[str, str]], temperature: float,
+                 max_tokens: int, lmp: str) -> Completion:
+        """The model's reply; raises GenerationError with a clear message on any failure."""
+
+
+_BACKENDS: dict[str, Callable[[str], ChatModel]] = {}
+
+
+def backend(prefix: str):
+    """Register a factory for `--llm PREFIX:MODEL` specs."""
+    def register(factory: Callable[[str], ChatModel]):
+        _BACKENDS[prefix] = factory
+        return factory
+    return register
+
+
+def create_model(spec: str) -> ChatModel:
+    """A model from a spec: `openai:MODEL`, `ollama:MODEL` or `retrieval`."""
+    import cap.llm.openai_backend  # noqa: F401  (registers openai and ollama)
+    import cap.llm.retrieval  # noqa: F401  (registers retrieval)
+
+    prefix, _, model = spec.partition(":")
+    if prefix not in _BACKENDS:
+        raise GenerationError(f"unknown model spec {spec!r}; use openai:MODEL, ollama:MODEL "
+                              "or retrieval")
+    if prefix != "retrieval" and not model:
+        raise GenerationError(f"model spec {spec!r} names no model; e.g. {prefix}:gpt-4o-mini")
+    return _BACKENDS[prefix](model)
