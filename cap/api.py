@@ -9,7 +9,7 @@ import numpy as np
 from cap.errors import PolicyError
 from perception.objects import ObjectInfo, Perceiver
 from robots.arm import Arm
-from robots.skills import GraspTarget, grasp_block, grasp_bowl, pick_and_place
+from robots.skills import GraspTarget, block_grasps, bowl_grasps, choose_grasp, pick_and_place
 from robots.workspace import PLACES_NORMALIZED, Workspace, as_position
 
 
@@ -78,30 +78,43 @@ class PolicyAPI:
         held = self._object(_name(obj), objects)
         place_xy, surface_z = self._place_target(target, held, objects)
         self.motions += 1
-        pick_and_place(self.arm, self._grasp(held), place_xy, surface_z)
+        obstacles = [o.bbox for o in objects.values() if o.name != held.name]
+        grasp = choose_grasp(self.arm, self._grasps(held), obstacles, place_xy, surface_z)
+        pick_and_place(self.arm, grasp, place_xy, surface_z)
 
     def _place_target(self, target, held: ObjectInfo, objects) -> tuple[np.ndarray, float]:
+        """Where the held object's centre goes (xy) and the height of the surface under it."""
+        others = {n: o for n, o in objects.items() if n != held.name}
         if isinstance(target, str):
             key = _name(target)
             if key == held.name:
                 raise PolicyError(f"cannot put {held.name!r} on itself")
             if key in PLACES_NORMALIZED:
-                return self.workspace.place(key), 0.0
+                return self._onto(self.workspace.place(key), 0.0, others)
             other = self._object(key, objects)
-            if other.kind == "bowl":
-                return other.position[:2], other.top - other.size[2] + self.grasp.bowl_floor
+            if other.kind == "bowl":  # the fingers only fit at the centre; blocks pile up there
+                floor = other.top - other.size[2] + self.grasp.bowl_floor
+                inside = {n: o for n, o in others.items() if n != key}
+                return self._onto(other.position[:2], floor, inside)
             return other.position[:2], other.top
         position = _position(target, "target")
         if not self.workspace.contains(position):
             raise PolicyError(f"target {np.round(position, 3).tolist()} is off the table; "
                               "use denormalize_xy or a named place for positions")
-        return position[:2], float(position[2]) if position.shape == (3,) else 0.0
+        return self._onto(position[:2], 0.0, others)
 
-    def _grasp(self, info: ObjectInfo) -> GraspTarget:
+    @staticmethod
+    def _onto(xy, surface_z: float, others: dict[str, ObjectInfo]) -> tuple[np.ndarray, float]:
+        """The surface at xy: the base height, or the top of whatever already stands there."""
+        tops = [o.top for o in others.values()
+                if o.bbox[0] <= xy[0] <= o.bbox[2] and o.bbox[1] <= xy[1] <= o.bbox[3]]
+        return np.asarray(xy, dtype=float), max([surface_z, *tops])
+
+    def _grasps(self, info: ObjectInfo) -> list[GraspTarget]:
         if info.kind == "bowl":
-            return grasp_bowl(info.position, info.size[0] / 2, self.grasp.bowl_wall,
-                              info.size[2], self.grasp.bowl_grip_depth)
-        return grasp_block(info.position, info.yaw, info.size[2])
+            return bowl_grasps(info.position, info.size[0] / 2, self.grasp.bowl_wall,
+                               info.size[2], self.grasp.bowl_grip_depth)
+        return block_grasps(info.position, info.yaw, info.size[2])
 
     def goto_pos(self, pos) -> None:
         """Move the gripper to a position; an xy position keeps the current height."""

@@ -5,17 +5,20 @@ See docs/threat-model.md for what that does and does not defend.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import io
 import traceback
 from contextlib import redirect_stdout
 from typing import Callable
 
 from cap import checks
-from cap.errors import CapError, ExecutionError
+from cap.errors import CapError, CheckRefused, ExecutionError
 from cap.safe_modules import library_names, module_surfaces
 from robots.errors import MotionError
 
 POLICY_FILE = "<policy>"
+MODULES = "__cap_modules__"  # a name policy code cannot spell (dunder names are refused)
 
 
 class Namespace:
@@ -29,8 +32,11 @@ class Namespace:
         self.api = api
         self.surfaces = module_surfaces()
         scope_builtins = checks.safe_builtins()
-        scope_builtins["__import__"] = self._import
+        # libraries import lazily from C (numpy does) through the caller's builtins; policy code
+        # cannot name __import__, and its own import statements are rewritten (see _rewrite)
+        scope_builtins["__import__"] = builtins.__import__
         self.scope: dict[str, object] = {"__builtins__": scope_builtins, "__name__": "policy",
+                                         MODULES: self.surfaces,
                                          **library_names(self.surfaces), **api}
         self._fixed = set(self.scope)
 
@@ -45,11 +51,6 @@ class Namespace:
     def set(self, **values: object) -> None:
         self.scope.update(values)
 
-    def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
-        if level or name not in self.surfaces:
-            raise ImportError(f"import of {name!r} is not allowed")
-        return self.surfaces[name] if fromlist else self.surfaces[name.split(".")[0]]
-
 
 def check(code: str, namespace: Namespace):
     """Parse and statically check a program; returns its syntax tree."""
@@ -59,13 +60,46 @@ def check(code: str, namespace: Namespace):
     return tree
 
 
+class _ImportRewriter(ast.NodeTransformer):
+    """`import numpy as np` becomes `np = <safe numpy surface>`: no import machinery runs."""
+
+    def __init__(self, surfaces: dict) -> None:
+        self.surfaces = surfaces
+
+    def _module(self, key: str) -> ast.expr:
+        return ast.Subscript(ast.Name(MODULES, ast.Load()), ast.Constant(key), ast.Load())
+
+    def visit_Import(self, node: ast.Import) -> list[ast.stmt]:
+        out = []
+        for alias in node.names:
+            key = alias.name if alias.asname else alias.name.split(".")[0]
+            target = alias.asname or key
+            out.append(ast.Assign([ast.Name(target, ast.Store())], self._module(key)))
+        return [ast.copy_location(n, node) for n in out]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.stmt]:
+        surface = self.surfaces[node.module]
+        out = []
+        for alias in node.names:
+            if not hasattr(surface, alias.name):
+                raise CheckRefused(f"line {node.lineno}: cannot import {alias.name!r} from "
+                                   f"{node.module}; it is not among the allowed names")
+            value = ast.Attribute(self._module(node.module), alias.name, ast.Load())
+            out.append(ast.Assign([ast.Name(alias.asname or alias.name, ast.Store())], value))
+        return [ast.copy_location(n, node) for n in out]
+
+
+def _rewrite(tree: ast.Module, namespace: Namespace) -> ast.Module:
+    return ast.fix_missing_locations(_ImportRewriter(namespace.surfaces).visit(tree))
+
+
 def run(code: str, namespace: Namespace, printed: list[str] | None = None) -> None:
     """Check and execute `code` in the namespace's scope.
 
     Raises CheckRefused before anything runs, or an error whose message ends with the
     policy-code traceback. Whatever the program printed is appended to `printed`.
     """
-    tree = check(code, namespace)
+    tree = _rewrite(check(code, namespace), namespace)
     buffer = io.StringIO()
     try:
         with redirect_stdout(buffer):

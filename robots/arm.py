@@ -66,6 +66,10 @@ class Arm(ABC):
     def stop(self) -> None:
         """Stop at once and hold the current position."""
 
+    def reachable(self, position, yaw: float = 0.0) -> bool:
+        """Whether the tool could be put at `position` turned by `yaw` (without moving)."""
+        return True
+
     def move_to(self, position, yaw: float = 0.0, speed: float | None = None) -> None:
         """Move the tool in a straight line to one xyz position."""
         self.move_path([position], yaw=yaw, speed=speed)

@@ -28,7 +28,7 @@ class ArmModel:
     tool_link: int = 11
     rest_positions: tuple[float, ...] = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, np.pi / 4)
     # the tool link's offset below the fingertips' contact centre is negligible for the Panda
-    ik_tolerance: float = 2e-3
+    ik_tolerance: float = 4e-3
     table_clearance: float = 0.005
     ignore_table_links: tuple[int, ...] = (-1, 0)
 
@@ -85,14 +85,14 @@ class Kinematics:
         """Joint positions that put the tool at the pose, near `seed`; raises when there are none."""
         position = np.asarray(position, dtype=float)
         q = np.asarray(seed, dtype=float)
-        for _ in range(8):
+        for _ in range(12):
             self.set_joints(q)
             solution = pybullet.calculateInverseKinematics(
                 self.body, self.model.tool_link, position.tolist(), list(quaternion),
                 lowerLimits=self.lower.tolist(), upperLimits=self.upper.tolist(),
                 jointRanges=(self.upper - self.lower).tolist(),
                 restPoses=list(self.model.rest_positions),
-                maxNumIterations=50, residualThreshold=1e-5, physicsClientId=self.client,
+                maxNumIterations=100, residualThreshold=1e-5, physicsClientId=self.client,
             )
             q = np.array(solution[: len(self.model.arm_joints)])
             reached, _ = self.fk(q)

@@ -8,8 +8,8 @@ import numpy as np
 import pybullet
 
 from robots.arm import Arm, JointState, Pose
-from robots.errors import CollisionError, MotionTimeout
-from robots.kinematics import ArmModel, Kinematics
+from robots.errors import CollisionError, MotionError, MotionTimeout
+from robots.kinematics import ArmModel, Kinematics, tool_quaternion
 from robots.planning import JointTrajectory, plan_cartesian
 from robots.safety import MotionFilter, SafetyLimits
 
@@ -89,6 +89,14 @@ class PyBulletArm(Arm):
         trajectory = plan_cartesian(self.kinematics, self.filter, q_now,
                                     self.ee_pose().position, list(positions), yaw, speed)
         self.execute(trajectory)
+
+    def reachable(self, position, yaw: float = 0.0) -> bool:
+        try:
+            self.kinematics.ik(self.filter.check_target(position), tool_quaternion(yaw),
+                               self.joint_state().positions)
+        except MotionError:
+            return False
+        return True
 
     def execute(self, trajectory: JointTrajectory) -> None:
         """Track a timed joint trajectory, then settle on its last point."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from robots.arm import Arm
-from robots.errors import GraspError
+from robots.errors import GraspError, UnreachableError
 
 TRAVEL_CLEARANCE = 0.1  # metres above the higher of the pick and place points
 MIN_TRAVEL_HEIGHT = 0.15
@@ -23,25 +23,75 @@ class GraspTarget:
     offset: np.ndarray  # object centre minus tool point, xy, kept while carried
 
 
+FINGER_REACH = 0.06  # how far a finger's outer edge is from the tool centre when open
+
+
 def block_yaw(yaw: float) -> float:
     """A cube looks the same every quarter turn: the equivalent yaw in [-pi/4, pi/4)."""
     return float((yaw + np.pi / 4) % (np.pi / 2) - np.pi / 4)
 
 
-def grasp_block(center, yaw: float, size: float) -> GraspTarget:
-    center = np.asarray(center, dtype=float)
-    return GraspTarget(center.copy(), block_yaw(yaw), size / 2, np.zeros(2))
+def finger_yaw(yaw: float) -> float:
+    """Two fingers look the same every half turn: the equivalent yaw in [-3pi/4, pi/4),
+    the range this wrist reaches best."""
+    return float((yaw + 3 * np.pi / 4) % np.pi - 3 * np.pi / 4)
 
 
-def grasp_bowl(center, radius: float, wall: float, height: float, depth: float = 0.015,
-               finger_yaw: float = 0.0) -> GraspTarget:
-    """Grip the bowl's wall with the fingers straddling it, on the side the fingers close along."""
+def finger_axis(yaw: float) -> np.ndarray:
+    """The direction the fingers close along, in the table plane, for a tool turned by `yaw`."""
+    return np.array([-np.sin(yaw), np.cos(yaw)])
+
+
+def block_grasps(center, yaw: float, size: float) -> list[GraspTarget]:
+    """The two ways to grip a cube from above: across either pair of faces."""
     center = np.asarray(center, dtype=float)
-    axis = np.array([-np.sin(finger_yaw), np.cos(finger_yaw)])  # the fingers' closing direction
-    rim = center[:2] + (radius - wall / 2) * axis
+    return [GraspTarget(center.copy(), block_yaw(yaw + turn), size / 2, np.zeros(2))
+            for turn in (0.0, np.pi / 2)]
+
+
+def bowl_grasps(center, radius: float, wall: float, height: float,
+                depth: float = 0.015) -> list[GraspTarget]:
+    """Grips on the bowl's wall, fingers straddling it, at four points around the rim."""
+    center = np.asarray(center, dtype=float)
     top = center[2] + height / 2
-    tool = np.array([rim[0], rim[1], top - depth])
-    return GraspTarget(tool, finger_yaw, tool[2] - (center[2] - height / 2), center[:2] - rim)
+    grasps = []
+    for yaw in (0.0, np.pi / 2):
+        for side in (1.0, -1.0):
+            rim = center[:2] + side * (radius - wall / 2) * finger_axis(yaw)
+            tool = np.array([rim[0], rim[1], top - depth])
+            grasps.append(GraspTarget(tool, finger_yaw(yaw), tool[2] - (center[2] - height / 2),
+                                      center[:2] - rim))
+    return grasps
+
+
+def clearance(grasp: GraspTarget, obstacles: list[tuple[float, float, float, float]]) -> float:
+    """Distance from the open fingers to the nearest obstacle box (xmin, ymin, xmax, ymax)."""
+    axis = finger_axis(grasp.yaw)
+    fingers = [grasp.tool_position[:2] + s * FINGER_REACH * axis for s in (1.0, -1.0)]
+    best = np.inf
+    for xmin, ymin, xmax, ymax in obstacles:
+        for f in fingers:
+            dx = max(xmin - f[0], 0.0, f[0] - xmax)
+            dy = max(ymin - f[1], 0.0, f[1] - ymax)
+            best = min(best, float(np.hypot(dx, dy)))
+    return best
+
+
+def place_tool_position(grasp: GraspTarget, place_center_xy, surface_z: float) -> np.ndarray:
+    """Where the tool must be to set the held object down centred on `place_center_xy`."""
+    xy = np.asarray(place_center_xy, dtype=float)[:2] - grasp.offset
+    return np.array([*xy, surface_z + grasp.hang + RELEASE_GAP])
+
+
+def choose_grasp(arm: Arm, grasps: list[GraspTarget], obstacles, place_center_xy,
+                 surface_z: float) -> GraspTarget:
+    """The grasp, reachable at both ends, whose fingers land farthest from other objects."""
+    reachable = [g for g in grasps if arm.reachable(g.tool_position, g.yaw) and arm.reachable(
+        place_tool_position(g, place_center_xy, surface_z), g.yaw)]
+    if not reachable:
+        raise UnreachableError("no way to grip the object lets the arm reach both it and the "
+                               "target; choose a target nearer the middle of the table")
+    return max(reachable, key=lambda g: clearance(g, obstacles))
 
 
 def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_z: float,
@@ -51,8 +101,7 @@ def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_
     Raises GraspError when the gripper closes on nothing or the object slips while carried.
     """
     pick = grasp.tool_position
-    place_xy = np.asarray(place_center_xy, dtype=float)[:2] - grasp.offset
-    place = np.array([*place_xy, place_surface_z + grasp.hang + RELEASE_GAP])
+    place = place_tool_position(grasp, place_center_xy, place_surface_z)
     travel = max(MIN_TRAVEL_HEIGHT, pick[2] + TRAVEL_CLEARANCE, place[2] + TRAVEL_CLEARANCE)
     start = arm.ee_pose().position
     arm.open_gripper()

@@ -10,6 +10,7 @@ import numpy as np
 from cap.api import PolicyAPI
 from cap.errors import CapError, error_kind
 from robots import errors as robot_errors
+from sim.colors import COLORS
 from sim.objects import BLOCK_SIZE
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
@@ -45,16 +46,24 @@ def draw_trial(api: PolicyAPI, rng: np.random.Generator, kind: str) -> Trial:
     return Trial(kind, obj, tuple(free_position(api, rng, obj)))
 
 
-def free_position(api: PolicyAPI, rng, moving: str, tries: int = 200) -> np.ndarray:
+def footprint(name: str) -> float:
+    return 0.075 if name.endswith("bowl") else 0.03
+
+
+def free_position(api: PolicyAPI, rng, moving: str, tries: int = 500) -> np.ndarray:
     """A point on the table clear of every object other than the one moving."""
-    radius = 0.08 if moving.endswith("bowl") else 0.03
-    others = [api.get_obj_pos(n)[:2] for n in api.get_obj_names() if n != moving]
+    radius = footprint(moving)
+    others = [(api.get_obj_pos(n)[:2], footprint(n)) for n in api.get_obj_names() if n != moving]
     ws = api.workspace
     for _ in range(tries):
         xy = rng.uniform(ws.low + radius, np.array([ws.x_max, ws.y_max]) - radius)
-        if all(np.linalg.norm(xy - o) > radius + 0.08 for o in others):
+        if all(np.linalg.norm(xy - o) > radius + r + 0.02 for o, r in others):
             return xy
-    raise RuntimeError("no free position on the table")
+    raise NoFreeSpot("no free position on the table")
+
+
+class NoFreeSpot(RuntimeError):
+    pass
 
 
 def succeeded(table: Tabletop, trial: Trial) -> bool:
@@ -69,13 +78,22 @@ def succeeded(table: Tabletop, trial: Trial) -> bool:
     return bool(np.linalg.norm(moved[:2] - np.array(trial.target)) < 0.03)
 
 
-def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> tuple[Trial, str | None]:
+def setup_trial(table: Tabletop, api: PolicyAPI, seed: int) -> Trial:
+    """A random scene of 3 blocks and 2 bowls and a task of the seed's kind on it."""
     rng = np.random.default_rng(seed)
     kind = KINDS[seed % len(KINDS)]
-    blocks = tuple(map(str, rng.choice(list(_colors()), 3, replace=False)))
-    bowls = tuple(map(str, rng.choice(list(_colors()), 2, replace=False)))
-    table.reset(SceneSpec(blocks, bowls, seed))
-    trial = draw_trial(api, rng, kind)
+    while True:  # a scene with no room to place the object is drawn again
+        blocks = tuple(map(str, rng.choice(list(COLORS), 3, replace=False)))
+        bowls = tuple(map(str, rng.choice(list(COLORS), 2, replace=False)))
+        table.reset(SceneSpec(blocks, bowls, int(rng.integers(2**31))))
+        try:
+            return draw_trial(api, rng, kind)
+        except NoFreeSpot:
+            continue
+
+
+def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> tuple[Trial, str | None]:
+    trial = setup_trial(table, api, seed)
     try:
         api.put_first_on_second(trial.obj, trial.target)
         table.world.run(0.3)
@@ -83,11 +101,6 @@ def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> tuple[Trial, str | 
         table.arm.stop()
         return trial, FAILURES.get(type(error), error_kind(error))
     return trial, None if succeeded(table, trial) else "wrong_final_state"
-
-
-def _colors():
-    from sim.colors import COLORS
-    return COLORS
 
 
 def bench_pickplace(trials: int, seed: int, perception: str = "oracle") -> dict:

@@ -1,0 +1,141 @@
+"""A scripted OpenAI-compatible chat-completions server: a real HTTP server on 127.0.0.1.
+
+It answers by rules (a substring of the last user message -> a reply), can inject faults
+(HTTP status codes, delays, malformed bodies) and logs every request it gets.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Rule:
+    contains: str  # matched against the last user message
+    reply: str
+    times: int | None = None  # answer this many times, then stop matching
+
+
+@dataclass
+class ScriptedLLM:
+    rules: list[Rule] = field(default_factory=list)
+    faults: list[int | str] = field(default_factory=list)  # HTTP codes, "malformed", "hang"
+    delay: float = 0.0
+    requests: list[dict] = field(default_factory=list)
+    fallback: str | None = None  # reply when no rule matches (None: HTTP 400)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"script": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False  # a handler told to hang must not block shutdown
+        self.in_flight = self.max_in_flight = 0
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def on(self, contains: str, reply: str, times: int | None = None) -> "ScriptedLLM":
+        self.rules.append(Rule(contains, reply, times))
+        return self
+
+    def answer(self, body: dict) -> str | None:
+        last = body["messages"][-1]["content"]
+        with self._lock:
+            self.requests.append(body)
+            for rule in self.rules:
+                if rule.contains in last and rule.times != 0:
+                    if rule.times is not None:
+                        rule.times -= 1
+                    return rule.reply
+        return self.fallback
+
+    def next_fault(self) -> int | str | None:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else None
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    script: ScriptedLLM
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        script = self.script
+        with script._lock:
+            script.in_flight += 1
+            script.max_in_flight = max(script.max_in_flight, script.in_flight)
+        try:
+            self._answer()
+        finally:
+            with script._lock:
+                script.in_flight -= 1
+
+    def _answer(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        fault = self.script.next_fault()
+        if fault == "hang":
+            time.sleep(30)
+            return
+        if isinstance(fault, int):
+            return self._send(fault, {"error": {"message": f"scripted {fault}", "type": "x"}})
+        if self.script.delay:
+            time.sleep(self.script.delay)
+        reply = self.script.answer(body)
+        if reply is None:
+            return self._send(400, {"error": {"message": "no scripted reply", "type": "x"}})
+        if fault == "malformed":
+            return self._raw(200, b'{"choices": [ this is not json', "application/json")
+        prompt = sum(_tokens(m["content"]) for m in body["messages"])
+        usage = {"prompt_tokens": prompt, "completion_tokens": _tokens(reply),
+                 "total_tokens": prompt + _tokens(reply)}
+        if body.get("stream"):
+            return self._stream(body["model"], reply, usage)
+        self._send(200, {
+            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"], "usage": usage,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": reply}}],
+        })
+
+    def _stream(self, model: str, reply: str, usage: dict) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        pieces = [reply[i:i + 16] for i in range(0, len(reply), 16)]
+        for piece in pieces:
+            self._event({"id": "c", "object": "chat.completion.chunk", "created": 0,
+                         "model": model, "choices": [{"index": 0, "delta": {"content": piece},
+                                                      "finish_reason": None}]})
+        self._event({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model,
+                     "choices": [], "usage": usage})
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def _event(self, data: dict) -> None:
+        self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+        self.wfile.flush()
+
+    def _send(self, code: int, data: dict) -> None:
+        self._raw(code, json.dumps(data).encode(), "application/json")
+
+    def _raw(self, code: int, payload: bytes, kind: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
