@@ -46,6 +46,8 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True) -> None
     parser.add_argument("--confirm", action="store_true",
                         help="ask before a program moves a real robot (ros2)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--time-limit", type=float, default=300.0,
+                        help="wall seconds a program may run before it is stopped")
     if model:
         parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
         parser.add_argument("--no-cache", action="store_true", help="bypass the response cache")
@@ -80,12 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def session_config(args, video: str | None = None):
+    from cap.sandbox.controller import Limits
     from cap.session import SessionConfig
     from sim.scene import SceneSpec
 
     spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
+    limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
     return SessionConfig(spec, perception=args.perception, gui=args.gui,
-                         video=video or args.video)
+                         video=video or args.video, limits=limits)
 
 
 def check_supported(args) -> None:

@@ -52,11 +52,11 @@ class Namespace:
         self.scope.update(values)
 
 
-def check(code: str, namespace: Namespace):
+def check(code: str, api: dict[str, Callable]) -> ast.Module:
     """Parse and statically check a program; returns its syntax tree."""
     tree = checks.parse(code)
     checks.check_policy(tree)
-    checks.check_api_calls(tree, namespace.api)
+    checks.check_api_calls(tree, api)
     return tree
 
 
@@ -99,7 +99,7 @@ def run(code: str, namespace: Namespace, printed: list[str] | None = None) -> No
     Raises CheckRefused before anything runs, or an error whose message ends with the
     policy-code traceback. Whatever the program printed is appended to `printed`.
     """
-    tree = _rewrite(check(code, namespace), namespace)
+    tree = _rewrite(check(code, namespace.api), namespace)
     buffer = io.StringIO()
     try:
         with redirect_stdout(buffer):

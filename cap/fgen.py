@@ -12,7 +12,7 @@ from typing import Callable
 
 from cap import checks
 from cap.errors import CheckRefused
-from cap.executor import Namespace, check, run
+from cap.executor import check
 from cap.lmp import LMP
 from cap.skills import SkillLibrary
 
@@ -36,11 +36,14 @@ class FunctionGenerator:
     max_depth: int = 4
     on_program: Callable[[str, str, str], None] | None = None  # (lmp, query, code)
 
-    def ensure(self, code: str, namespace: Namespace, depth: int = 0,
-               parents: tuple[str, ...] = ()) -> None:
-        """Define in `namespace` every function `code` calls that does not exist yet."""
-        tree = check(code, namespace)
-        calls, plain = checks.undefined_calls_and_names(tree, code, namespace.known())
+    def ensure(self, code: str, known: set[str], api: dict[str, Callable],
+               depth: int = 0, parents: tuple[str, ...] = ()) -> list[str]:
+        """Definitions of every function `code` calls that is not in `known`, children first.
+
+        `known` grows by the names defined; running the definitions in order makes `code` whole.
+        """
+        tree = check(code, api)
+        calls, plain = checks.undefined_calls_and_names(tree, code, known)
         if plain:
             names = ", ".join(repr(p.name) for p in plain)
             raise CheckRefused(f"line {plain[0].line}: undefined name(s) {names}; define them "
@@ -55,9 +58,12 @@ class FunctionGenerator:
                                f"({' -> '.join((*parents, calls[0].name))}); simplify the program")
         with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
             definitions = list(pool.map(self._definition, calls))
+        ordered: list[str] = []
         for call, definition in zip(calls, definitions):
-            self.ensure(definition, namespace, depth + 1, (*parents, call.name))
-            run(definition, namespace)
+            ordered += self.ensure(definition, known, api, depth + 1, (*parents, call.name))
+            ordered.append(definition)
+            known.add(call.name)
+        return ordered
 
     def _definition(self, call: checks.CallSite) -> str:
         signature = signature_of(call)

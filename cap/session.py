@@ -6,10 +6,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cap import checks
 from cap.api import PolicyAPI
 from cap.errors import CapError, ExecutionError, ModelUnavailable, error_kind
-from cap.executor import Namespace, run
+from cap.executor import check
 from cap.fgen import FunctionGenerator
+from cap.safe_modules import library_names, module_surfaces
+from cap.sandbox.controller import Limits, Subprogram, Worker
 from cap.llm.base import ChatModel, Usage
 from cap.lmp import LMP, History
 from cap.prompts import load_all
@@ -35,6 +38,7 @@ class SessionConfig:
     fgen_depth: int = 4
     history_tokens: int = 1200
     use_skill_library: bool = True
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.perception not in ("oracle", "pixels"):
@@ -70,7 +74,12 @@ class Session:
         self.usage = Usage()
         self.model = model
         self.history = History(config.history_tokens)
-        self.namespace = Namespace(self.api.functions() | self._language_functions())
+        language = self._language_functions()
+        self.signatures = self.api.functions() | language  # what static checks bind calls to
+        self.builtin_names = set(self.signatures) | set(library_names(module_surfaces()))
+        self.known = set(self.builtin_names)  # grows with what the session's programs define
+        self.worker = Worker(self.api.functions(), language, config.limits,
+                             on_stop=self.table.arm.stop)
         self.commands: list[str] = []
         self.programs: list[dict] = []
         self.printed: list[str] = []
@@ -110,21 +119,35 @@ class Session:
         return {f.__name__: f for f in (parse_obj_name, parse_position, parse_question,
                                         transform_shape_pts)}
 
-    def _sub_lmp(self, name: str, query, context: str = "", **variables):
+    def _sub_lmp(self, name: str, query, context: str = "", **variables) -> Subprogram:
+        """Generate a sub-program for the worker to run; it returns its `ret_val`."""
         if self.model is None:
             raise ExecutionError(f"{name} needs a language model; run with --llm")
         lmp = self.lmps[name]
         code = lmp.generate(str(query), str(context))
         self._record(name, str(query), code)
-        namespace = Namespace(self.namespace.api)
-        namespace.set(**variables)
-        if lmp.prompt.exec_context and context:
-            run(str(context), namespace)
-        self.fgen.ensure(code, namespace)
-        run(code, namespace, self.printed)
-        if lmp.prompt.return_var not in namespace.scope:
-            raise ExecutionError(f"the {name} program assigned no {lmp.prompt.return_var}")
-        return namespace.scope[lmp.prompt.return_var]
+        context = str(context) if lmp.prompt.exec_context else ""
+        known = self.builtin_names | set(variables)
+        if context:
+            known |= checks.defined_names(check(context, self.signatures))
+        definitions = self.fgen.ensure(code, set(known), self.signatures)
+        return Subprogram(name, code, definitions, context, variables, lmp.prompt.return_var)
+
+    def _execute(self, code: str) -> None:
+        """Check the program, generate the helpers it lacks, and run it in the worker."""
+        known = set(self.known)
+        if self.model is not None:
+            definitions = self.fgen.ensure(code, known, self.signatures)
+        else:
+            definitions = []
+            tree = check(code, self.signatures)
+            calls, plain = checks.undefined_calls_and_names(tree, code, known)
+            if calls or plain:
+                missing = ", ".join(sorted({c.name for c in calls + plain}))
+                raise CapError(f"undefined name(s) {missing}; 'cap exec' without --llm "
+                               "generates no helper functions")
+        self.worker.run(code, definitions, self.printed)
+        self.known = known | checks.defined_names(checks.parse(code))
 
     # --- commands --------------------------------------------------------------------------
     def command(self, text: str) -> Outcome:
@@ -143,8 +166,7 @@ class Session:
             try:
                 code = lmp.generate(text, context, self.history, failed)
                 self._record("tabletop_ui", text, code)
-                self.fgen.ensure(code, self.namespace)
-                run(code, self.namespace, self.printed)
+                self._execute(code)
             except (CapError, MotionError) as error:
                 self.table.arm.stop()
                 outcome.fail(error)
@@ -166,9 +188,7 @@ class Session:
         outcome, first = Outcome(), len(self.programs)
         self._record(label, "", code)
         try:
-            if self.model is not None:
-                self.fgen.ensure(code, self.namespace)
-            run(code, self.namespace, self.printed)
+            self._execute(code)
         except (CapError, MotionError) as error:
             self.table.arm.stop()
             outcome.fail(error)
@@ -196,4 +216,5 @@ class Session:
         }
 
     def close(self) -> None:
+        self.worker.close()
         self.table.close()

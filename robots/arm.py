@@ -66,8 +66,9 @@ class Arm(ABC):
     def stop(self) -> None:
         """Stop at once and hold the current position."""
 
-    def reachable(self, position, yaw: float = 0.0) -> bool:
-        """Whether the tool could be put at `position` turned by `yaw` (without moving)."""
+    def reachable(self, positions, yaw: float = 0.0) -> bool:
+        """Whether the tool could go straight from the first of `positions` through the rest,
+        turned by `yaw`. Only plans; nothing moves."""
         return True
 
     def move_to(self, position, yaw: float = 0.0, speed: float | None = None) -> None:

@@ -90,10 +90,11 @@ class PyBulletArm(Arm):
                                     self.ee_pose().position, list(positions), yaw, speed)
         self.execute(trajectory)
 
-    def reachable(self, position, yaw: float = 0.0) -> bool:
+    def reachable(self, positions, yaw: float = 0.0) -> bool:
         try:
-            self.kinematics.ik(self.filter.check_target(position), tool_quaternion(yaw),
-                               self.joint_state().positions)
+            start, *rest = [self.filter.check_target(p) for p in positions]
+            q = self.kinematics.ik(start, tool_quaternion(yaw), self.joint_state().positions)
+            plan_cartesian(self.kinematics, self.filter, q, start, rest, yaw, None)
         except MotionError:
             return False
         return True

@@ -26,11 +26,6 @@ class GraspTarget:
 FINGER_REACH = 0.06  # how far a finger's outer edge is from the tool centre when open
 
 
-def block_yaw(yaw: float) -> float:
-    """A cube looks the same every quarter turn: the equivalent yaw in [-pi/4, pi/4)."""
-    return float((yaw + np.pi / 4) % (np.pi / 2) - np.pi / 4)
-
-
 def finger_yaw(yaw: float) -> float:
     """Two fingers look the same every half turn: the equivalent yaw in [-3pi/4, pi/4),
     the range this wrist reaches best."""
@@ -45,7 +40,7 @@ def finger_axis(yaw: float) -> np.ndarray:
 def block_grasps(center, yaw: float, size: float) -> list[GraspTarget]:
     """The two ways to grip a cube from above: across either pair of faces."""
     center = np.asarray(center, dtype=float)
-    return [GraspTarget(center.copy(), block_yaw(yaw + turn), size / 2, np.zeros(2))
+    return [GraspTarget(center.copy(), finger_yaw(yaw + turn), size / 2, np.zeros(2))
             for turn in (0.0, np.pi / 2)]
 
 
@@ -83,11 +78,22 @@ def place_tool_position(grasp: GraspTarget, place_center_xy, surface_z: float) -
     return np.array([*xy, surface_z + grasp.hang + RELEASE_GAP])
 
 
+def travel_height(pick, place) -> float:
+    return max(MIN_TRAVEL_HEIGHT, pick[2] + TRAVEL_CLEARANCE, place[2] + TRAVEL_CLEARANCE)
+
+
+def _feasible(arm: Arm, grasp: GraspTarget, place_center_xy, surface_z: float) -> bool:
+    """Whether the arm can go straight down to the pick point and to the place point."""
+    pick = grasp.tool_position
+    place = place_tool_position(grasp, place_center_xy, surface_z)
+    travel = travel_height(pick, place)
+    return all(arm.reachable([[*point[:2], travel], point], grasp.yaw) for point in (pick, place))
+
+
 def choose_grasp(arm: Arm, grasps: list[GraspTarget], obstacles, place_center_xy,
                  surface_z: float) -> GraspTarget:
-    """The grasp, reachable at both ends, whose fingers land farthest from other objects."""
-    reachable = [g for g in grasps if arm.reachable(g.tool_position, g.yaw) and arm.reachable(
-        place_tool_position(g, place_center_xy, surface_z), g.yaw)]
+    """The grasp, feasible at both ends, whose fingers land farthest from other objects."""
+    reachable = [g for g in grasps if _feasible(arm, g, place_center_xy, surface_z)]
     if not reachable:
         raise UnreachableError("no way to grip the object lets the arm reach both it and the "
                                "target; choose a target nearer the middle of the table")
@@ -102,7 +108,7 @@ def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_
     """
     pick = grasp.tool_position
     place = place_tool_position(grasp, place_center_xy, place_surface_z)
-    travel = max(MIN_TRAVEL_HEIGHT, pick[2] + TRAVEL_CLEARANCE, place[2] + TRAVEL_CLEARANCE)
+    travel = travel_height(pick, place)
     start = arm.ee_pose().position
     arm.open_gripper()
     arm.move_path([[*start[:2], max(start[2], travel)], [*pick[:2], travel], pick],

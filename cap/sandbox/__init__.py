@@ -1,0 +1,1 @@
+"""Policy code runs in a separate worker process; the controller answers its API calls."""

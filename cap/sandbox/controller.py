@@ -1,0 +1,222 @@
+"""The controller's side of the sandbox: start, feed, limit and kill the policy worker."""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from cap.errors import CapError, ExecutionError, LimitExceeded
+from cap.sandbox.protocol import Channel, ChannelClosed, ChannelTimeout, decode, encode
+from cap.sandbox.worker import ERRORS
+from robots.errors import MotionError
+
+CLONE_NEWNET = 0x40000000
+MOTIONS = frozenset({"put_first_on_second", "goto_pos", "follow_traj", "open_gripper",
+                     "close_gripper"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-command limits; exceeding one kills the worker and stops the robot."""
+
+    wall_seconds: float = 300.0
+    cpu_seconds: float = 60.0
+    memory_mb: int = 2048
+    api_calls: int = 10_000
+    motions: int = 200
+
+    def __post_init__(self) -> None:
+        if min(self.wall_seconds, self.cpu_seconds, self.memory_mb, self.api_calls,
+               self.motions) <= 0:
+            raise ValueError(f"limits must be positive: {self}")
+
+
+@dataclass(frozen=True)
+class Subprogram:
+    """What a language sub-program call returns to the worker: code for it to run."""
+
+    lmp: str
+    code: str
+    definitions: list[str]
+    context: str = ""
+    variables: dict | None = None
+    return_var: str = "ret_val"
+
+
+def confine(memory_mb: int) -> Callable[[], None]:
+    """Runs in the child before exec: its own process group, resource limits, and as root an
+    empty network namespace. (The worker keeps the caller's user: the interpreter often lives
+    where an unprivileged user cannot run it, e.g. under /root.)"""
+    def apply() -> None:
+        os.setpgrp()
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+        if os.geteuid() == 0:
+            ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)
+    return apply
+
+
+class Worker:
+    """One policy worker process and the message loop that answers its API calls."""
+
+    def __init__(self, api: dict[str, Callable], language: dict[str, Callable[..., Subprogram]],
+                 limits: Limits | None = None, on_stop: Callable[[], None] | None = None) -> None:
+        self.api, self.language = api, language
+        self.limits = limits or Limits()
+        self.on_stop = on_stop or (lambda: None)
+        self.process: subprocess.Popen | None = None
+        self.restore: dict = {}  # variables to hand a fresh worker
+        self.restore_point: dict = {}  # the variables after the last run
+        self.definitions: list[str] = []  # generated functions, replayed into a fresh worker
+        self.calls = self.motions = 0
+
+    def start(self) -> None:
+        self.workdir = tempfile.mkdtemp(prefix="cap-worker-")
+        env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": _import_root()}
+        env |= {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_CORE")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cap.sandbox.worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.workdir, env=env, close_fds=True,
+            preexec_fn=confine(self.limits.memory_mb),
+        )
+        self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
+        self.channel.send({"op": "hello", "api": sorted(self.api) + sorted(self.language)})
+        if self.definitions or self.restore:
+            replay, self.definitions = self.definitions, []
+            self.run("", replay)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def run(self, code: str, definitions: list[str] = (), printed: list[str] | None = None):
+        """Run definitions then code in the worker; raises a CapError or MotionError on failure."""
+        if not self.alive:
+            self.start()
+        self.calls = self.motions = 0
+        message = {"op": "run", "code": code, "definitions": list(definitions),
+                   "cpu_seconds": self.limits.cpu_seconds}
+        if self.restore:
+            message["variables"], self.restore = self.restore, {}
+        deadline = time.monotonic() + self.limits.wall_seconds
+        try:
+            self.channel.send(message)
+            reply = self._serve(deadline)
+        except KeyboardInterrupt:
+            self.kill()
+            raise LimitExceeded("stopped by the operator; the robot is holding") from None
+        except ChannelTimeout:
+            self.kill()
+            raise LimitExceeded(f"wall time limit of {self.limits.wall_seconds:g} s exceeded; "
+                                "the program was stopped and the robot is holding") from None
+        except ChannelClosed:
+            raise self._death() from None
+        if printed is not None:
+            printed += reply["printed"]
+        self.restore_point = reply["variables"]
+        if reply["error"]:
+            self.on_stop()
+            error_type = ERRORS.get(reply["error"]["type"], ExecutionError)
+            if not issubclass(error_type, (CapError, MotionError)):
+                raise ExecutionError(f"{reply['error']['type']}: {reply['error']['message']}")
+            raise error_type(reply["error"]["message"])
+        self.definitions += list(definitions)
+
+    def _serve(self, deadline: float) -> dict:
+        while True:
+            message = self.channel.recv(deadline)
+            if message.get("op") == "done":
+                return message
+            self.channel.send(self._answer(message))
+
+    def _answer(self, message: dict) -> dict:
+        name = message.get("name")
+        self.calls += 1
+        if self.calls > self.limits.api_calls:
+            return self._limit(f"API call limit of {self.limits.api_calls} exceeded")
+        if name in MOTIONS:
+            self.motions += 1
+            if self.motions > self.limits.motions:
+                return self._limit(f"motion limit of {self.limits.motions} exceeded")
+        function = self.api.get(name) or self.language.get(name)
+        if function is None:
+            return {"op": "error", "type": "PolicyError", "message": f"no API function {name!r}"}
+        try:
+            result = function(*decode(message.get("args", [])), **decode(message.get("kwargs", {})))
+            if isinstance(result, Subprogram):
+                return {"op": "subprogram", **vars(result), "variables": encode(result.variables or {})}
+            return {"op": "result", "value": encode(result)}
+        except (CapError, MotionError) as error:
+            self.on_stop()
+            return {"op": "error", "type": type(error).__name__, "message": str(error)}
+        except (TypeError, ValueError, KeyError, IndexError) as error:
+            return {"op": "error", "type": "PolicyError", "message": f"{name}: {error}"}
+
+    def _limit(self, what: str) -> dict:
+        self.on_stop()
+        return {"op": "error", "type": "LimitExceeded", "message": what}
+
+    def _death(self) -> CapError:
+        """The channel broke: the worker died, or spoke out of protocol and is killed."""
+        self.on_stop()
+        try:
+            code = self.process.wait(timeout=1) if self.process else None
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return LimitExceeded("the policy worker broke the message protocol and was "
+                                 "killed; the robot is holding")
+        self._cleanup()
+        if code == -signal.SIGXCPU:
+            return LimitExceeded(f"CPU time limit of {self.limits.cpu_seconds:g} s exceeded; "
+                                 "the robot is holding")
+        if code == -signal.SIGXFSZ:
+            return LimitExceeded("the program tried to write a file; policy code may not")
+        name = signal.Signals(-code).name if code and code < 0 else f"exit status {code}"
+        return LimitExceeded(f"the policy worker died ({name}); the robot is holding")
+
+    def kill(self) -> None:
+        """Kill the worker at once and stop the robot; the next run starts a fresh worker."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.on_stop()
+        if self.process is not None:
+            self.process.wait(timeout=5)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.process is not None:
+            for stream in (self.process.stdin, self.process.stdout):
+                stream.close()
+            self.restore = self.restore_point
+            self.process = None
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                self.channel.send({"op": "exit"})
+                self.process.wait(timeout=2)
+            except (ChannelClosed, subprocess.TimeoutExpired):
+                pass
+        self.kill() if self.alive else self._cleanup()
+
+
+def _import_root() -> str:
+    """The folder holding the cap package, so the worker imports the same code."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

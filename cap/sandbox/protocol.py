@@ -1,0 +1,85 @@
+"""Messages between controller and worker: one JSON object per line, never pickle.
+
+numpy arrays travel as {"$array": nested lists}; tuples as lists; numpy scalars as numbers.
+Nothing a message holds can execute on the side that reads it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import time
+
+import numpy as np
+
+MAX_MESSAGE = 16 * 1024 * 1024  # bytes; a longer line is a protocol violation
+
+
+class ChannelClosed(Exception):
+    """The other side closed the channel or died."""
+
+
+class ChannelTimeout(Exception):
+    """No message arrived before the deadline."""
+
+
+def encode(value):
+    """Plain JSON-able data from API arguments and results."""
+    if isinstance(value, np.ndarray):
+        return {"$array": value.tolist()}
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot send a {type(value).__name__} to the robot; use numbers, strings, "
+                    "lists, dicts or numpy arrays")
+
+
+def decode(value):
+    if isinstance(value, dict):
+        if set(value) == {"$array"}:
+            return np.array(value["$array"], dtype=float)
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+class Channel:
+    """Newline-delimited JSON over a pair of file descriptors."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self._buffer = b""
+
+    def send(self, message: dict) -> None:
+        data = json.dumps(message, separators=(",", ":")).encode() + b"\n"
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.write_fd, view):]
+        except (BrokenPipeError, OSError) as error:
+            raise ChannelClosed(str(error)) from None
+
+    def recv(self, deadline: float | None = None) -> dict:
+        """The next message; raises ChannelTimeout at `deadline` (time.monotonic())."""
+        while b"\n" not in self._buffer:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
+                    raise ChannelTimeout()
+            chunk = os.read(self.read_fd, 1 << 16)
+            if not chunk:
+                raise ChannelClosed("end of stream")
+            self._buffer += chunk
+            if len(self._buffer) > MAX_MESSAGE:
+                raise ChannelClosed("message too long")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        message = json.loads(line)
+        if not isinstance(message, dict):
+            raise ChannelClosed("message is not an object")
+        return message

@@ -1,0 +1,109 @@
+"""The policy worker: an untrusted process that runs checked programs.
+
+Every policy API call becomes a message to the controller, which owns the robot, perception and
+the model. Started by `cap.sandbox.controller.Worker` as `python -m cap.sandbox.worker`; its
+stdin and stdout are the channel, and nothing else is inherited.
+"""
+from __future__ import annotations
+
+import os
+import resource
+
+from cap import errors as cap_errors
+from cap.executor import Namespace, run
+from cap.sandbox.protocol import Channel, decode, encode
+from robots import errors as robot_errors
+
+ERRORS = {name: getattr(module, name) for module in (cap_errors, robot_errors)
+          for name in dir(module) if isinstance(getattr(module, name), type)
+          and issubclass(getattr(module, name), Exception)}
+
+
+class Worker:
+    def __init__(self, channel: Channel, api_names: list[str]) -> None:
+        self.channel = channel
+        self.printed: list[str] = []
+        self.api = {name: self._stub(name) for name in api_names}
+        self.namespace = Namespace(self.api)
+
+    def _stub(self, name: str):
+        def call(*args, **kwargs):
+            self.channel.send({"op": "call", "name": name, "args": encode(args),
+                               "kwargs": encode(kwargs)})
+            reply = self.channel.recv()
+            if reply["op"] == "error":
+                raise ERRORS.get(reply["type"], cap_errors.ExecutionError)(reply["message"])
+            if reply["op"] == "subprogram":
+                return self._subprogram(reply)
+            return decode(reply["value"])
+        call.__name__ = name
+        return call
+
+    def _subprogram(self, reply: dict):
+        """Run a language sub-program's code in a fresh scope and return its result variable."""
+        namespace = Namespace(self.api)
+        namespace.set(**decode(reply["variables"]))
+        for code in [reply["context"], *reply["definitions"]]:
+            if code:
+                run(code, namespace)
+        run(reply["code"], namespace, self.printed)
+        if reply["return_var"] not in namespace.scope:
+            raise cap_errors.ExecutionError(f"the {reply['lmp']} program assigned no "
+                                            f"{reply['return_var']}")
+        return namespace.scope[reply["return_var"]]
+
+    def serve(self) -> None:
+        while True:
+            message = self.channel.recv()
+            if message["op"] == "exit":
+                return
+            self.printed = []
+            error = None
+            try:
+                self._limit_cpu(message.get("cpu_seconds"))
+                for code in message.get("definitions", []):
+                    run(code, self.namespace)
+                self.namespace.set(**decode(message.get("variables", {})))
+                run(message["code"], self.namespace, self.printed)
+            except MemoryError:
+                error = {"type": "LimitExceeded", "message": "the program ran out of memory "
+                         "(worker memory limit)"}
+            except RecursionError:
+                error = {"type": "LimitExceeded", "message": "the program recursed too deeply"}
+            except Exception as exc:  # noqa: BLE001 -- every failure is reported as data
+                error = {"type": type(exc).__name__, "message": str(exc)}
+            self.channel.send({"op": "done", "error": error, "printed": self.printed,
+                               "variables": self._portable_variables()})
+
+    def _portable_variables(self) -> dict:
+        """The session's variables that can travel as data (to survive a worker restart)."""
+        out = {}
+        for name, value in self.namespace.variables.items():
+            try:
+                out[name] = encode(value)
+            except TypeError:
+                continue
+        return out
+
+    @staticmethod
+    def _limit_cpu(seconds: float | None) -> None:
+        if seconds:
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            total = int(used.ru_utime + used.ru_stime + seconds) + 1
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]  # SIGXCPU at the soft limit
+            resource.setrlimit(resource.RLIMIT_CPU, (total, hard))
+
+
+def main() -> None:
+    # the channel keeps the real stdin/stdout; fd 0 and 1 then point nowhere, so nothing a
+    # library prints can corrupt the protocol
+    channel = Channel(os.dup(0), os.dup(1))
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    hello = channel.recv()
+    Worker(channel, hello["api"]).serve()
+
+
+if __name__ == "__main__":
+    main()
