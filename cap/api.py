@@ -76,6 +76,12 @@ class PolicyAPI:
         """Pick object `obj` and put it on/in `target`: an object, a named place or a position."""
         objects = self.perceiver.look()  # look again right before the grasp
         held = self._object(_name(obj), objects)
+        on_top = [o.name for o in objects.values() if held.kind == "block" and o.kind == "block"
+                  and o.name != held.name and o.position[2] > held.top - 0.01
+                  and np.linalg.norm(o.position[:2] - held.position[:2]) < held.size[0] / 2]
+        if on_top:
+            raise PolicyError(f"the {held.name} is under the {on_top[0]}; move the "
+                              f"{on_top[0]} first")
         place_xy, surface_z = self._place_target(target, held, objects)
         self.motions += 1
         obstacles = [o.bbox for o in objects.values() if o.name != held.name]

@@ -1,7 +1,8 @@
 """Hierarchical function generation: define every helper a program calls but nobody wrote.
 
-Depth first: a definition's own missing helpers are generated and defined before it is, so
-children exist before their parents run. Siblings are generated concurrently.
+Each new definition is analysed the same way, so a helper's own helpers are generated too, down
+to a depth limit; all definitions run before the program, so children exist before their
+parents run. Every level's functions are generated concurrently.
 """
 from __future__ import annotations
 
@@ -36,14 +37,40 @@ class FunctionGenerator:
     max_depth: int = 4
     on_program: Callable[[str, str, str], None] | None = None  # (lmp, query, code)
 
-    def ensure(self, code: str, known: set[str], api: dict[str, Callable],
-               depth: int = 0, parents: tuple[str, ...] = ()) -> list[str]:
-        """Definitions of every function `code` calls that is not in `known`, children first.
+    def ensure(self, code: str, known: set[str], api: dict[str, Callable]) -> list[str]:
+        """Definitions of every function `code` needs that is not in `known`, deepest first.
 
-        `known` grows by the names defined; running the definitions in order makes `code` whole.
+        Level by level: all missing functions of one level are generated concurrently, then
+        their own missing callees. `known` grows by the names defined; running the returned
+        definitions in order (all before `code`) makes the program whole.
         """
+        frontier: list[tuple[str, tuple[str, ...]]] = [(code, ())]
+        levels: list[list[str]] = []
+        while frontier:
+            wanted: dict[str, tuple[checks.CallSite, tuple[str, ...]]] = {}
+            for source, parents in frontier:
+                for call in self._missing(source, known, api, parents):
+                    wanted.setdefault(call.name, (call, parents))
+            if not wanted:
+                break
+            if len(levels) >= self.max_depth:
+                call, parents = next(iter(wanted.values()))
+                raise CheckRefused(f"helper functions nest deeper than {self.max_depth} levels "
+                                   f"({' -> '.join((*parents, call.name))}); simplify the program")
+            with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+                definitions = list(pool.map(self._definition, [c for c, _ in wanted.values()]))
+            known |= set(wanted)
+            levels.append(definitions)
+            frontier = [(d, (*parents, name))
+                        for d, (name, (_, parents)) in zip(definitions, wanted.items())]
+        return [d for level in reversed(levels) for d in level]
+
+    @staticmethod
+    def _missing(code: str, known: set[str], api, parents: tuple[str, ...]
+                 ) -> list[checks.CallSite]:
+        """Functions `code` calls that do not exist; refuses plain undefined names and cycles."""
         tree = check(code, api)
-        calls, plain = checks.undefined_calls_and_names(tree, code, known)
+        calls, plain = checks.undefined_calls_and_names(tree, code, known - set(parents))
         if plain:
             names = ", ".join(repr(p.name) for p in plain)
             raise CheckRefused(f"line {plain[0].line}: undefined name(s) {names}; define them "
@@ -53,17 +80,7 @@ class FunctionGenerator:
                 chain = " -> ".join((*parents, call.name))
                 raise CheckRefused(f"helper functions call each other in a cycle ({chain}); "
                                    "write one function that does the work")
-        if calls and depth >= self.max_depth:
-            raise CheckRefused(f"helper functions nest deeper than {self.max_depth} levels "
-                               f"({' -> '.join((*parents, calls[0].name))}); simplify the program")
-        with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
-            definitions = list(pool.map(self._definition, calls))
-        ordered: list[str] = []
-        for call, definition in zip(calls, definitions):
-            ordered += self.ensure(definition, known, api, depth + 1, (*parents, call.name))
-            ordered.append(definition)
-            known.add(call.name)
-        return ordered
+        return calls
 
     def _definition(self, call: checks.CallSite) -> str:
         signature = signature_of(call)

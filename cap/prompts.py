@@ -58,7 +58,7 @@ def load_prompt(name: str, directory: Path = PROMPT_DIR) -> Prompt:
     if not path.exists():
         raise FileNotFoundError(f"no prompt file {path}")
     data = tomllib.loads(path.read_text())
-    fields = {"policy_api": (directory / "policy_api.md").read_text().strip()}
+    fields = {part.stem: part.read_text().strip() for part in directory.glob("*.md")}
     examples = tuple(Example(**e) for e in data.pop("examples", []))
     data["system"] = _render(data["system"], fields, str(path))
     return Prompt(examples=examples, **data)

@@ -36,7 +36,7 @@ class SessionConfig:
     video: str | None = None
     max_repairs: int = 2
     fgen_depth: int = 4
-    history_tokens: int = 1200
+    history_tokens: int = 600
     use_skill_library: bool = True
     limits: Limits = field(default_factory=Limits)
 

@@ -17,6 +17,7 @@ class Rule:
     contains: str  # matched against the last user message
     reply: str
     times: int | None = None  # answer this many times, then stop matching
+    system: str = ""  # and, when given, against the system message (which LMP is asking)
 
 
 @dataclass
@@ -41,16 +42,18 @@ class ScriptedLLM:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
-    def on(self, contains: str, reply: str, times: int | None = None) -> "ScriptedLLM":
-        self.rules.append(Rule(contains, reply, times))
+    def on(self, contains: str, reply: str, times: int | None = None,
+           system: str = "") -> "ScriptedLLM":
+        self.rules.append(Rule(contains, reply, times, system))
         return self
 
     def answer(self, body: dict) -> str | None:
         last = body["messages"][-1]["content"]
+        system = body["messages"][0]["content"]
         with self._lock:
             self.requests.append(body)
             for rule in self.rules:
-                if rule.contains in last and rule.times != 0:
+                if rule.contains in last and rule.system in system and rule.times != 0:
                     if rule.times is not None:
                         rule.times -= 1
                     return rule.reply

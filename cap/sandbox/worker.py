@@ -19,10 +19,14 @@ ERRORS = {name: getattr(module, name) for module in (cap_errors, robot_errors)
           and issubclass(getattr(module, name), Exception)}
 
 
+MAX_NESTING = 3  # parse_obj_name inside parse_obj_name inside ...: a model stuck in a loop
+
+
 class Worker:
     def __init__(self, channel: Channel, api_names: list[str]) -> None:
         self.channel = channel
         self.printed: list[str] = []
+        self.nesting = 0
         self.api = {name: self._stub(name) for name in api_names}
         self.namespace = Namespace(self.api)
 
@@ -41,6 +45,17 @@ class Worker:
 
     def _subprogram(self, reply: dict):
         """Run a language sub-program's code in a fresh scope and return its result variable."""
+        if self.nesting >= MAX_NESTING:
+            raise cap_errors.LimitExceeded(
+                f"language sub-programs nest deeper than {MAX_NESTING} levels "
+                f"({reply['lmp']} inside another); compute the answer directly")
+        self.nesting += 1
+        try:
+            return self._run_subprogram(reply)
+        finally:
+            self.nesting -= 1
+
+    def _run_subprogram(self, reply: dict):
         namespace = Namespace(self.api)
         namespace.set(**decode(reply["variables"]))
         for code in [reply["context"], *reply["definitions"]]:
