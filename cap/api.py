@@ -132,6 +132,8 @@ class PolicyAPI:
 
     def follow_traj(self, points) -> None:
         """Move the gripper through a sequence of positions (each xy or xyz)."""
+        if len(points) > MAX_TRAJECTORY:
+            raise PolicyError(f"follow_traj got {len(points)} points; at most {MAX_TRAJECTORY}")
         current_z = self.arm.ee_pose().position[2]
         path = []
         for i, point in enumerate(points):
@@ -163,6 +165,8 @@ class PolicyAPI:
         """The API as a namespace for programs (the language sub-programs are added by cap)."""
         return {name: getattr(self, name) for name in API_FUNCTIONS}
 
+
+MAX_TRAJECTORY = 1000
 
 API_FUNCTIONS = (
     "get_obj_names", "get_obj_pos", "get_bbox", "get_color", "is_obj_visible",

@@ -76,7 +76,7 @@ def test_prompt_example_does_what_it_says(prompt_name, index):
             outcome = session.exec_program(example.code)
             assert outcome.ok, outcome.error
         else:
-            namespace = Namespace(session.namespace.api)
+            namespace = Namespace(session.api.functions())
             namespace.set(shape_pts=SHAPE.copy())
             if prompt.exec_context and example.context:
                 run(example.context, namespace)

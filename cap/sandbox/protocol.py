@@ -12,7 +12,8 @@ import time
 
 import numpy as np
 
-MAX_MESSAGE = 16 * 1024 * 1024  # bytes; a longer line is a protocol violation
+MAX_MESSAGE = 4 * 1024 * 1024  # bytes; a longer line is a protocol violation
+MAX_ELEMENTS = 100_000  # numbers and strings in one message
 
 
 class ChannelClosed(Exception):
@@ -23,17 +24,38 @@ class ChannelTimeout(Exception):
     """No message arrived before the deadline."""
 
 
+class TooLarge(ValueError):
+    """A value too big to send in one message."""
+
+
 def encode(value):
-    """Plain JSON-able data from API arguments and results."""
+    """Plain JSON-able data from API arguments and results; refuses oversized values early."""
+    budget = [MAX_ELEMENTS]
+    return _encode(value, budget)
+
+
+def _spend(budget: list[int], n: int) -> None:
+    budget[0] -= n
+    if budget[0] < 0:
+        raise TooLarge(f"the value is too large to send to the robot (over {MAX_ELEMENTS} "
+                       "numbers); send fewer points")
+
+
+def _encode(value, budget: list[int]):
     if isinstance(value, np.ndarray):
+        _spend(budget, value.size)
         return {"$array": value.tolist()}
+    _spend(budget, 1)
     if isinstance(value, (np.floating, np.integer, np.bool_)):
         return value.item()
     if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
+        return [_encode(v, budget) for v in value]
     if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, float, str)):
+        return {str(k): _encode(v, budget) for k, v in value.items()}
+    if isinstance(value, str):
+        _spend(budget, len(value) // 100)
+        return value
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     raise TypeError(f"cannot send a {type(value).__name__} to the robot; use numbers, strings, "
                     "lists, dicts or numpy arrays")

@@ -32,8 +32,12 @@ class Worker:
 
     def _stub(self, name: str):
         def call(*args, **kwargs):
-            self.channel.send({"op": "call", "name": name, "args": encode(args),
-                               "kwargs": encode(kwargs)})
+            try:
+                message = {"op": "call", "name": name, "args": encode(args),
+                           "kwargs": encode(kwargs)}
+            except (TypeError, ValueError) as error:
+                raise cap_errors.PolicyError(f"{name}: {error}") from None
+            self.channel.send(message)
             reply = self.channel.recv()
             if reply["op"] == "error":
                 raise ERRORS.get(reply["type"], cap_errors.ExecutionError)(reply["message"])
