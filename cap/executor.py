@@ -13,7 +13,7 @@ from contextlib import redirect_stdout
 from typing import Callable
 
 from cap import checks
-from cap.errors import CapError, CheckRefused, ExecutionError
+from cap.errors import CapError, CheckRefused, ExecutionError, LimitExceeded
 from cap.safe_modules import library_names, module_surfaces
 from robots.errors import MotionError
 
@@ -106,6 +106,11 @@ def run(code: str, namespace: Namespace, printed: list[str] | None = None) -> No
             exec(compile(tree, POLICY_FILE, "exec"), namespace.scope)  # noqa: S102 (checked)
     except (CapError, MotionError) as error:
         raise type(error)(_with_trace(str(error), error)) from None
+    except MemoryError:
+        raise LimitExceeded("the program ran out of memory (the worker's memory limit); "
+                            "use smaller data") from None
+    except RecursionError as error:
+        raise LimitExceeded(_with_trace("the program recursed too deeply", error)) from None
     except Exception as error:  # the program's own bug: report it to the repair loop
         raise ExecutionError(_with_trace(f"{type(error).__name__}: {error}", error)) from None
     finally:

@@ -135,6 +135,7 @@ class Session:
 
     def _execute(self, code: str) -> None:
         """Check the program, generate the helpers it lacks, and run it in the worker."""
+        self.table.arm.resume()
         known = set(self.known)
         if self.model is not None:
             definitions = self.fgen.ensure(code, known, self.signatures)

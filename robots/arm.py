@@ -64,7 +64,12 @@ class Arm(ABC):
 
     @abstractmethod
     def stop(self) -> None:
-        """Stop at once and hold the current position."""
+        """Stop at once and hold the current position; further motions are refused (they raise
+        MotionStopped) until resume(). Safe to call from any thread."""
+
+    @abstractmethod
+    def resume(self) -> None:
+        """Accept motions again after stop()."""
 
     def reachable(self, positions, yaw: float = 0.0) -> bool:
         """Whether the tool could go straight from the first of `positions` through the rest,

@@ -25,6 +25,10 @@ class MotionTimeout(MotionError):
     """The arm did not reach its target in time."""
 
 
+class MotionStopped(MotionError):
+    """Someone stopped the robot (a kill, an operator, a stop service) during the motion."""
+
+
 class GraspError(MotionError):
     """The gripper closed on nothing, or the object slipped out."""
 

@@ -1,6 +1,7 @@
 """The Franka Panda simulated in PyBullet, behind the Arm interface."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -8,7 +9,7 @@ import numpy as np
 import pybullet
 
 from robots.arm import Arm, JointState, Pose
-from robots.errors import CollisionError, MotionError, MotionTimeout
+from robots.errors import CollisionError, MotionError, MotionStopped, MotionTimeout
 from robots.kinematics import ArmModel, Kinematics, tool_quaternion
 from robots.planning import JointTrajectory, plan_cartesian
 from robots.safety import MotionFilter, SafetyLimits
@@ -39,6 +40,10 @@ class PyBulletArm(Arm):
                                       useFixedBase=True, physicsClientId=client)
         self.kinematics = Kinematics(model)
         self.filter = MotionFilter(self.config.limits, self.kinematics)
+        # stop() may come from another thread (a kill, Ctrl-C, a stop service): it raises a
+        # flag the motion loop checks every physics step; the lock keeps PyBullet calls apart
+        self._halt = threading.Event()
+        self._lock = threading.RLock()
         self._tie_fingers()
         self.reset()
 
@@ -111,23 +116,33 @@ class PyBulletArm(Arm):
             if np.max(np.abs(self.joint_state().positions - target)) < self.config.settle_tolerance:
                 return
             self._step_checked()
-        self.stop()
+        self._hold(self.joint_state().positions)
         raise MotionTimeout("the arm did not settle on its target within "
                             f"{self.config.settle_timeout} s; something may be blocking it")
 
     def _step_checked(self) -> None:
-        self.step()
-        if self._touching_table():
-            self.stop()
-            raise CollisionError("the arm touched the table; motion stopped")
+        with self._lock:
+            if self._halt.is_set():
+                raise MotionStopped("the robot was stopped; it is holding its position")
+            self.step()
+            if self._touching_table():
+                self._hold(self.joint_state().positions)
+                raise CollisionError("the arm touched the table; motion stopped")
 
     def _touching_table(self) -> bool:
         contacts = pybullet.getContactPoints(bodyA=self.body, bodyB=self.table,
                                              physicsClientId=self.client)
         return any(c[3] not in self.config.model.ignore_table_links for c in contacts)
 
+    def resume(self) -> None:
+        self._halt.clear()
+
     def stop(self) -> None:
-        self._hold(self.joint_state().positions)
+        """Hold the current position now; motions raise MotionStopped (at their next physics
+        step, whichever thread runs them) until resume()."""
+        self._halt.set()
+        with self._lock:
+            self._hold(self.joint_state().positions)
 
     def _hold(self, q) -> None:
         model = self.config.model

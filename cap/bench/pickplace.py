@@ -94,6 +94,7 @@ def setup_trial(table: Tabletop, api: PolicyAPI, seed: int) -> Trial:
 
 def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> tuple[Trial, str | None]:
     trial = setup_trial(table, api, seed)
+    table.arm.resume()
     try:
         api.put_first_on_second(trial.obj, trial.target)
         table.world.run(0.3)

@@ -84,11 +84,6 @@ class Worker:
                     run(code, self.namespace)
                 self.namespace.set(**decode(message.get("variables", {})))
                 run(message["code"], self.namespace, self.printed)
-            except MemoryError:
-                error = {"type": "LimitExceeded", "message": "the program ran out of memory "
-                         "(worker memory limit)"}
-            except RecursionError:
-                error = {"type": "LimitExceeded", "message": "the program recursed too deeply"}
             except Exception as exc:  # noqa: BLE001 -- every failure is reported as data
                 error = {"type": type(exc).__name__, "message": str(exc)}
             self.channel.send({"op": "done", "error": error, "printed": self.printed,

@@ -1,0 +1,82 @@
+"""The policy worker: limits, kills that stop the robot, and a session that survives them."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from cap.sandbox.controller import Limits
+from cap.session import Session, SessionConfig
+from sim.scene import SceneSpec
+
+SCENE = SceneSpec(("red",), ("blue",), seed=0)
+
+
+def session_with(**limits) -> Session:
+    return Session(SessionConfig(SCENE, limits=Limits(**limits)))
+
+
+def test_program_runs_in_another_process():
+    import os
+    session = session_with()
+    assert session.exec_program("say('hi')").ok
+    assert session.worker.process.pid != os.getpid()
+    session.close()
+
+
+@pytest.mark.parametrize("limits, program, message", [
+    ({"wall_seconds": 1.5}, "while True:\n    get_ee_pos()", "wall time limit"),
+    ({"cpu_seconds": 1, "wall_seconds": 20}, "while True:\n    pass", "CPU time limit"),
+    ({"api_calls": 50}, "for i in range(100):\n    get_ee_pos()", "API call limit of 50"),
+    ({"motions": 3}, "for i in range(5):\n    open_gripper()", "motion limit of 3"),
+    ({"memory_mb": 600}, "x = [0] * (200 * 1024 * 1024)", "memory"),
+])
+def test_each_limit_stops_the_program_and_names_itself(limits, program, message):
+    session = session_with(**limits)
+    outcome = session.exec_program(program)
+    assert not outcome.ok and outcome.error_kind == "limit" and message in outcome.error
+    assert session.exec_program("say('next')").ok  # a fresh worker takes the next command
+    session.close()
+
+
+def test_variables_survive_a_worker_restart():
+    session = session_with(wall_seconds=1.5)
+    assert session.exec_program("favourite = 'red block'\ncount = 3").ok
+    assert not session.exec_program("while True:\n    pass").ok
+    assert not session.worker.alive
+    assert session.exec_program("say(f'{favourite} {count}')").ok
+    assert session.api.said == ["red block 3"]
+    session.close()
+
+
+def test_a_kill_during_a_motion_stops_the_arm():
+    session = session_with()
+    arm = session.table.arm
+    threading.Timer(0.5, session.worker.kill).start()
+    outcome = session.exec_program(
+        "while True:\n    goto_pos([0.15, 0.1, 0.25])\n    goto_pos([-0.15, -0.1, 0.25])")
+    assert not outcome.ok
+    before = arm.joint_state().positions
+    session.table.world.run(0.5)
+    assert np.allclose(arm.joint_state().positions, before, atol=0.02)  # holding, not moving
+    session.close()
+
+
+def test_a_crashing_worker_is_reported_and_replaced():
+    session = session_with()
+    session.exec_program("say('warm')")
+    import os
+    import signal
+    threading.Timer(0.3, lambda: os.kill(session.worker.process.pid, signal.SIGSEGV)).start()
+    outcome = session.exec_program("while True:\n    get_ee_pos()")
+    assert not outcome.ok and "SIGSEGV" in outcome.error
+    assert session.exec_program("say('again')").ok
+    session.close()
+
+
+def test_printed_output_is_captured_not_leaked(capfd):
+    session = session_with()
+    outcome = session.exec_program("print('hello from policy')")
+    session.close()
+    assert outcome.ok and session.printed == ["hello from policy\n"]
+    assert "hello from policy" not in capfd.readouterr().out
