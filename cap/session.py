@@ -13,6 +13,7 @@ from cap.executor import check
 from cap.fgen import FunctionGenerator
 from cap.safe_modules import library_names, module_surfaces
 from cap.sandbox.controller import Limits, Subprogram, Worker
+from perception.pixels import PixelPerceiver
 from cap.llm.base import ChatModel, Usage
 from cap.lmp import LMP, History
 from cap.prompts import load_all
@@ -95,8 +96,7 @@ class Session:
 
     def _perceiver(self):
         if self.config.perception == "pixels":
-            from perception.pixels import PixelPerceiver
-            return PixelPerceiver(self.table.camera.render, self.table.workspace)
+            return PixelPerceiver(self.table.camera.render, self.table.arm.capsules)
         return self.table.oracle()
 
     def _record(self, lmp: str, query: str, code: str) -> None:
@@ -180,7 +180,15 @@ class Session:
             self.history.add(lmp.prompt.user_message(text, context), code)
             break
         outcome.programs = self.programs[first:]
+        self._go_home()
         return outcome
+
+    def _go_home(self) -> None:
+        """Clear the camera's view for the next look; a stopped robot stays where it is."""
+        try:
+            self.table.arm.home()
+        except MotionError:
+            self.table.arm.stop()
 
     def exec_program(self, code: str, label: str = "exec") -> Outcome:
         """Run a policy program (no top-level model); failures are reported, never raised."""
@@ -194,6 +202,7 @@ class Session:
             self.table.arm.stop()
             outcome.fail(error)
         outcome.programs = self.programs[first:]
+        self._go_home()
         return outcome
 
     def report(self, outcome: Outcome) -> dict:

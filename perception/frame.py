@@ -1,6 +1,7 @@
 """One RGB-D camera frame with the geometry needed to turn pixels into workspace points."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,11 +16,18 @@ class RGBDFrame:
 
     def points(self) -> np.ndarray:
         """Every pixel back-projected into the workspace frame, shape (H, W, 3)."""
-        h, w = self.depth.shape
-        u, v = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
-        fx, fy = self.intrinsics[0, 0], self.intrinsics[1, 1]
-        cx, cy = self.intrinsics[0, 2], self.intrinsics[1, 2]
-        z = self.depth
-        camera = np.stack([(u - cx) * z / fx, (v - cy) * z / fy, z], axis=-1)
-        rotation, translation = self.world_from_camera[:3, :3], self.world_from_camera[:3, 3]
-        return camera @ rotation.T + translation
+        rays = _rays(self.depth.shape, self.intrinsics.tobytes(),
+                     self.world_from_camera[:3, :3].tobytes())
+        return rays * self.depth[..., None] + self.world_from_camera[:3, 3]
+
+
+@functools.lru_cache(maxsize=8)
+def _rays(shape: tuple[int, int], intrinsics: bytes, rotation: bytes) -> np.ndarray:
+    """Per pixel, the workspace-frame direction that reaches depth 1 along the optical axis."""
+    h, w = shape
+    k = np.frombuffer(intrinsics).reshape(3, 3)
+    u, v = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    camera = np.stack([(u - k[0, 2]) / k[0, 0], (v - k[1, 2]) / k[1, 1], np.ones_like(u)], -1)
+    rays = camera @ np.frombuffer(rotation).reshape(3, 3).T
+    rays.setflags(write=False)
+    return rays

@@ -45,6 +45,10 @@ class Arm(ABC):
         """
 
     @abstractmethod
+    def home(self) -> None:
+        """Go to the home pose (out of the overhead camera's view)."""
+
+    @abstractmethod
     def open_gripper(self) -> None:
         """Open the fingers fully."""
 
@@ -70,6 +74,10 @@ class Arm(ABC):
     @abstractmethod
     def resume(self) -> None:
         """Accept motions again after stop()."""
+
+    def capsules(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """The arm's volume as capsules (segment ends, radius), so perception can ignore it."""
+        return []
 
     def reachable(self, positions, yaw: float = 0.0) -> bool:
         """Whether the tool could go straight from the first of `positions` through the rest,

@@ -26,7 +26,9 @@ class ArmModel:
     arm_joints: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
     finger_joints: tuple[int, ...] = (9, 10)
     tool_link: int = 11
-    rest_positions: tuple[float, ...] = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, np.pi / 4)
+    rest_positions: tuple[float, ...] = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, np.pi / 4)  # IK bias
+    # out of the overhead camera's view: tool up and back near the base
+    home_positions: tuple[float, ...] = (0.237, -1.378, -0.162, -2.928, -0.159, 1.552, -0.582)
     # the tool link's offset below the fingertips' contact centre is negligible for the Panda
     ik_tolerance: float = 4e-3
     table_clearance: float = 0.005
@@ -81,18 +83,48 @@ class Kinematics:
                                       computeForwardKinematics=True, physicsClientId=self.client)
         return np.array(state[4]), np.array(state[5])
 
+    def link_positions(self, q) -> list[np.ndarray]:
+        """World positions of every link frame, base first, for configuration `q`."""
+        self.set_joints(q)
+        base = pybullet.getBasePositionAndOrientation(self.body, physicsClientId=self.client)
+        links = [pybullet.getLinkState(self.body, i, computeForwardKinematics=True,
+                                       physicsClientId=self.client)[4]
+                 for i in range(pybullet.getNumJoints(self.body, physicsClientId=self.client))]
+        return [np.array(base[0]), *map(np.array, links)]
+
     def ik(self, position, quaternion, seed) -> np.ndarray:
-        """Joint positions that put the tool at the pose, near `seed`; raises when there are none."""
+        """Joint positions that put the tool at the pose, near `seed` (or, failing that, near
+        the rest pose); raises when there are none."""
         position = np.asarray(position, dtype=float)
+        seeds = [np.asarray(seed, dtype=float), self._facing(position),
+                 np.array(self.model.rest_positions)]
+        for i, start in enumerate(seeds):
+            try:
+                return self._ik_from(position, quaternion, start)
+            except (UnreachableError, JointLimitError):
+                if i == len(seeds) - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _facing(self, position: np.ndarray) -> np.ndarray:
+        """The rest pose with the first joint turned toward the target: a seed the solver
+        converges from where the rest pose alone leaves it stuck (e.g. right before the base)."""
+        offset = position[:2] - np.array(self.model.base_position[:2])
+        azimuth = np.arctan2(offset[1], offset[0]) - self.model.base_yaw
+        q = np.array(self.model.rest_positions)
+        q[0] = np.clip((azimuth + np.pi) % (2 * np.pi) - np.pi, self.lower[0], self.upper[0])
+        return q
+
+    def _ik_from(self, position: np.ndarray, quaternion, seed) -> np.ndarray:
         q = np.asarray(seed, dtype=float)
-        for _ in range(12):
+        for _ in range(10):
             self.set_joints(q)
             solution = pybullet.calculateInverseKinematics(
                 self.body, self.model.tool_link, position.tolist(), list(quaternion),
                 lowerLimits=self.lower.tolist(), upperLimits=self.upper.tolist(),
                 jointRanges=(self.upper - self.lower).tolist(),
                 restPoses=list(self.model.rest_positions),
-                maxNumIterations=100, residualThreshold=1e-5, physicsClientId=self.client,
+                maxNumIterations=40, residualThreshold=1e-5, physicsClientId=self.client,
             )
             q = np.array(solution[: len(self.model.arm_joints)])
             reached, _ = self.fk(q)

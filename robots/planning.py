@@ -8,7 +8,7 @@ import numpy as np
 from robots.kinematics import Kinematics, tool_quaternion
 from robots.safety import MotionFilter
 
-STEP = 0.01  # metres between IK waypoints on a straight line
+STEP = 0.02  # metres between IK waypoints on a straight line
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,13 @@ class JointTrajectory:
 
     def sample(self, t: float) -> np.ndarray:
         """Linearly interpolated joint positions at time t (held at the ends)."""
-        return np.array([np.interp(t, self.times, column) for column in self.positions.T])
+        i = int(np.searchsorted(self.times, t))
+        if i == 0:
+            return self.positions[0]
+        if i >= len(self.times):
+            return self.positions[-1]
+        w = (t - self.times[i - 1]) / (self.times[i] - self.times[i - 1])
+        return self.positions[i - 1] + w * (self.positions[i] - self.positions[i - 1])
 
 
 def plan_cartesian(kin: Kinematics, safety: MotionFilter, q_start, start_xyz, targets,
@@ -50,6 +56,22 @@ def plan_cartesian(kin: Kinematics, safety: MotionFilter, q_start, start_xyz, ta
             times.append(t)
             positions.append(q_next)
             q = q_next
+    return JointTrajectory(np.array(times), np.array(positions))
+
+
+def plan_joint_move(kin: Kinematics, safety: MotionFilter, q_start, q_goal,
+                    step: float = 0.05) -> JointTrajectory:
+    """A straight line in joint space, every intermediate configuration checked."""
+    q_start, q_goal = np.asarray(q_start, dtype=float), np.asarray(q_goal, dtype=float)
+    count = max(1, int(np.ceil(np.max(np.abs(q_goal - q_start)) / step)))
+    times, positions, t, q = [0.0], [q_start], 0.0, q_start
+    for i in range(1, count + 1):
+        q_next = q_start + (q_goal - q_start) * i / count
+        safety.check_configuration(q_next)
+        t += _segment_time(q, q_next, 0.0, safety)
+        times.append(t)
+        positions.append(q_next)
+        q = q_next
     return JointTrajectory(np.array(times), np.array(positions))
 
 

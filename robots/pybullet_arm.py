@@ -11,7 +11,7 @@ import pybullet
 from robots.arm import Arm, JointState, Pose
 from robots.errors import CollisionError, MotionError, MotionStopped, MotionTimeout
 from robots.kinematics import ArmModel, Kinematics, tool_quaternion
-from robots.planning import JointTrajectory, plan_cartesian
+from robots.planning import JointTrajectory, plan_cartesian, plan_joint_move
 from robots.safety import MotionFilter, SafetyLimits
 
 
@@ -20,12 +20,18 @@ class PyBulletArmConfig:
     model: ArmModel = field(default_factory=ArmModel)
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     arm_force: float = 240.0
+    position_gain: float = 0.3
+    link_radius: float = 0.09  # capsules around the links, for perception's self-filter
+    hand_radius: float = 0.11
     finger_force: float = 40.0
     finger_open: float = 0.04
     finger_friction: float = 1.0
     settle_tolerance: float = 2e-3  # rad
     settle_timeout: float = 1.0  # s of simulated time after a trajectory ends
     gripper_time: float = 0.6  # s of simulated time at most to open or close
+
+
+HOME_CLEARANCE = 0.15  # metres: the tool rises to this height before it goes home
 
 
 class PyBulletArm(Arm):
@@ -61,14 +67,14 @@ class PyBulletArm(Arm):
                                     spinningFriction=0.001, physicsClientId=self.client)
 
     def reset(self) -> None:
-        """Put the arm at its rest pose with the gripper open (no physics involved)."""
+        """Put the arm at home with the gripper open (no physics involved)."""
         model = self.config.model
-        for joint, q in zip(model.arm_joints, model.rest_positions):
+        for joint, q in zip(model.arm_joints, model.home_positions):
             pybullet.resetJointState(self.body, joint, q, physicsClientId=self.client)
         for joint in model.finger_joints:
             pybullet.resetJointState(self.body, joint, self.config.finger_open,
                                      physicsClientId=self.client)
-        self._hold(np.array(model.rest_positions))
+        self._hold(np.array(model.home_positions))
         self.drive_fingers(self.config.finger_open)
 
     # --- state -----------------------------------------------------------------------------
@@ -83,6 +89,13 @@ class PyBulletArm(Arm):
                                       computeForwardKinematics=True, physicsClientId=self.client)
         return Pose(np.array(state[4]), np.array(state[5]))
 
+    def capsules(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        points = self.kinematics.link_positions(self.joint_state().positions)
+        arm = points[: self.config.model.tool_link - 2]  # base to hand, through every joint
+        tool = points[self.config.model.tool_link + 1]
+        return ([(a, b, self.config.link_radius) for a, b in zip(arm, arm[1:])]
+                + [(arm[-1], tool, self.config.hand_radius)])
+
     def gripper_width(self) -> float:
         states = pybullet.getJointStates(self.body, self.config.model.finger_joints,
                                          physicsClientId=self.client)
@@ -95,11 +108,23 @@ class PyBulletArm(Arm):
                                     self.ee_pose().position, list(positions), yaw, speed)
         self.execute(trajectory)
 
+    def home(self) -> None:
+        position = self.ee_pose().position
+        if position[2] < HOME_CLEARANCE:  # rise first, so nothing is swept off the table
+            self.move_to([*position[:2], HOME_CLEARANCE], yaw=self._tool_yaw())
+        self.execute(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
+                                     self.config.model.home_positions))
+
+    def _tool_yaw(self) -> float:
+        return float(pybullet.getEulerFromQuaternion(self.ee_pose().quaternion)[2])
+
     def reachable(self, positions, yaw: float = 0.0) -> bool:
+        """IK at each position, each seeded by the one before (a cheap check of the path)."""
+        q, quaternion = self.joint_state().positions, tool_quaternion(yaw)
         try:
-            start, *rest = [self.filter.check_target(p) for p in positions]
-            q = self.kinematics.ik(start, tool_quaternion(yaw), self.joint_state().positions)
-            plan_cartesian(self.kinematics, self.filter, q, start, rest, yaw, None)
+            for position in positions:
+                q = self.kinematics.ik(self.filter.check_target(position), quaternion, q)
+                self.filter.check_configuration(q)
         except MotionError:
             return False
         return True
@@ -148,7 +173,9 @@ class PyBulletArm(Arm):
         model = self.config.model
         pybullet.setJointMotorControlArray(
             self.body, model.arm_joints, pybullet.POSITION_CONTROL, targetPositions=list(q),
-            forces=[self.config.arm_force] * len(model.arm_joints), physicsClientId=self.client,
+            forces=[self.config.arm_force] * len(model.arm_joints),
+            positionGains=[self.config.position_gain] * len(model.arm_joints),
+            physicsClientId=self.client,
         )
 
     # --- gripper ---------------------------------------------------------------------------

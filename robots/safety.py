@@ -21,8 +21,8 @@ class SafetyLimits:
     margin: float = 0.05  # the tool may reach this far past the workspace rectangle
     z_min: float = 0.005
     z_max: float = 0.45
-    max_tool_speed: float = 1.0  # m/s
-    default_tool_speed: float = 0.7
+    max_tool_speed: float = 1.5  # m/s
+    default_tool_speed: float = 1.0
     joint_speed_fraction: float = 0.9  # of each joint's URDF velocity limit
     max_waypoints: int = 1000
 

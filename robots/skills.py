@@ -110,9 +110,9 @@ def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_
     place = place_tool_position(grasp, place_center_xy, place_surface_z)
     travel = travel_height(pick, place)
     start = arm.ee_pose().position
+    rise = [[*start[:2], travel]] if start[2] < travel else []  # never sweep low across objects
     arm.open_gripper()
-    arm.move_path([[*start[:2], max(start[2], travel)], [*pick[:2], travel], pick],
-                  yaw=grasp.yaw, speed=speed)
+    arm.move_path([*rise, [*pick[:2], travel], pick], yaw=grasp.yaw, speed=speed)
     if not arm.close_gripper():
         arm.move_to([*pick[:2], travel], yaw=grasp.yaw, speed=speed)
         raise GraspError("the gripper closed on nothing; the object may have moved: "

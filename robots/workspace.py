@@ -29,8 +29,8 @@ class Workspace:
 
     x_min: float = -0.25
     x_max: float = 0.25
-    y_min: float = -0.25
-    y_max: float = 0.25
+    y_min: float = -0.22  # 0.44 m deep: a Panda pointing down reaches all of it at any yaw
+    y_max: float = 0.22
 
     def __post_init__(self) -> None:
         if not (self.x_min < self.x_max and self.y_min < self.y_max):

@@ -23,6 +23,9 @@ class CameraConfig:
     up: tuple[float, float, float] = (0.0, 1.0, 0.0)
     near: float = 0.05
     far: float = 3.0
+    light_direction: tuple[float, float, float] = (0.3, -0.4, 1.0)
+    light_ambient: float = 0.6
+    light_diffuse: float = 0.35
 
     def intrinsics(self) -> np.ndarray:
         fy = self.height / (2 * np.tan(np.radians(self.fov_y_deg) / 2))
@@ -76,6 +79,8 @@ class Camera:
         with stdout_to_stderr() if self.egl else contextlib.nullcontext():
             _, _, rgba, buffer, _ = pybullet.getCameraImage(
                 c.width, c.height, self._view, self._projection, renderer=renderer,
+                lightDirection=c.light_direction, lightAmbientCoeff=c.light_ambient,
+                lightDiffuseCoeff=c.light_diffuse, lightSpecularCoeff=0.05,
                 flags=pybullet.ER_NO_SEGMENTATION_MASK, physicsClientId=self.client,
             )
         rgb = np.asarray(rgba, dtype=np.uint8).reshape(c.height, c.width, 4)[..., :3]

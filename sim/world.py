@@ -20,7 +20,7 @@ class Snapshot:
 class World:
     """One PyBullet client (DIRECT, or GUI when asked); every call passes its client id."""
 
-    def __init__(self, gui: bool = False, timestep: float = 1 / 240, egl: bool = False) -> None:
+    def __init__(self, gui: bool = False, timestep: float = 1 / 120, egl: bool = False) -> None:
         self.client = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
         # the EGL renderer only draws bodies created after it loads, so it loads first
         self.egl = egl and not gui and load_egl(self.client)

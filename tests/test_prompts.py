@@ -23,7 +23,7 @@ def scene_for(example) -> SceneSpec:
     return SceneSpec(blocks, bowls, seed=1)
 
 
-def checks_for(session: Session, before: dict) -> dict:
+def checks_for(session: Session, before: dict, tool_path: list) -> dict:
     api = session.api
 
     def xy(name):
@@ -57,8 +57,18 @@ def checks_for(session: Session, before: dict) -> dict:
     def close(a, b):
         return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=1e-6))
 
+    def circle(center, radius, n):
+        angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        return np.asarray(center) + radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+    def traced(points, height):
+        """The tool passed within 1.5 cm of every point, at the given height."""
+        path = np.array(tool_path)
+        return all(np.min(np.linalg.norm(path - [*p, height], axis=1)) < 0.015 for p in points)
+
     return dict(near=near, in_bowl=in_bowl, stacked=stacked, closest=closest, moved=moved,
-                in_line=in_line, said=said, close=close, np=np, **api.functions())
+                in_line=in_line, said=said, close=close, circle=circle, traced=traced, np=np,
+                **api.functions())
 
 
 @pytest.mark.slow
@@ -71,7 +81,10 @@ def test_prompt_example_does_what_it_says(prompt_name, index):
     session = Session(SessionConfig(scene_for(example)), Retrieval())
     try:
         before = {k: np.array(v) for k, v in session.table.ground_truth().items()}
-        scope = checks_for(session, before)
+        tool_path: list = []
+        session.table.world.observe(
+            1 / 120, lambda: tool_path.append(session.table.arm.ee_pose().position))
+        scope = checks_for(session, before, tool_path)
         if prompt_name == "tabletop_ui":
             outcome = session.exec_program(example.code)
             assert outcome.ok, outcome.error

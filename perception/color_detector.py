@@ -1,0 +1,170 @@
+"""The default detector: colour segmentation and depth geometry with OpenCV and numpy.
+
+Pixels are back-projected to the workspace; what stands above the table (and is not the robot)
+is classified by colour in a shading-tolerant space (hue and saturation, with a little value),
+split into connected components, and each component is told block from bowl by its footprint.
+Positions come from the depth: a block's top face gives its centre and yaw, a bowl's rim its
+circle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from perception.detector import Capsule, Detection, Detector
+from perception.frame import RGBDFrame
+from perception.palette import PALETTE
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ColorDetectorConfig:
+    palette: dict[str, tuple[float, float, float]] = field(default_factory=lambda: dict(PALETTE))
+    region: tuple[float, float, float, float] = (-0.32, -0.32, 0.32, 0.32)  # xmin ymin xmax ymax
+    min_height: float = 0.006  # above the table: objects, not table texture
+    max_height: float = 0.25
+    min_pixels: int = 12
+    value_weight: float = 0.35
+    max_color_distance: float = 0.22  # farther from every palette colour: "unknown"
+    block_size: float = 0.04
+    bowl_radius_min: float = 0.05  # a footprint wider than this is a bowl
+    top_band: float = 0.008  # top-face pixels lie within this of the highest
+
+
+def _features(rgb: np.ndarray) -> np.ndarray:
+    """(S cos H, S sin H, w V) per pixel: shading scales V but leaves hue and saturation."""
+    hsv = cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.uint8), cv2.COLOR_RGB2HSV_FULL)
+    hsv = hsv.reshape(-1, 3).astype(np.float32) / 255.0
+    angle = hsv[:, 0] * 2 * np.pi
+    return np.stack([hsv[:, 1] * np.cos(angle), hsv[:, 1] * np.sin(angle), hsv[:, 2]], axis=1)
+
+
+class ColorDetector(Detector):
+    def __init__(self, config: ColorDetectorConfig | None = None) -> None:
+        self.config = config or ColorDetectorConfig()
+        self.names = list(self.config.palette)
+        reference = np.array([self.config.palette[n] for n in self.names]) * 255 * 0.93
+        self.reference = self._weighted(_features(reference))
+
+    def _weighted(self, features: np.ndarray) -> np.ndarray:
+        return features * np.array([1.0, 1.0, self.config.value_weight], dtype=np.float32)
+
+    def classify(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Palette index per pixel (-1: no palette colour near) and the distance to it."""
+        features = self._weighted(_features(rgb))
+        distance = np.linalg.norm(features[:, None, :] - self.reference[None], axis=2)
+        best = np.argmin(distance, axis=1)
+        nearest = distance[np.arange(len(best)), best]
+        return np.where(nearest <= self.config.max_color_distance, best, -1), nearest
+
+    def detect(self, frame: RGBDFrame, exclude: list[Capsule] = ()) -> list[Detection]:
+        points = frame.points()
+        mask = self._foreground(points, exclude)
+        labels = np.full(mask.shape, -2, dtype=np.int32)
+        labels[mask], _ = self.classify(frame.rgb[mask])
+        detections: list[Detection] = []
+        for label in np.unique(labels[mask]):
+            component_mask = (labels == label).astype(np.uint8)
+            count, components = cv2.connectedComponents(component_mask, connectivity=8)
+            for c in range(1, count):
+                pixels = components == c
+                if pixels.sum() >= self.config.min_pixels:
+                    color = self.names[label] if label >= 0 else UNKNOWN
+                    detections += self._objects(points[pixels], frame.rgb[pixels], color)
+        return _merge_duplicates(_under_stacks(detections, self.config.block_size),
+                                 self.config.block_size)
+
+    def _foreground(self, points: np.ndarray, exclude: list[Capsule]) -> np.ndarray:
+        """Pixels of things standing on the table in the region, the robot excepted."""
+        c = self.config
+        x, y, z = points[..., 0], points[..., 1], points[..., 2]
+        mask = ((x > c.region[0]) & (x < c.region[2]) & (y > c.region[1]) & (y < c.region[3])
+                & (z > c.min_height) & (z < c.max_height))
+        rows, cols = np.nonzero(mask)
+        keep = np.ones(len(rows), dtype=bool)
+        candidates = points[rows, cols]
+        for start, end, radius in exclude:
+            keep &= _distance_to_segment(candidates, start, end) > radius
+        mask[rows[~keep], cols[~keep]] = False
+        return mask
+
+    def _objects(self, points: np.ndarray, rgb: np.ndarray, color: str) -> list[Detection]:
+        top = float(np.percentile(points[:, 2], 98))
+        upper = points[:, 2] > top - self.config.top_band
+        (cx, cy), radius = cv2.minEnclosingCircle(points[:, :2].astype(np.float32))
+        mean_rgb = tuple(float(v) for v in rgb[upper].mean(axis=0) / 255)
+        if radius > self.config.bowl_radius_min:
+            cx, cy, radius = _rim_circle(points[upper, :2], radius)
+            size = np.array([2 * radius, 2 * radius, top])
+            return [Detection("bowl", color, np.array([cx, cy, top / 2]), 0.0, size, mean_rgb,
+                              len(points))]
+        return self._blocks(points[upper], color, mean_rgb, top)
+
+    def _blocks(self, top_face: np.ndarray, color: str, rgb, top: float) -> list[Detection]:
+        """One or more blocks of one colour (touching blocks share a component)."""
+        xy = top_face[:, :2].astype(np.float32)
+        (_, (w, h), _) = cv2.minAreaRect(xy)
+        count = max(1, int(round(w * h / self.config.block_size ** 2)))
+        groups = [xy] if count == 1 else _split(xy, count)
+        out = []
+        for group in groups:
+            (cx, cy), (w, h), angle = cv2.minAreaRect(group)
+            side = float(np.clip(max(w, h), 0.5 * self.config.block_size,
+                                 1.5 * self.config.block_size))
+            position = np.array([cx, cy, top - side / 2])
+            out.append(Detection("block", color, position, float(np.radians(angle)),
+                                 np.full(3, side), rgb, len(group)))
+        return out
+
+
+def _rim_circle(xy: np.ndarray, enclosing_radius: float) -> tuple[float, float, float]:
+    """Least-squares circle through rim points; it holds when part of the rim is hidden,
+    where the smallest enclosing circle would shrink toward the visible arc."""
+    a = np.column_stack([xy, np.ones(len(xy))])
+    b = -(xy ** 2).sum(axis=1)
+    (d, e, f), *_ = np.linalg.lstsq(a, b, rcond=None)
+    cx, cy = -d / 2, -e / 2
+    radius = float(np.sqrt(max(cx ** 2 + cy ** 2 - f, 0.0)))
+    if not 0.5 * enclosing_radius < radius < 2 * enclosing_radius:
+        (cx, cy), radius = cv2.minEnclosingCircle(xy.astype(np.float32))
+    return float(cx), float(cy), radius
+
+
+def _split(xy: np.ndarray, count: int) -> list[np.ndarray]:
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1e-4)
+    _, labels, _ = cv2.kmeans(xy, count, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    return [xy[labels.ravel() == k] for k in range(count) if (labels.ravel() == k).sum() >= 4]
+
+
+def _under_stacks(detections: list[Detection], block: float) -> list[Detection]:
+    """A block seen only by its sides under another block sits right below that block."""
+    out = []
+    for d in detections:
+        above = [o for o in detections if o is not d and o.kind == "block" and d.kind == "block"
+                 and np.linalg.norm(o.position[:2] - d.position[:2]) < block
+                 and o.position[2] > d.position[2] + block / 2]
+        if above:
+            lowest = min(above, key=lambda o: o.position[2])
+            position = np.array([*lowest.position[:2], lowest.position[2] - block])
+            d = Detection(d.kind, d.color, position, lowest.yaw, d.size, d.rgb, d.pixels)
+        out.append(d)
+    return out
+
+
+def _merge_duplicates(detections: list[Detection], block: float) -> list[Detection]:
+    """Pieces of one object (side faces split by an occluder) become one detection."""
+    out: list[Detection] = []
+    for d in sorted(detections, key=lambda d: -d.pixels):
+        if not any(o.color == d.color and o.kind == d.kind
+                   and np.linalg.norm(o.position - d.position) < 0.75 * block for o in out):
+            out.append(d)
+    return out
+
+
+def _distance_to_segment(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    t = np.clip(((points - a) @ ab) / max(float(ab @ ab), 1e-12), 0.0, 1.0)
+    return np.linalg.norm(points - (a + t[..., None] * ab), axis=-1)

@@ -1,0 +1,32 @@
+"""The detector interface: one RGB-D frame in, unnamed object detections out.
+
+Other detectors (an open-vocabulary model, a ROS 2 detection topic) implement `Detector` and
+plug into `PixelPerceiver`, which names and tracks what they find.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from perception.frame import RGBDFrame
+
+Capsule = tuple[np.ndarray, np.ndarray, float]  # segment ends (workspace frame) and radius
+
+
+@dataclass(frozen=True)
+class Detection:
+    kind: str  # "block" | "bowl"
+    color: str  # one of the palette's names, or "unknown"
+    position: np.ndarray  # (3,) centre, workspace frame
+    yaw: float
+    size: np.ndarray  # (3,) extent of the upright object
+    rgb: tuple[float, float, float]  # measured colour of its top faces, [0, 1]
+    pixels: int
+
+
+class Detector(ABC):
+    @abstractmethod
+    def detect(self, frame: RGBDFrame, exclude: list[Capsule] = ()) -> list[Detection]:
+        """Objects in the frame; points inside the `exclude` capsules (the robot) are ignored."""

@@ -1,0 +1,70 @@
+"""Names that stay attached to the same physical object across looks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from perception.detector import Detection
+from perception.objects import ObjectInfo
+
+
+@dataclass
+class Track:
+    info: ObjectInfo
+    missed: int = 0  # looks in a row without a matching detection
+
+
+class Tracker:
+    """Matches each look's detections to known objects of the same kind and colour.
+
+    A new object is named "<colour> <kind>", a second of the same kind "<colour> <kind> 2".
+    An object not seen (under the gripper, behind the arm) is remembered for `memory` looks.
+    """
+
+    def __init__(self, memory: int = 5) -> None:
+        self.memory = memory
+        self.tracks: dict[str, Track] = {}
+
+    def update(self, detections: list[Detection]) -> dict[str, ObjectInfo]:
+        seen: set[str] = set()
+        groups: dict[tuple[str, str], list[Detection]] = {}
+        for d in detections:
+            groups.setdefault((d.color, d.kind), []).append(d)
+        for (color, kind), group in groups.items():
+            names = [n for n, t in self.tracks.items()
+                     if (t.info.color, t.info.kind) == (color, kind)]
+            for name, detection in self._match(names, group):
+                name = name or self._new_name(color, kind)
+                self.tracks[name] = Track(_info(name, detection))
+                seen.add(name)
+        for name in list(self.tracks):
+            if name not in seen:
+                self.tracks[name].missed += 1
+                if self.tracks[name].missed > self.memory:
+                    del self.tracks[name]
+        return {name: track.info for name, track in self.tracks.items()}
+
+    def _match(self, names: list[str], group: list[Detection]):
+        """Greedy nearest pairs (names with detections); leftover detections get None."""
+        pairs = sorted((float(np.linalg.norm(self.tracks[n].info.position - d.position)), n, i)
+                       for n in names for i, d in enumerate(group))
+        used_names, used = set(), set()
+        for _, name, i in pairs:
+            if name not in used_names and i not in used:
+                used_names.add(name)
+                used.add(i)
+                yield name, group[i]
+        for i, d in enumerate(group):
+            if i not in used:
+                yield None, d
+
+    def _new_name(self, color: str, kind: str) -> str:
+        name, n = f"{color} {kind}", 2
+        while name in self.tracks:
+            name, n = f"{color} {kind} {n}", n + 1
+        return name
+
+
+def _info(name: str, d: Detection) -> ObjectInfo:
+    return ObjectInfo(name, d.kind, d.color, d.position, d.yaw, d.size)
