@@ -87,6 +87,7 @@ class PolicyAPI:
         obstacles = [o.bbox for o in objects.values() if o.name != held.name]
         grasp = choose_grasp(self.arm, self._grasps(held), obstacles, place_xy, surface_z)
         pick_and_place(self.arm, grasp, place_xy, surface_z)
+        self.perceiver.expect(held.name, np.array([*place_xy, surface_z + held.size[2] / 2]))
 
     def _place_target(self, target, held: ObjectInfo, objects) -> tuple[np.ndarray, float]:
         """Where the held object's centre goes (xy) and the height of the surface under it."""

@@ -39,7 +39,8 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True) -> None
     parser.add_argument("--blocks", help="block colours, e.g. red,green")
     parser.add_argument("--bowls", help="bowl colours, e.g. blue")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--perception", choices=("pixels", "oracle"), default="oracle")
+    parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
+                        help="objects from camera images (default) or simulator ground truth")
     parser.add_argument("--robot", choices=("sim", "ros2"), default="sim")
     parser.add_argument("--video", help="write an mp4 (or gif) of the session here")
     parser.add_argument("--gui", action="store_true", help="show the PyBullet window")

@@ -32,7 +32,7 @@ def cap_home() -> Path:
 @dataclass
 class SessionConfig:
     spec: SceneSpec = field(default_factory=SceneSpec)
-    perception: str = "oracle"
+    perception: str = "pixels"
     gui: bool = False
     video: str | None = None
     max_repairs: int = 2

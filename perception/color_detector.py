@@ -140,18 +140,25 @@ def _split(xy: np.ndarray, count: int) -> list[np.ndarray]:
 
 
 def _under_stacks(detections: list[Detection], block: float) -> list[Detection]:
-    """A block seen only by its sides under another block sits right below that block."""
-    out = []
-    for d in detections:
-        above = [o for o in detections if o is not d and o.kind == "block" and d.kind == "block"
-                 and np.linalg.norm(o.position[:2] - d.position[:2]) < block
-                 and o.position[2] > d.position[2] + block / 2]
+    """A block seen only by its sides under another block sits right below that block.
+
+    Taken from the top down, so a block under a corrected block is placed under it in turn."""
+    out: list[Detection] = []
+    for d in sorted(detections, key=lambda d: -_top(d)):
+        above = [o for o in out if o.kind == "block" and d.kind == "block"
+                 and np.linalg.norm(o.position[:2] - d.position[:2]) < 1.5 * block
+                 and _top(o) > _top(d) + block / 2]
         if above:
             lowest = min(above, key=lambda o: o.position[2])
             position = np.array([*lowest.position[:2], lowest.position[2] - block])
-            d = Detection(d.kind, d.color, position, lowest.yaw, d.size, d.rgb, d.pixels)
+            d = Detection(d.kind, d.color, position, lowest.yaw, np.full(3, block), d.rgb,
+                          d.pixels)
         out.append(d)
     return out
+
+
+def _top(d: Detection) -> float:
+    return float(d.position[2] + d.size[2] / 2)
 
 
 def _merge_duplicates(detections: list[Detection], block: float) -> list[Detection]:

@@ -38,3 +38,7 @@ class Perceiver(ABC):
     @abstractmethod
     def look(self) -> dict[str, ObjectInfo]:
         """Observe the table now and return every object found, by name."""
+
+    def expect(self, name: str, position: np.ndarray) -> None:
+        """The robot just put `name` at `position`: believe it until a look says otherwise
+        (the hand that placed it may hide it from the next look)."""

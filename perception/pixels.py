@@ -20,3 +20,6 @@ class PixelPerceiver(Perceiver):
 
     def look(self) -> dict[str, ObjectInfo]:
         return self.tracker.update(self.detector.detect(self.render(), self.robot()))
+
+    def expect(self, name: str, position) -> None:
+        self.tracker.expect(name, position)

@@ -19,7 +19,8 @@ class Tracker:
     """Matches each look's detections to known objects of the same kind and colour.
 
     A new object is named "<colour> <kind>", a second of the same kind "<colour> <kind> 2".
-    An object not seen (under the gripper, behind the arm) is remembered for `memory` looks.
+    An object not seen (under the gripper, behind the arm) is remembered for `memory` looks,
+    and for as long as something seen stands on top of it.
     """
 
     def __init__(self, memory: int = 5) -> None:
@@ -39,11 +40,25 @@ class Tracker:
                 self.tracks[name] = Track(_info(name, detection))
                 seen.add(name)
         for name in list(self.tracks):
-            if name not in seen:
-                self.tracks[name].missed += 1
-                if self.tracks[name].missed > self.memory:
-                    del self.tracks[name]
+            if name in seen or self._covered(self.tracks[name].info, detections):
+                continue
+            self.tracks[name].missed += 1
+            if self.tracks[name].missed > self.memory:
+                del self.tracks[name]
         return {name: track.info for name, track in self.tracks.items()}
+
+    def expect(self, name: str, position) -> None:
+        if name in self.tracks:
+            info = self.tracks[name].info
+            self.tracks[name] = Track(ObjectInfo(name, info.kind, info.color,
+                                                 np.asarray(position, dtype=float), info.yaw,
+                                                 info.size))
+
+    @staticmethod
+    def _covered(info: ObjectInfo, detections: list[Detection]) -> bool:
+        """Something now stands on it (a stacked block): it is hidden, not gone."""
+        return any(np.linalg.norm(d.position[:2] - info.position[:2]) < info.size[0] / 2
+                   and d.position[2] > info.position[2] + info.size[2] / 2 for d in detections)
 
     def _match(self, names: list[str], group: list[Detection]):
         """Greedy nearest pairs (names with detections); leftover detections get None."""

@@ -78,7 +78,7 @@ def test_prompt_example_does_what_it_says(prompt_name, index):
     prompt = PROMPTS[prompt_name]
     example = prompt.examples[index]
     assert example.check, f"{prompt_name} example {index} has no check"
-    session = Session(SessionConfig(scene_for(example)), Retrieval())
+    session = Session(SessionConfig(scene_for(example), perception="oracle"), Retrieval())
     try:
         before = {k: np.array(v) for k, v in session.table.ground_truth().items()}
         tool_path: list = []
