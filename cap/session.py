@@ -71,7 +71,8 @@ class Session:
     def __init__(self, config: SessionConfig, model: ChatModel | None = None) -> None:
         self.config = config
         self.table = Tabletop(config.spec, gui=config.gui, video=config.video)
-        self.api = PolicyAPI(self.table.arm, self._perceiver(), self.table.workspace)
+        self.api = PolicyAPI(self.table.arm, self._perceiver(), self.table.workspace,
+                             on_say=self._said)
         self.usage = Usage()
         self.model = model
         self.history = History(config.history_tokens)
@@ -98,6 +99,10 @@ class Session:
         if self.config.perception == "pixels":
             return PixelPerceiver(self.table.camera.render, self.table.arm.capsules)
         return self.table.oracle()
+
+    def _said(self, message: str) -> None:
+        command = self.commands[-1] if self.commands else ""
+        self.table.caption(f"{command}  |  robot: {message}")
 
     def _record(self, lmp: str, query: str, code: str) -> None:
         self.programs.append({"lmp": lmp, "query": query, "code": code})

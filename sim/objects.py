@@ -78,8 +78,12 @@ def make_bowl(client: int, color: str, xy) -> int:
         [pybullet.GEOM_BOX] * n, halfExtents=shapes, collisionFramePositions=positions,
         collisionFrameOrientations=orientations, physicsClientId=client,
     )
+    # it looks round: a disc floor (the collision floor is the square inscribed in the wall)
+    floor_radius = BOWL_RADIUS - BOWL_WALL
     visual = pybullet.createVisualShapeArray(
-        [pybullet.GEOM_BOX] * n, halfExtents=shapes, visualFramePositions=positions,
+        [pybullet.GEOM_CYLINDER] + [pybullet.GEOM_BOX] * (n - 1),
+        radii=[floor_radius] + [0.0] * (n - 1), lengths=[BOWL_FLOOR] + [0.0] * (n - 1),
+        halfExtents=[(0.0, 0.0, 0.0)] + shapes[1:], visualFramePositions=positions,
         visualFrameOrientations=orientations, physicsClientId=client,
     )
     body = pybullet.createMultiBody(0.15, collision, visual,

@@ -61,8 +61,12 @@ class Tabletop:
             self.recorder.add(self.camera.render_rgb())
 
     def caption(self, text: str) -> None:
+        """Caption the video from now on; the still scene is held a second so it can be read."""
         if self.recorder:
             self.recorder.caption = text
+            frame = self.camera.render_rgb()
+            for _ in range(self.recorder.fps):
+                self.recorder.add(frame)
 
     def ground_truth(self) -> dict[str, list[float]]:
         return {name: [round(float(v), 4) for v in pos]
