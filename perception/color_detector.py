@@ -62,7 +62,8 @@ class ColorDetector(Detector):
 
     def detect(self, frame: RGBDFrame, exclude: list[Capsule] = ()) -> list[Detection]:
         points = frame.points()
-        mask = self._foreground(points, exclude)
+        mask, robot = self._foreground(points, exclude)
+        near_robot = cv2.dilate(robot.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         labels = np.full(mask.shape, -2, dtype=np.int32)
         labels[mask], _ = self.classify(frame.rgb[mask])
         detections: list[Detection] = []
@@ -71,14 +72,17 @@ class ColorDetector(Detector):
             count, components = cv2.connectedComponents(component_mask, connectivity=8)
             for c in range(1, count):
                 pixels = components == c
-                if pixels.sum() >= self.config.min_pixels:
+                # an object cut by the robot's outline is partly hidden: its shape, and so its
+                # position, cannot be trusted; the tracker keeps it from earlier looks
+                if pixels.sum() >= self.config.min_pixels and not near_robot[pixels].any():
                     color = self.names[label] if label >= 0 else UNKNOWN
                     detections += self._objects(points[pixels], frame.rgb[pixels], color)
         return _merge_duplicates(_under_stacks(detections, self.config.block_size),
                                  self.config.block_size)
 
-    def _foreground(self, points: np.ndarray, exclude: list[Capsule]) -> np.ndarray:
-        """Pixels of things standing on the table in the region, the robot excepted."""
+    def _foreground(self, points: np.ndarray, exclude: list[Capsule]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pixels of things standing on the table in the region, and those of the robot."""
         c = self.config
         x, y, z = points[..., 0], points[..., 1], points[..., 2]
         mask = ((x > c.region[0]) & (x < c.region[2]) & (y > c.region[1]) & (y < c.region[3])
@@ -88,8 +92,10 @@ class ColorDetector(Detector):
         candidates = points[rows, cols]
         for start, end, radius in exclude:
             keep &= _distance_to_segment(candidates, start, end) > radius
-        mask[rows[~keep], cols[~keep]] = False
-        return mask
+        robot = np.zeros_like(mask)
+        robot[rows[~keep], cols[~keep]] = True
+        mask[robot] = False
+        return mask, robot
 
     def _objects(self, points: np.ndarray, rgb: np.ndarray, color: str) -> list[Detection]:
         top = float(np.percentile(points[:, 2], 98))
