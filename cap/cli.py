@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     perception.add_argument("--scenes", type=int, default=100)
     perception.add_argument("--seed", type=int, default=0)
     perception.add_argument("--json", action="store_true")
+    shell = sub.add_parser("shell", help="an interactive session")
+    add_scene_flags(shell)
+    shell.add_argument("--no-video", action="store_true", help="do not record the session")
     skills = sub.add_parser("skills", help="the library of generated functions")
     skills.add_argument("action", choices=("list", "show", "clear"))
     skills.add_argument("name", nargs="?")
@@ -173,6 +176,22 @@ def cmd_skills(args) -> dict:
     return {"skills": skills}
 
 
+def cmd_shell(args) -> dict:
+    import tempfile
+
+    from cap.session import Session
+    from cap.shell import Shell
+
+    video = None if args.no_video else args.video or str(
+        Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
+    session = Session(session_config(args, video=video), make_model(args.llm, args.no_cache))
+    try:
+        Shell(session).loop()
+    finally:
+        session.close()
+    return {"ok": True, "commands": session.commands, "said": session.api.said}
+
+
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
@@ -180,7 +199,7 @@ def cmd_demo(args) -> dict:
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
-            "skills": cmd_skills}
+            "skills": cmd_skills, "shell": cmd_shell}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """The simulated tabletop: physics world, scene, Panda arm, camera and optional video."""
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,18 @@ class Tabletop:
             frame = self.camera.render_rgb()
             for _ in range(self.recorder.fps):
                 self.recorder.add(frame)
+
+    def save_video(self, path: str | Path) -> Path:
+        """Finish the video so far at `path`; recording goes on into a fresh file."""
+        if self.recorder is None:
+            raise ValueError("no video is being recorded")
+        current, fps = self.recorder.path, self.recorder.fps
+        self.recorder.close()
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(current, target)
+        self.recorder = VideoRecorder(current, fps=fps)
+        return target
 
     def ground_truth(self) -> dict[str, list[float]]:
         return {name: [round(float(v), 4) for v in pos]

@@ -1,0 +1,131 @@
+"""`cap shell`: an interactive session on the simulated table.
+
+Commands go to the LMP engine; lines starting with ':' control the session. Ctrl-C during a
+command stops the robot and returns to the prompt.
+"""
+from __future__ import annotations
+
+import os
+import readline
+import sys
+import time
+from pathlib import Path
+
+from cap.session import Session, cap_home
+
+HELP = """commands are sent to the robot; and these:
+  :code     type a policy program (end with a line holding only '.'); runs in the sandbox
+  :undo     put the world back as it was before the last command
+  :reset    a fresh scene (same objects, same seed)
+  :video [P]  save the session's video so far (to P, .mp4)
+  :objects  what the robot sees
+  :help     this text
+  :quit     leave"""
+
+
+def highlight(code: str) -> str:
+    """Python in terminal colours (not where NO_COLOR is set, the common convention)."""
+    if os.environ.get("NO_COLOR"):
+        return code
+    try:
+        from pygments import highlight as render
+        from pygments.formatters import TerminalFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return code
+    return render(code, PythonLexer(), TerminalFormatter()).rstrip()
+
+
+class Shell:
+    def __init__(self, session: Session, out=sys.stdout) -> None:
+        self.session, self.out = session, out
+        self.undo: list = []
+        self.history = cap_home() / "shell_history"
+        self.history.parent.mkdir(parents=True, exist_ok=True)
+        if self.history.exists():
+            readline.read_history_file(self.history)
+
+    def say(self, *parts) -> None:
+        print(*parts, file=self.out, flush=True)
+
+    def loop(self) -> None:
+        self.say(f"cap shell: {len(self.session.api.get_obj_names())} objects on the table. "
+                 ":help for help, :quit to leave.")
+        while True:
+            try:
+                line = input("cap> ").strip()
+            except EOFError:
+                break
+            except KeyboardInterrupt:
+                self.say("")
+                continue
+            if line in (":quit", ":q", ":exit"):
+                break
+            if line:
+                self.handle(line)
+        readline.write_history_file(self.history)
+
+    def handle(self, line: str) -> None:
+        name, _, argument = line.partition(" ")
+        actions = {":help": lambda: self.say(HELP), ":undo": self.undo_last,
+                   ":reset": self.reset, ":code": self.code, ":objects": self.objects,
+                   ":video": lambda: self.save_video(argument.strip())}
+        if name in actions:
+            actions[name]()
+        elif line.startswith(":"):
+            self.say(f"unknown command {name}; :help lists them")
+        else:
+            self.run(lambda: self.session.command(line))
+
+    def run(self, action) -> None:
+        self.undo.append(self.session.table.snapshot())
+        said_before, usage_before = len(self.session.api.said), self.session.usage.as_dict()
+        started = time.perf_counter()
+        try:
+            outcome = action()
+        except KeyboardInterrupt:  # between worker messages: the worker handles the rest
+            self.session.worker.kill()
+            self.say("stopped; the robot is holding")
+            return
+        for program in outcome.programs:
+            self.say(f"--- {program['lmp']}: {program['query']}".rstrip(": "))
+            self.say(highlight(program["code"]))
+        for message in self.session.api.said[said_before:]:
+            self.say(f"robot: {message}")
+        usage = self.session.usage.as_dict()
+        self.say(f"{'ok' if outcome.ok else 'failed: ' + str(outcome.error)}  "
+                 f"({time.perf_counter() - started:.1f} s, {usage['calls'] - usage_before['calls']}"
+                 f" model calls, {usage['prompt_tokens'] - usage_before['prompt_tokens']} "
+                 "prompt tokens)")
+
+    def code(self) -> None:
+        self.say("type the program; a line with only '.' runs it")
+        lines = []
+        while (line := input("... ")) != ".":
+            lines.append(line)
+        self.run(lambda: self.session.exec_program("\n".join(lines), label="code"))
+
+    def undo_last(self) -> None:
+        if not self.undo:
+            self.say("nothing to undo")
+            return
+        self.session.table.restore(self.undo.pop())
+        self.say("restored the world from before the last command")
+
+    def reset(self) -> None:
+        self.session.table.reset(self.session.config.spec)
+        self.undo.clear()
+        self.say(f"fresh scene: {', '.join(self.session.api.get_obj_names())}")
+
+    def objects(self) -> None:
+        for name, info in self.session.api.perceiver.look().items():
+            self.say(f"  {name:16s} at {[round(float(v), 3) for v in info.position]}")
+
+    def save_video(self, path: str) -> None:
+        path = path or f"runs/shell-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        try:
+            saved = self.session.table.save_video(path)
+        except ValueError as error:
+            self.say(f"{error}; start the shell without --no-video")
+            return
+        self.say(f"saved the video so far to {saved}")
