@@ -75,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     pickplace.add_argument("--seed", type=int, default=0)
     pickplace.add_argument("--perception", choices=("pixels", "oracle"), default="oracle")
     pickplace.add_argument("--json", action="store_true")
+    tabletop = bench_sub.add_parser("tabletop", help="the 22-category task suite")
+    tabletop.add_argument("--tasks", nargs="*", help="categories (default: all 22)")
+    tabletop.add_argument("--trials", type=int, default=10)
+    tabletop.add_argument("--seed", type=int, default=0)
+    source = tabletop.add_mutually_exclusive_group()
+    source.add_argument("--llm", help="a model writes the programs (default: retrieval)")
+    source.add_argument("--oracle", action="store_true", help="run the reference programs")
+    tabletop.add_argument("--workers", type=int, default=1)
+    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels")
+    tabletop.add_argument("--out", default="runs")
+    tabletop.add_argument("--json", action="store_true")
     perception = bench_sub.add_parser("perception", help="the pixel detector vs ground truth")
     perception.add_argument("--scenes", type=int, default=100)
     perception.add_argument("--seed", type=int, default=0)
@@ -143,6 +154,8 @@ def show(outcome) -> None:
 
 
 def cmd_bench(args) -> dict:
+    if args.bench == "tabletop":
+        return bench_tabletop_cli(args)
     if args.bench == "perception":
         from cap.bench.perception import bench_perception
 
@@ -161,6 +174,27 @@ def cmd_bench(args) -> dict:
         f"{result['seconds_per_trial']:.3f} s per trial with scene set-up, "
         f"failures {result['failures']}")
     return result
+
+
+def bench_tabletop_cli(args) -> dict:
+    from cap.bench.tabletop import bench_tabletop
+    from sim.tasks import CATEGORIES
+
+    categories = args.tasks or list(CATEGORIES)
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown:
+        raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+    llm = None if args.oracle else (args.llm or os.environ.get("CAP_LLM") or "retrieval")
+    report = bench_tabletop(categories, args.trials, args.seed, llm, args.workers,
+                            args.perception, Path(args.out))
+    for name, task in report["tasks"].items():
+        low, high = task["ci95"]
+        log(f"{name:28s} {task['successes']:3d}/{task['trials']:<3d} {100 * task['rate']:5.1f} % "
+            f"[{100 * low:.0f}, {100 * high:.0f}]  paper {100 * task['paper_rate']:.0f} %  "
+            f"{task['failures'] or ''}")
+    log(f"overall {100 * report['overall']['rate']:.1f} %, {report['seconds']:.0f} s; "
+        f"{report['files']['json']}")
+    return report
 
 
 def cmd_skills(args) -> dict:

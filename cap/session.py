@@ -55,14 +55,16 @@ class Outcome:
     ok: bool = True
     error: str | None = None
     error_kind: str | None = None
+    error_type: str | None = None
     programs: list[dict] = field(default_factory=list)
     printed: list[str] = field(default_factory=list)
 
     def fail(self, error: BaseException) -> None:
         self.ok, self.error, self.error_kind = False, str(error), error_kind(error)
+        self.error_type = type(error).__name__
 
     def succeed(self) -> None:
-        self.ok, self.error, self.error_kind = True, None, None
+        self.ok, self.error, self.error_kind, self.error_type = True, None, None, None
 
 
 class Session:

@@ -77,8 +77,10 @@ class ColorDetector(Detector):
                 if pixels.sum() >= self.config.min_pixels and not near_robot[pixels].any():
                     color = self.names[label] if label >= 0 else UNKNOWN
                     detections += self._objects(points[pixels], frame.rgb[pixels], color)
-        return _merge_duplicates(_under_stacks(detections, self.config.block_size),
-                                 self.config.block_size)
+        detections = _under_stacks(detections, self.config.block_size)
+        # a sliver not explained as a block under a stack is a piece of something else
+        detections = [d for d in detections if not d.sliver]
+        return _merge_duplicates(detections, self.config.block_size)
 
     def _foreground(self, points: np.ndarray, exclude: list[Capsule]
                     ) -> tuple[np.ndarray, np.ndarray]:
@@ -100,14 +102,30 @@ class ColorDetector(Detector):
     def _objects(self, points: np.ndarray, rgb: np.ndarray, color: str) -> list[Detection]:
         top = float(np.percentile(points[:, 2], 98))
         upper = points[:, 2] > top - self.config.top_band
-        (cx, cy), radius = cv2.minEnclosingCircle(points[:, :2].astype(np.float32))
         mean_rgb = tuple(float(v) for v in rgb[upper].mean(axis=0) / 255)
+        _, radius = cv2.minEnclosingCircle(points[:, :2].astype(np.float32))
         if radius > self.config.bowl_radius_min:
-            cx, cy, radius = _rim_circle(points[upper, :2], radius)
-            size = np.array([2 * radius, 2 * radius, top])
-            return [Detection("bowl", color, np.array([cx, cy, top / 2]), 0.0, size, mean_rgb,
-                              len(points))]
+            return self._bowl(points, color, mean_rgb, radius)
         return self._blocks(points[upper], color, mean_rgb, top)
+
+    def _bowl(self, points: np.ndarray, color: str, rgb, radius: float) -> list[Detection]:
+        """The bowl from its rim; a block of the bowl's own colour inside it shows as a raised
+        patch within the rim and is reported too."""
+        (cx, cy), _ = cv2.minEnclosingCircle(points[:, :2].astype(np.float32))
+        from_centre = np.linalg.norm(points[:, :2] - [cx, cy], axis=1)
+        rim = points[from_centre > 0.75 * radius]
+        rim_top = float(np.percentile(rim[:, 2], 98))
+        rim = rim[rim[:, 2] > rim_top - self.config.top_band]
+        cx, cy, radius = _rim_circle(rim[:, :2], radius)
+        bowl = Detection("bowl", color, np.array([cx, cy, rim_top / 2]), 0.0,
+                         np.array([2 * radius, 2 * radius, rim_top]), rgb, len(points))
+        inside = points[np.linalg.norm(points[:, :2] - [cx, cy], axis=1) < radius - 0.012]
+        raised = inside[inside[:, 2] > 0.6 * rim_top]
+        if len(raised) < self.config.min_pixels:
+            return [bowl]
+        top = float(np.percentile(raised[:, 2], 98))
+        return [bowl, *self._blocks(raised[raised[:, 2] > top - self.config.top_band], color,
+                                    rgb, top)]
 
     def _blocks(self, top_face: np.ndarray, color: str, rgb, top: float) -> list[Detection]:
         """One or more blocks of one colour (touching blocks share a component)."""
@@ -122,7 +140,8 @@ class ColorDetector(Detector):
                                  1.5 * self.config.block_size))
             position = np.array([cx, cy, top - side / 2])
             out.append(Detection("block", color, position, float(np.radians(angle)),
-                                 np.full(3, side), rgb, len(group)))
+                                 np.full(3, side), rgb, len(group),
+                                 sliver=min(w, h) < 0.6 * self.config.block_size))
         return out
 
 

@@ -24,6 +24,7 @@ class Detection:
     size: np.ndarray  # (3,) extent of the upright object
     rgb: tuple[float, float, float]  # measured colour of its top faces, [0, 1]
     pixels: int
+    sliver: bool = False  # seen only as a thin strip: a bowl's rim piece, or a buried block
 
 
 class Detector(ABC):

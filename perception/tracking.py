@@ -23,8 +23,8 @@ class Tracker:
     and for as long as something seen stands on top of it.
     """
 
-    def __init__(self, memory: int = 5) -> None:
-        self.memory = memory
+    def __init__(self, memory: int = 5, gate: float = 0.1) -> None:
+        self.memory, self.gate = memory, gate
         self.tracks: dict[str, Track] = {}
 
     def update(self, detections: list[Detection]) -> dict[str, ObjectInfo]:
@@ -61,9 +61,13 @@ class Tracker:
                    and d.position[2] > info.position[2] + info.size[2] / 2 for d in detections)
 
     def _match(self, names: list[str], group: list[Detection]):
-        """Greedy nearest pairs (names with detections); leftover detections get None."""
+        """Greedy nearest pairs (names with detections); leftover detections get None.
+
+        Objects move only when the robot moves them, and a placement updates its track
+        (`expect`), so a detection far from every track is a new object, not a jump."""
         pairs = sorted((float(np.linalg.norm(self.tracks[n].info.position - d.position)), n, i)
                        for n in names for i, d in enumerate(group))
+        pairs = [p for p in pairs if p[0] < self.gate]
         used_names, used = set(), set()
         for _, name, i in pairs:
             if name not in used_names and i not in used:

@@ -44,6 +44,33 @@ class SceneSpec:
         return tuple(map(str, blocks)), tuple(map(str, bowls))
 
 
+def layout(spec: SceneSpec, workspace: Workspace) -> list[tuple[str, str, np.ndarray, float]]:
+    """Where a spec's objects go (kind, colour, xy, yaw): drawn from its seed, bowls first,
+    none overlapping. Pure, so tasks can reason about a scene before it is built."""
+    rng = np.random.default_rng(spec.seed)
+    blocks, bowls = spec.resolve(rng)
+    placed: list[tuple[np.ndarray, float]] = []
+    out = []
+    for kind, colors in (("bowl", bowls), ("block", blocks)):
+        for color in colors:
+            radius = BOWL_RADIUS if kind == "bowl" else BLOCK_SIZE * 0.75
+            xy = _free_spot(rng, workspace, radius, placed)
+            placed.append((xy, radius))
+            out.append((kind, color, xy, float(rng.uniform(-np.pi / 4, np.pi / 4))))
+    return out
+
+
+def _free_spot(rng, ws: Workspace, radius: float, placed) -> np.ndarray:
+    low = ws.low + radius + EDGE_MARGIN
+    high = np.array([ws.x_max, ws.y_max]) - radius - EDGE_MARGIN
+    for _ in range(PLACEMENT_TRIES):
+        xy = rng.uniform(low, high)
+        if all(np.linalg.norm(xy - p) > radius + r + 0.01 for p, r in placed):
+            return xy
+    raise SceneError(f"no free spot for another object after {PLACEMENT_TRIES} tries; "
+                     "ask for fewer objects")
+
+
 @dataclass
 class Scene:
     """The table and its objects in one PyBullet client."""
@@ -75,27 +102,10 @@ class Scene:
         self.objects[name] = SimObject(name, kind, color, body)
         return self.objects[name]
 
-    def populate(self, spec: SceneSpec, rng: np.random.Generator) -> None:
-        """Place the spec's objects at random, bowls first, none overlapping."""
-        blocks, bowls = spec.resolve(rng)
-        placed: list[tuple[np.ndarray, float]] = []
-        for kind, colors in (("bowl", bowls), ("block", blocks)):
-            for color in colors:
-                radius = BOWL_RADIUS if kind == "bowl" else BLOCK_SIZE * 0.75
-                xy = self._free_spot(rng, radius, placed)
-                placed.append((xy, radius))
-                self.add(kind, color, xy, float(rng.uniform(-np.pi / 4, np.pi / 4)))
-
-    def _free_spot(self, rng, radius: float, placed) -> np.ndarray:
-        ws = self.workspace
-        low = ws.low + radius + EDGE_MARGIN
-        high = np.array([ws.x_max, ws.y_max]) - radius - EDGE_MARGIN
-        for _ in range(PLACEMENT_TRIES):
-            xy = rng.uniform(low, high)
-            if all(np.linalg.norm(xy - p) > radius + r + 0.01 for p, r in placed):
-                return xy
-        raise SceneError(f"no free spot for another object after {PLACEMENT_TRIES} tries; "
-                         "ask for fewer objects")
+    def populate(self, spec: SceneSpec, rng: np.random.Generator | None = None) -> None:
+        """Place the spec's objects as `layout` draws them."""
+        for kind, color, xy, yaw in layout(spec, self.workspace):
+            self.add(kind, color, xy, yaw)
 
     def clear(self) -> None:
         """Remove every object (the table stays)."""

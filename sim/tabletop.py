@@ -47,7 +47,7 @@ class Tabletop:
         self.spec = spec
         self.scene.clear()
         self.arm.reset()
-        self.scene.populate(spec, np.random.default_rng(spec.seed))
+        self.scene.populate(spec)
         self.world.run(SETTLE_SECONDS)
 
     @property

@@ -1,0 +1,159 @@
+"""`cap bench tabletop`: the task suite with reference programs (--oracle) or a model.
+
+Every trial's scene and instruction come from (seed, category, trial), so the results are the
+same whatever the number of workers.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import multiprocessing
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from robots.errors import GraspError, MotionStopped
+
+FAILURES = ("generation error", "check refused", "runtime error", "motion refused",
+            "grasp or physics failure", "wrong final state", "timeout")
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    category: str
+    trial: int
+    seed: int
+    llm: str | None  # None: run the category's reference program
+    perception: str
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a success rate (95 % by default)."""
+    if trials == 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def classify(outcome) -> str:
+    """The failure taxonomy: where in the pipeline a failed trial stopped."""
+    kind, error_type = outcome.error_kind, outcome.error_type
+    if kind == "limit" and "wall time" in (outcome.error or ""):
+        return "timeout"
+    if kind == "motion":
+        return "grasp or physics failure" if error_type in (GraspError.__name__,
+                                                            MotionStopped.__name__) \
+            else "motion refused"
+    return {"generation": "generation error", "check": "check refused"}.get(kind, "runtime error")
+
+
+def run_trial(spec: TrialSpec) -> dict:
+    """One trial in a fresh simulated session; returns plain data (it crosses processes)."""
+    from cap.cli import make_model
+    from cap.session import Session, SessionConfig
+    from sim.tasks import CATEGORIES
+
+    names = list(CATEGORIES)
+    rng = np.random.default_rng([spec.seed, names.index(spec.category), spec.trial])
+    instance = CATEGORIES[spec.category].instance(rng)
+    model = make_model(spec.llm, no_cache=False) if spec.llm else None
+    session = Session(SessionConfig(instance.scene, perception=spec.perception), model)
+    started = time.perf_counter()
+    try:
+        before = session.table.scene.positions()
+        if model is None:
+            outcome = session.exec_program(instance.reference, label="reference")
+        else:
+            outcome = session.command(instance.instruction)
+        session.table.world.run(0.5)
+        after = session.table.scene.positions()
+    finally:
+        session.close()
+    failure = None
+    if not outcome.ok:
+        failure = classify(outcome)
+    elif not instance.check(before, after):
+        failure = "wrong final state"
+    return {"category": spec.category, "trial": spec.trial, "instruction": instance.instruction,
+            "success": failure is None, "failure": failure, "error": outcome.error,
+            "llm": session.usage.as_dict(), "seconds": time.perf_counter() - started}
+
+
+def summarize(results: list[dict], categories: list[str]) -> dict:
+    from sim.tasks import CATEGORIES
+
+    tasks = {}
+    for name in categories:
+        rows = [r for r in results if r["category"] == name]
+        successes = sum(r["success"] for r in rows)
+        usage = {k: sum(r["llm"][k] for r in rows) for k in ("calls", "prompt_tokens",
+                                                              "completion_tokens", "seconds")}
+        tasks[name] = {
+            "split": CATEGORIES[name].split, "trials": len(rows), "successes": successes,
+            "rate": successes / max(1, len(rows)), "ci95": list(wilson(successes, len(rows))),
+            "paper_rate": CATEGORIES[name].paper_rate / 100,
+            "failures": dict(Counter(r["failure"] for r in rows if r["failure"])),
+            "llm": {"per_trial": {k: v / max(1, len(rows)) for k, v in usage.items()},
+                    "per_success": {k: v / max(1, successes) for k, v in usage.items()}},
+            "seconds": sum(r["seconds"] for r in rows) / max(1, len(rows)),
+        }
+    total = sum(t["trials"] for t in tasks.values())
+    won = sum(t["successes"] for t in tasks.values())
+    return {"tasks": tasks, "overall": {"trials": total, "successes": won,
+                                        "rate": won / max(1, total), "ci95": list(wilson(won, total))}}
+
+
+def bench_tabletop(categories: list[str], trials: int, seed: int, llm: str | None,
+                   workers: int, perception: str, out_dir: Path) -> dict:
+    specs = [TrialSpec(c, t, seed, llm, perception) for c in categories for t in range(trials)]
+    started = time.perf_counter()
+    results = []
+    if workers > 1:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            for i, result in enumerate(pool.imap_unordered(run_trial, specs)):
+                results.append(result)
+                _progress(i + 1, len(specs))
+    else:
+        for i, spec in enumerate(specs):
+            results.append(run_trial(spec))
+            _progress(i + 1, len(specs))
+    results.sort(key=lambda r: (categories.index(r["category"]), r["trial"]))
+    report = summarize(results, categories) | {
+        "seconds": time.perf_counter() - started, "workers": workers, "seed": seed,
+        "mode": f"llm:{llm}" if llm else "reference programs", "perception": perception}
+    report["files"] = _write(report, results, out_dir)
+    return report
+
+
+def _progress(done: int, total: int) -> None:
+    """A bar on a terminal; a line every tenth of the way otherwise (logs stay short)."""
+    width = 30
+    filled = width * done // total
+    if sys.stderr.isatty():
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} trials",
+              end="\n" if done == total else "", file=sys.stderr, flush=True)
+    elif done == total or done % max(1, total // 10) == 0:
+        print(f"{done}/{total} trials", file=sys.stderr, flush=True)
+
+
+def _write(report: dict, results: list[dict], out_dir: Path) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"tabletop-{time.strftime('%Y%m%d-%H%M%S')}"
+    Path(f"{stem}.json").write_text(json.dumps({"report": report, "trials": results}, indent=1))
+    with open(f"{stem}.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["category", "split", "trials", "successes", "rate", "ci95_low",
+                         "ci95_high", "paper_rate"])
+        for name, t in report["tasks"].items():
+            writer.writerow([name, t["split"], t["trials"], t["successes"], f"{t['rate']:.3f}",
+                             f"{t['ci95'][0]:.3f}", f"{t['ci95'][1]:.3f}", t["paper_rate"]])
+    from cap.bench.chart import rate_chart
+    rate_chart(report["tasks"], Path(f"{stem}.png"))
+    return {"json": f"{stem}.json", "csv": f"{stem}.csv", "chart": f"{stem}.png"}
