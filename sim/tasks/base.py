@@ -9,7 +9,7 @@ import numpy as np
 
 from perception.palette import PALETTE
 from robots.workspace import CORNERS, SIDES, Workspace
-from sim.scene import SceneSpec
+from sim.scene import SceneError, SceneSpec
 
 SEEN = {
     "colors": ("blue", "red", "green", "orange", "yellow"),
@@ -54,12 +54,25 @@ class Task:
     paper_rate: float  # the original paper's success rate (Table VI), percent
 
     def instance(self, rng: np.random.Generator, tries: int = 100) -> TaskInstance:
-        """A task instance; a draw whose scene cannot pose the task is drawn again."""
+        """A task instance; a draw whose scene cannot pose the task, or where it is done
+        already, is drawn again."""
         for _ in range(tries):
-            found = self.sample(rng, self.attributes)
-            if found is not None:
-                return found
+            try:
+                found = self.sample(rng, self.attributes)
+                if found is not None and not found.check(*[initial_truth(found.scene)] * 2):
+                    return found
+            except SceneError:  # the drawn objects do not fit on the table
+                continue
         raise RuntimeError(f"{self.name}: no valid instance in {tries} draws")
+
+
+def initial_truth(spec: SceneSpec) -> Truth:
+    """Where a scene's objects stand before anything moves (from its layout, no physics)."""
+    from sim.objects import BLOCK_SIZE, BOWL_HEIGHT
+    from sim.scene import layout
+
+    return {f"{color} {kind}": np.array([*xy, (BLOCK_SIZE if kind == "block" else BOWL_HEIGHT) / 2])
+            for kind, color, xy, _ in layout(spec, WORKSPACE)}
 
 
 CATEGORIES: dict[str, Task] = {}
