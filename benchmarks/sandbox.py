@@ -22,8 +22,7 @@ CALLS = 5000
 
 def round_trip() -> dict:
     session = Session(SessionConfig(SceneSpec(("red",), (), 0)))
-    code = ("import time\n" if False else "") + (
-        f"for i in range({CALLS}):\n    get_ee_pos()\n")
+    code = f"for i in range({CALLS}):\n    get_ee_pos()\n"
     session.exec_program("get_ee_pos()")  # warm: the worker is started
     started = time.perf_counter()
     outcome = session.exec_program(code)

@@ -23,7 +23,8 @@ sort sqrt square squeeze stack std subtract sum swapaxes take tan tile trace tra
 triu unique unravel_index vstack where zeros zeros_like
 """.split()
 LINALG_NAMES = "det eig eigh inv lstsq norm pinv qr solve svd".split()
-RANDOM_NAMES = "choice default_rng normal permutation rand randint randn random seed shuffle uniform".split()
+RANDOM_NAMES = ("choice default_rng normal permutation rand randint randn random seed shuffle "
+                "uniform").split()
 MATH_NAMES = [n for n in dir(math) if not n.startswith("_")]
 GEOMETRY_NAMES = ("Point LineString Polygon MultiPoint MultiLineString MultiPolygon LinearRing "
                   "GeometryCollection box").split()

@@ -9,7 +9,6 @@ import os
 import readline
 import sys
 import time
-from pathlib import Path
 
 from cap.session import Session, cap_home
 

@@ -5,7 +5,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from perception.objects import Perceiver
 from robots.pybullet_arm import PyBulletArm

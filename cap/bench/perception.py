@@ -15,7 +15,7 @@ import pybullet
 from perception.color_detector import ColorDetector
 from perception.detector import Detection
 from perception.tracking import Tracker
-from sim.camera import Camera, CameraConfig
+from sim.camera import CameraConfig
 from sim.objects import BLOCK_SIZE, BOWL_FLOOR
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop

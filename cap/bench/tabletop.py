@@ -38,7 +38,8 @@ def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
         return (0.0, 1.0)
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    spread = math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    half = z * spread / (1 + z * z / trials)
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
@@ -106,8 +107,9 @@ def summarize(results: list[dict], categories: list[str]) -> dict:
         }
     total = sum(t["trials"] for t in tasks.values())
     won = sum(t["successes"] for t in tasks.values())
-    return {"tasks": tasks, "overall": {"trials": total, "successes": won,
-                                        "rate": won / max(1, total), "ci95": list(wilson(won, total))}}
+    overall = {"trials": total, "successes": won, "rate": won / max(1, total),
+               "ci95": list(wilson(won, total))}
+    return {"tasks": tasks, "overall": overall}
 
 
 def bench_tabletop(categories: list[str], trials: int, seed: int, llm: str | None,

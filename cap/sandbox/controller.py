@@ -157,7 +157,8 @@ class Worker:
         try:
             result = function(*decode(message.get("args", [])), **decode(message.get("kwargs", {})))
             if isinstance(result, Subprogram):
-                return {"op": "subprogram", **vars(result), "variables": encode(result.variables or {})}
+                return {"op": "subprogram", **vars(result),
+                        "variables": encode(result.variables or {})}
             return {"op": "result", "value": encode(result)}
         except (CapError, MotionError) as error:
             self.on_stop()

@@ -13,7 +13,6 @@ from sim.tasks.base import (
     BLOCK, DIRECTIONS, IN_BOWL, NEAR, WORKSPACE, TaskInstance, blocks_of, category, one_stack,
     place_xy, scene, xy_distance,
 )
-from robots.workspace import CORNERS
 
 
 def _colors(rng, attributes, n):
@@ -116,6 +115,14 @@ def matching_bowls(rng, a):
                                   for c in colors))
 
 
+def _block_to_place(family: str, instruction: str, spec, reference: str, target: str,
+                    place: str) -> TaskInstance:
+    """A task whose success is one particular block ending at a named place."""
+    return TaskInstance(family, instruction, spec, reference,
+                        lambda before, after: xy_distance(after[target], place_xy(place)) < NEAR,
+                        {"target": target})
+
+
 def _in_cone(offset, direction) -> bool:
     """Within 45 degrees of the direction."""
     offset = np.asarray(offset)
@@ -140,11 +147,10 @@ def direction_of_bowl(rng, a):
                  "def alignment(name):\n    offset = get_obj_pos(name)[:2] - bowl\n"
                  "    return offset @ direction / np.linalg.norm(offset)\n"
                  f"put_first_on_second(max(names, key=alignment), '{place}')")
-    return TaskInstance(
+    return _block_to_place(
         "direction_of_bowl",
         f"pick up the block to the {direction} of the {bowl} and place it on the {place}",
-        spec, reference, lambda before, after: xy_distance(after[target], place_xy(place)) < NEAR,
-        {"target": target})
+        spec, reference, target, place)
 
 
 @category("distance_to_bowl", (98, 100))
@@ -166,11 +172,10 @@ def distance_to_bowl(rng, a):
                  "names = [n for n in get_obj_names() if 'block' in n]\n"
                  f"name = {pick}(names, key=lambda n: np.linalg.norm(get_obj_pos(n)[:2] - bowl))\n"
                  f"put_first_on_second(name, '{place}')")
-    return TaskInstance(
+    return _block_to_place(
         "distance_to_bowl",
         f"pick up the block {distance} to the {bowl} and place it on the {place}", spec,
-        reference, lambda before, after: xy_distance(after[target], place_xy(place)) < NEAR,
-        {"target": target})
+        reference, target, place)
 
 
 NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3}
@@ -195,8 +200,7 @@ def nth_from_direction(rng, a):
                  "names = [n for n in get_obj_names() if 'block' in n]\n"
                  "names.sort(key=lambda n: -(get_obj_pos(n)[:2] @ direction))\n"
                  f"put_first_on_second(names[{NTH[nth]}], '{place}')")
-    return TaskInstance(
+    return _block_to_place(
         "nth_from_direction",
         f"pick up the {nth} block from the {direction} and place it on the {place}", spec,
-        reference, lambda before, after: xy_distance(after[target], place_xy(place)) < NEAR,
-        {"target": target})
+        reference, target, place)

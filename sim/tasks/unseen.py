@@ -5,7 +5,7 @@ import numpy as np
 
 from robots.workspace import CORNERS
 from sim.tasks.base import (
-    BLOCK, DIRECTIONS, IN_BOWL, NEAR, TaskInstance, blocks_of, category, one_stack, place_xy,
+    DIRECTIONS, IN_BOWL, NEAR, TaskInstance, blocks_of, category, one_stack, place_xy,
     scene, xy_distance,
 )
 from sim.tasks.families import PUT_ALL, _colors, _free, _inside, _positions
@@ -115,7 +115,8 @@ def corner_at_distance(rng, a):
     reference = ("corners = ['top left corner', 'top right corner', 'bottom left corner', "
                  "'bottom right corner']\n"
                  f"bowl = get_obj_pos('{bowl}')[:2]\n"
-                 f"corner = {pick}(corners, key=lambda c: np.linalg.norm(get_obj_pos(c)[:2] - bowl))\n"
+                 f"corner = {pick}(corners,\n"
+                 "             key=lambda c: np.linalg.norm(get_obj_pos(c)[:2] - bowl))\n"
                  f"put_first_on_second('{block}', corner)")
     return TaskInstance("corner_at_distance",
                         f"put the {block} in the corner {distance} to the {bowl}", spec,

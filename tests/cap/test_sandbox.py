@@ -1,6 +1,5 @@
 """The policy worker: limits, kills that stop the robot, and a session that survives them."""
 import threading
-import time
 
 import numpy as np
 import pytest

@@ -112,7 +112,8 @@ def test_the_api_answers_from_pixels_and_names_missing_objects():
     api = PolicyAPI(table.arm, PixelPerceiver(table.camera.render, table.arm.capsules),
                     table.workspace)
     assert sorted(api.get_obj_names()) == ["purple bowl", "yellow block"]
-    assert np.linalg.norm(api.get_obj_pos("yellow block") - table.scene.positions()["yellow block"]) < 0.01
+    truth = table.scene.positions()["yellow block"]
+    assert np.linalg.norm(api.get_obj_pos("yellow block") - truth) < 0.01
     with pytest.raises(PolicyError, match="no object named 'red block'; visible objects: "):
         api.get_obj_pos("red block")
     api.put_first_on_second("yellow block", "purple bowl")

@@ -4,7 +4,9 @@ import time
 import numpy as np
 import pytest
 
-from robots.errors import CollisionError, JointLimitError, MotionError, UnreachableError, WorkspaceError
+from robots.errors import (
+    CollisionError, JointLimitError, MotionError, UnreachableError, WorkspaceError,
+)
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
@@ -46,10 +48,10 @@ def test_targets_outside_the_box_are_refused_quickly_and_nothing_moves(table, ta
 
 
 def test_a_target_the_arm_cannot_reach_is_refused_before_moving(table):
-    table.arm.filter.limits.__class__  # the box allows it; kinematics must refuse
-    q_before = table.arm.joint_state().positions
     from robots.safety import SafetyLimits
     from robots.workspace import Workspace
+    q_before = table.arm.joint_state().positions
+    # widen the box so the filter allows the target and the kinematics must refuse it
     table.arm.filter.limits = SafetyLimits(workspace=Workspace(-1, 1, -1, 1))
     with pytest.raises(UnreachableError, match="out of the arm's reach"):
         table.arm.move_to([0.0, -0.9, 0.05])
