@@ -178,7 +178,7 @@ class Session:
             except (CapError, MotionError) as error:
                 self.table.arm.stop()
                 outcome.fail(error)
-                self.table.restore(snapshot)
+                self.restore(snapshot)
                 if isinstance(error, ModelUnavailable):
                     break  # asking again will not help; the error says what to fix
                 failed = (code, str(error))
@@ -189,6 +189,11 @@ class Session:
         outcome.programs = self.programs[first:]
         self._go_home()
         return outcome
+
+    def restore(self, snapshot) -> None:
+        """Put the world back as it was at `snapshot`; perception starts over."""
+        self.table.restore(snapshot)
+        self.api.perceiver.forget()
 
     def _go_home(self) -> None:
         """Clear the camera's view for the next look; a stopped robot stays where it is."""

@@ -108,11 +108,12 @@ class Shell:
         if not self.undo:
             self.say("nothing to undo")
             return
-        self.session.table.restore(self.undo.pop())
+        self.session.restore(self.undo.pop())
         self.say("restored the world from before the last command")
 
     def reset(self) -> None:
         self.session.table.reset(self.session.config.spec)
+        self.session.api.perceiver.forget()
         self.undo.clear()
         self.say(f"fresh scene: {', '.join(self.session.api.get_obj_names())}")
 

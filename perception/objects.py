@@ -39,6 +39,9 @@ class Perceiver(ABC):
     def look(self) -> dict[str, ObjectInfo]:
         """Observe the table now and return every object found, by name."""
 
+    def forget(self) -> None:
+        """The world was changed behind perception's back (a restored snapshot): start over."""
+
     def expect(self, name: str, position: np.ndarray) -> None:
         """The robot just put `name` at `position`: believe it until a look says otherwise
         (the hand that placed it may hide it from the next look)."""

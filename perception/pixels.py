@@ -21,5 +21,8 @@ class PixelPerceiver(Perceiver):
     def look(self) -> dict[str, ObjectInfo]:
         return self.tracker.update(self.detector.detect(self.render(), self.robot()))
 
+    def forget(self) -> None:
+        self.tracker = Tracker(self.tracker.memory, self.tracker.gate)
+
     def expect(self, name: str, position) -> None:
         self.tracker.expect(name, position)

@@ -11,7 +11,6 @@ from cap.api import PolicyAPI
 from cap.errors import CapError, error_kind
 from robots import errors as robot_errors
 from perception.pixels import PixelPerceiver
-from perception.tracking import Tracker
 from sim.colors import COLORS
 from sim.objects import BLOCK_SIZE
 from sim.scene import SceneSpec
@@ -103,8 +102,7 @@ class TrialResult:
 
 
 def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> TrialResult:
-    if isinstance(api.perceiver, PixelPerceiver):
-        api.perceiver.tracker = Tracker()
+    api.perceiver.forget()  # a new scene
     trial = setup_trial(table, api, seed)
     table.arm.resume()
     started, sim_started = time.perf_counter(), table.world.time
