@@ -87,6 +87,7 @@ def setup_trial(table: Tabletop, api: PolicyAPI, seed: int) -> Trial:
         blocks = tuple(map(str, rng.choice(list(COLORS), 3, replace=False)))
         bowls = tuple(map(str, rng.choice(list(COLORS), 2, replace=False)))
         table.reset(SceneSpec(blocks, bowls, int(rng.integers(2**31))))
+        api.perceiver.forget()  # a new scene
         try:
             return draw_trial(api, rng, kind)
         except NoFreeSpot:
@@ -102,7 +103,6 @@ class TrialResult:
 
 
 def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> TrialResult:
-    api.perceiver.forget()  # a new scene
     trial = setup_trial(table, api, seed)
     table.arm.resume()
     started, sim_started = time.perf_counter(), table.world.time
