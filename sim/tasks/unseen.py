@@ -35,7 +35,9 @@ def different_corners(rng, a):
 def mismatched_bowls(rng, a):
     """Every block is in a bowl of another colour, one block per bowl."""
     colors = _colors(rng, a, 3)
-    body = ("bowls = [n for n in get_obj_names() if 'bowl' in n]\n"
+    # both lists in colour order, each block to the next colour's bowl: never its own colour
+    body = ("names.sort(key=get_color)\n"
+            "bowls = sorted([n for n in get_obj_names() if 'bowl' in n], key=get_color)\n"
             "for i, name in enumerate(names):\n"
             "    put_first_on_second(name, bowls[(i + 1) % len(bowls)])")
 
