@@ -17,7 +17,7 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def make_model(spec: str | None, no_cache: bool) -> ChatModel:
+def make_model(spec: str | None, no_cache: bool, banner: bool = True) -> ChatModel:
     from cap.llm.base import create_model
     from cap.llm.cache import CachedModel
     from cap.session import cap_home
@@ -25,7 +25,8 @@ def make_model(spec: str | None, no_cache: bool) -> ChatModel:
     spec = spec or os.environ.get("CAP_LLM") or "retrieval"
     model = create_model(spec)
     if model.is_baseline:
-        log(BASELINE_BANNER)
+        if banner:
+            log(BASELINE_BANNER)
         return model
     return model if no_cache else CachedModel(model, cap_home() / "cache.sqlite")
 
@@ -184,6 +185,8 @@ def bench_tabletop_cli(args) -> dict:
     if unknown:
         raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
     llm = None if args.oracle else (args.llm or os.environ.get("CAP_LLM") or "retrieval")
+    if llm == "retrieval":
+        log(BASELINE_BANNER)
     report = bench_tabletop(categories, args.trials, args.seed, llm, args.workers,
                             args.perception, Path(args.out))
     for name, task in report["tasks"].items():

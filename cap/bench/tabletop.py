@@ -64,7 +64,7 @@ def run_trial(spec: TrialSpec) -> dict:
     names = list(CATEGORIES)
     rng = np.random.default_rng([spec.seed, names.index(spec.category), spec.trial])
     instance = CATEGORIES[spec.category].instance(rng)
-    model = make_model(spec.llm, no_cache=False) if spec.llm else None
+    model = make_model(spec.llm, no_cache=False, banner=False) if spec.llm else None
     session = Session(SessionConfig(instance.scene, perception=spec.perception), model)
     started = time.perf_counter()
     try:
