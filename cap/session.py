@@ -8,21 +8,19 @@ from pathlib import Path
 
 from cap import checks
 from cap.api import PolicyAPI
-from cap.errors import CapError, ExecutionError, ModelUnavailable, error_kind
+from cap.errors import CapError, CheckRefused, ExecutionError, ModelUnavailable, error_kind
 from cap.executor import check
 from cap.fgen import FunctionGenerator
-from cap.safe_modules import library_names, module_surfaces
-from cap.sandbox.controller import Limits, Subprogram, Worker
-from perception.pixels import PixelPerceiver
 from cap.llm.base import ChatModel, Usage
 from cap.lmp import LMP, History
 from cap.prompts import load_all
+from cap.safe_modules import library_names, module_surfaces
+from cap.sandbox.controller import Limits, Subprogram, Worker
 from cap.skills import SkillLibrary
+from perception.pixels import PixelPerceiver
 from robots.errors import MotionError
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
-
-SUB_LMPS = ("parse_obj_name", "parse_position", "parse_question", "transform_shape_pts")
 
 
 def cap_home() -> Path:
@@ -57,7 +55,6 @@ class Outcome:
     error_kind: str | None = None
     error_type: str | None = None
     programs: list[dict] = field(default_factory=list)
-    printed: list[str] = field(default_factory=list)
 
     def fail(self, error: BaseException) -> None:
         self.ok, self.error, self.error_kind = False, str(error), error_kind(error)
@@ -152,8 +149,8 @@ class Session:
             calls, plain = checks.undefined_calls_and_names(tree, code, known)
             if calls or plain:
                 missing = ", ".join(sorted({c.name for c in calls + plain}))
-                raise CapError(f"undefined name(s) {missing}; 'cap exec' without --llm "
-                               "generates no helper functions")
+                raise CheckRefused(f"undefined name(s) {missing}; without a model (--llm) no "
+                                   "helper functions are generated")
         self.worker.run(code, definitions, self.printed)
         self.known = known | checks.defined_names(checks.parse(code))
 
