@@ -96,7 +96,8 @@ class Session:
 
     def _perceiver(self):
         if self.config.perception == "pixels":
-            return PixelPerceiver(self.table.camera.render, self.table.arm.capsules)
+            return PixelPerceiver(self.table.camera.render, self.table.arm.capsules,
+                                  clock=lambda: self.table.world.time)
         return self.table.oracle()
 
     def _said(self, message: str) -> None:

@@ -87,16 +87,16 @@ class ColorDetector(Detector):
         """Pixels of things standing on the table in the region, and those of the robot."""
         c = self.config
         x, y, z = points[..., 0], points[..., 1], points[..., 2]
-        mask = ((x > c.region[0]) & (x < c.region[2]) & (y > c.region[1]) & (y < c.region[3])
-                & (z > c.min_height) & (z < c.max_height))
-        rows, cols = np.nonzero(mask)
-        keep = np.ones(len(rows), dtype=bool)
+        rows, cols = np.nonzero(z > c.min_height)
         candidates = points[rows, cols]
+        # the robot: inside its capsules, or anything higher than objects stand
+        robot_hit = candidates[:, 2] >= c.max_height
         for start, end, radius in exclude:
-            keep &= _distance_to_segment(candidates, start, end) > radius
-        robot = np.zeros_like(mask)
-        robot[rows[~keep], cols[~keep]] = True
-        mask[robot] = False
+            robot_hit |= _distance_to_segment(candidates, start, end) <= radius
+        robot = np.zeros(z.shape, dtype=bool)
+        robot[rows[robot_hit], cols[robot_hit]] = True
+        mask = ((x > c.region[0]) & (x < c.region[2]) & (y > c.region[1]) & (y < c.region[3])
+                & (z > c.min_height) & ~robot)
         return mask, robot
 
     def _objects(self, points: np.ndarray, rgb: np.ndarray, color: str) -> list[Detection]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -27,7 +28,11 @@ class Tracker:
         self.memory, self.gate = memory, gate
         self.tracks: dict[str, Track] = {}
 
-    def update(self, detections: list[Detection]) -> dict[str, ObjectInfo]:
+    def update(self, detections: list[Detection],
+               occluded: Callable[[np.ndarray], bool] = lambda p: False
+               ) -> dict[str, ObjectInfo]:
+        """Match a look's detections; `occluded(position)` says whether something (the robot)
+        stood between the camera and a position, so an object there is hidden, not gone."""
         seen: set[str] = set()
         groups: dict[tuple[str, str], list[Detection]] = {}
         for d in detections:
@@ -40,7 +45,8 @@ class Tracker:
                 self.tracks[name] = Track(_info(name, detection))
                 seen.add(name)
         for name in list(self.tracks):
-            if name in seen or self._covered(self.tracks[name].info, detections):
+            info = self.tracks[name].info
+            if name in seen or self._covered(info, detections) or occluded(info.position):
                 continue
             self.tracks[name].missed += 1
             if self.tracks[name].missed > self.memory:

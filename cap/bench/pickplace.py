@@ -123,7 +123,8 @@ def bench_pickplace(trials: int, seed: int, perception: str = "oracle") -> dict:
     table = Tabletop(SceneSpec(blocks=("red",), bowls=(), seed=seed))
     api = PolicyAPI(table.arm, table.oracle(), table.workspace)
     if perception == "pixels":  # a fresh tracker for each trial's new scene
-        api.perceiver = PixelPerceiver(table.camera.render, table.arm.capsules)
+        api.perceiver = PixelPerceiver(table.camera.render, table.arm.capsules,
+                                       clock=lambda: table.world.time)
     failures: Counter[str] = Counter()
     examples: dict[str, list] = {}
     results: list[TrialResult] = []
