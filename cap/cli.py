@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--llm", help="a model writes the programs (default: retrieval)")
     source.add_argument("--oracle", action="store_true", help="run the reference programs")
     tabletop.add_argument("--workers", type=int, default=1)
+    tabletop.add_argument("--ray", metavar="ADDRESS",
+                          help="run trials as Ray tasks: 'auto' or a cluster address")
     tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels")
     tabletop.add_argument("--out", default="runs")
     tabletop.add_argument("--json", action="store_true")
@@ -188,7 +190,7 @@ def bench_tabletop_cli(args) -> dict:
     if llm == "retrieval":
         log(BASELINE_BANNER)
     report = bench_tabletop(categories, args.trials, args.seed, llm, args.workers,
-                            args.perception, Path(args.out))
+                            args.perception, Path(args.out), args.ray)
     for name, task in report["tasks"].items():
         low, high = task["ci95"]
         log(f"{name:28s} {task['successes']:3d}/{task['trials']:<3d} {100 * task['rate']:5.1f} % "

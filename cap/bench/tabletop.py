@@ -113,25 +113,56 @@ def summarize(results: list[dict], categories: list[str]) -> dict:
 
 
 def bench_tabletop(categories: list[str], trials: int, seed: int, llm: str | None,
-                   workers: int, perception: str, out_dir: Path) -> dict:
+                   workers: int, perception: str, out_dir: Path,
+                   ray_address: str | None = None) -> dict:
     specs = [TrialSpec(c, t, seed, llm, perception) for c in categories for t in range(trials)]
     started = time.perf_counter()
-    results = []
-    if workers > 1:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            for i, result in enumerate(pool.imap_unordered(run_trial, specs)):
-                results.append(result)
-                _progress(i + 1, len(specs))
+    if ray_address:
+        runner = _on_ray(ray_address)
+    elif workers > 1:
+        runner = _on_processes(workers)
     else:
-        for i, spec in enumerate(specs):
-            results.append(run_trial(spec))
-            _progress(i + 1, len(specs))
+        runner = map
+    results = []
+    for i, result in enumerate(runner(run_trial, specs)):
+        results.append(result)
+        _progress(i + 1, len(specs))
     results.sort(key=lambda r: (categories.index(r["category"]), r["trial"]))
     report = summarize(results, categories) | {
-        "seconds": time.perf_counter() - started, "workers": workers, "seed": seed,
+        "seconds": time.perf_counter() - started, "workers": workers, "ray": ray_address,
+        "seed": seed,
         "mode": f"llm:{llm}" if llm else "reference programs", "perception": perception}
     report["files"] = _write(report, results, out_dir)
     return report
+
+
+def _on_processes(workers: int):
+    def run(function, specs):
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            yield from pool.imap_unordered(function, specs)
+    return run
+
+
+def _on_ray(address: str):
+    """Trials as Ray tasks on a local ("auto" starts one when none runs) or existing cluster."""
+    import ray
+
+    if not ray.is_initialized():
+        if address == "auto":
+            try:
+                ray.init(address="auto", log_to_driver=False)
+            except ConnectionError:
+                ray.init(log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    remote = ray.remote(run_trial)
+
+    def run(function, specs):
+        pending = [remote.remote(spec) for spec in specs]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    return run
 
 
 def _progress(done: int, total: int) -> None:

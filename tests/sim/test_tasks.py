@@ -61,3 +61,22 @@ def test_same_results_whatever_the_number_of_workers(tmp_path):
         {k: (t["successes"], t["failures"]) for k, t in two["tasks"].items()}
     for suffix in ("json", "csv", "chart"):
         assert (tmp_path / one["files"][suffix].split("/")[-1]).exists()
+
+
+@pytest.mark.slow
+def test_ray_runs_the_same_trials(tmp_path):
+    import shutil
+    import tempfile
+    ray = pytest.importorskip("ray")
+    # the test's own folder for Ray, short: Ray's socket paths must fit in 107 bytes
+    ray_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    ray.init(num_cpus=2, _temp_dir=ray_dir, include_dashboard=False, log_to_driver=False)
+    try:
+        categories = ["pick_place/unseen", "line"]
+        local = bench_tabletop(categories, 2, 7, None, 1, "oracle", tmp_path)
+        on_ray = bench_tabletop(categories, 2, 7, None, 1, "oracle", tmp_path, "auto")
+    finally:
+        ray.shutdown()
+        shutil.rmtree(ray_dir, ignore_errors=True)
+    assert {k: (t["successes"], t["failures"]) for k, t in local["tasks"].items()} == \
+        {k: (t["successes"], t["failures"]) for k, t in on_ray["tasks"].items()}
