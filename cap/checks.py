@@ -54,7 +54,8 @@ def check_policy(tree: ast.AST) -> None:
 
 def _check_node(node: ast.AST) -> None:
     if isinstance(node, ast.Name):
-        _check_identifier(node, node.id)
+        if node.id != "_":  # the throwaway variable is only a name
+            _check_identifier(node, node.id)
         if node.id in FORBIDDEN_CALLS:
             raise refuse(node, f"{node.id!r} is not available to policy code")
     elif isinstance(node, ast.Attribute):

@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels")
     tabletop.add_argument("--out", default="runs")
     tabletop.add_argument("--json", action="store_true")
+    codegen = bench_sub.add_parser("codegen", help="robot code-generation problems")
+    codegen.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
+    codegen.add_argument("--no-cache", action="store_true")
+    codegen.add_argument("--mode", choices=("flat", "hierarchical"), default="hierarchical")
+    codegen.add_argument("--json", action="store_true")
     perception = bench_sub.add_parser("perception", help="the pixel detector vs ground truth")
     perception.add_argument("--scenes", type=int, default=100)
     perception.add_argument("--seed", type=int, default=0)
@@ -158,6 +163,14 @@ def show(outcome) -> None:
 def cmd_bench(args) -> dict:
     if args.bench == "tabletop":
         return bench_tabletop_cli(args)
+    if args.bench == "codegen":
+        from cap.bench.codegen import bench_codegen
+
+        result = bench_codegen(make_model(args.llm, args.no_cache), args.mode)
+        log(f"codegen ({args.mode}): " + ", ".join(
+            f"{c} {100 * r:.0f} %" for c, r in result["pass_rate"].items())
+            + f"; overall {100 * result['overall']:.0f} % of {result['problems']}")
+        return result
     if args.bench == "perception":
         from cap.bench.perception import bench_perception
 

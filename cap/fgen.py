@@ -89,7 +89,7 @@ class FunctionGenerator:
         query = f"{signature} called as {call.source}"
         if code is None:
             code = self.lmp.generate(query)
-            self._check_defines(code, call.name)
+            self.check_defines(code, call.name)
             if self.library:
                 self.library.put(call.name, signature, version, code)
         if self.on_program:
@@ -97,7 +97,8 @@ class FunctionGenerator:
         return code
 
     @staticmethod
-    def _check_defines(code: str, name: str) -> None:
+    def check_defines(code: str, name: str) -> None:
+        """Refuse a reply that does not define the function asked for."""
         tree = checks.parse(code)
         if not any(isinstance(n, ast.FunctionDef) and n.name == name for n in tree.body):
             raise CheckRefused(f"the generated code does not define {name}(); "

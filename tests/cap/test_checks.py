@@ -38,6 +38,7 @@ def test_policy_refuses_with_a_rule_a_model_can_act_on(code, message):
     "import math\ny = math.cos(0)",
     "names = [n for n in get_obj_names() if 'block' in n]",
     "def helper(a, b=2):\n    return a + b",
+    "for _ in range(3):\n    say('hi')",
 ])
 def test_ordinary_policy_code_passes(code):
     check_policy(parse(code))
