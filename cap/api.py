@@ -85,7 +85,11 @@ class PolicyAPI:
         place_xy, surface_z = self._place_target(target, held, objects)
         self.motions += 1
         obstacles = [o.bbox for o in objects.values() if o.name != held.name]
-        grasp = choose_grasp(self.arm, self._grasps(held), obstacles, place_xy, surface_z)
+        # at the place, what the object goes on or into is no obstacle; its neighbours are
+        around_place = [b for b in obstacles
+                        if not (b[0] <= place_xy[0] <= b[2] and b[1] <= place_xy[1] <= b[3])]
+        grasp = choose_grasp(self.arm, self._grasps(held), obstacles, place_xy, surface_z,
+                             around_place)
         pick_and_place(self.arm, grasp, place_xy, surface_z)
         self.perceiver.expect(held.name, np.array([*place_xy, surface_z + held.size[2] / 2]))
 

@@ -59,10 +59,13 @@ def bowl_grasps(center, radius: float, wall: float, height: float,
     return grasps
 
 
-def clearance(grasp: GraspTarget, obstacles: list[tuple[float, float, float, float]]) -> float:
-    """Distance from the open fingers to the nearest obstacle box (xmin, ymin, xmax, ymax)."""
+def clearance(grasp: GraspTarget, obstacles: list[tuple[float, float, float, float]],
+              at=None) -> float:
+    """Distance from the open fingers (at the grasp, or with the tool at `at`) to the nearest
+    obstacle box (xmin, ymin, xmax, ymax)."""
     axis = finger_axis(grasp.yaw)
-    fingers = [grasp.tool_position[:2] + s * FINGER_REACH * axis for s in (1.0, -1.0)]
+    tool = grasp.tool_position[:2] if at is None else np.asarray(at)[:2]
+    fingers = [tool + s * FINGER_REACH * axis for s in (1.0, -1.0)]
     best = np.inf
     for xmin, ymin, xmax, ymax in obstacles:
         for f in fingers:
@@ -91,13 +94,19 @@ def _feasible(arm: Arm, grasp: GraspTarget, place_center_xy, surface_z: float) -
 
 
 def choose_grasp(arm: Arm, grasps: list[GraspTarget], obstacles, place_center_xy,
-                 surface_z: float) -> GraspTarget:
-    """The grasp, feasible at both ends, whose fingers land farthest from other objects."""
+                 surface_z: float, place_obstacles=None) -> GraspTarget:
+    """The grasp, feasible at both ends, whose fingers land farthest from other objects when
+    they open at the pick and at the place."""
     reachable = [g for g in grasps if _feasible(arm, g, place_center_xy, surface_z)]
     if not reachable:
         raise UnreachableError("no way to grip the object lets the arm reach both it and the "
                                "target; choose a target nearer the middle of the table")
-    return max(reachable, key=lambda g: clearance(g, obstacles))
+    place_obstacles = obstacles if place_obstacles is None else place_obstacles
+
+    def margin(g: GraspTarget) -> float:
+        place = place_tool_position(g, place_center_xy, surface_z)
+        return min(clearance(g, obstacles), clearance(g, place_obstacles, at=place))
+    return max(reachable, key=margin)
 
 
 def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_z: float,
