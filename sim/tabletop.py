@@ -91,7 +91,7 @@ class Tabletop:
         """Put every body back; the arm then holds where it was (motor targets are not state)."""
         self.world.restore(snapshot.world)
         self.arm.stop()
-        opening = self.arm.config.finger_open
+        opening = self.arm.config.finger_open  # per finger; the width counts both
         self.arm.drive_fingers(opening if self.arm.gripper_width() > opening else 0.0)
 
     def close(self) -> None:

@@ -9,8 +9,8 @@ import numpy as np
 
 from cap.api import PolicyAPI
 from cap.errors import CapError, error_kind
-from robots import errors as robot_errors
 from perception.pixels import PixelPerceiver
+from robots import errors as robot_errors
 from sim.colors import COLORS
 from sim.objects import BLOCK_SIZE
 from sim.scene import SceneSpec
@@ -24,6 +24,7 @@ FAILURES = {
     robot_errors.WorkspaceError: "unreachable",
     robot_errors.CollisionError: "collision",
     robot_errors.MotionTimeout: "timeout",
+    robot_errors.MotionStopped: "stopped",
 }
 
 
