@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from shapely.geometry import Point
 
 from cap.errors import PolicyError
 from perception.objects import ObjectInfo, Perceiver
@@ -84,10 +85,10 @@ class PolicyAPI:
                               f"{on_top[0]} first")
         place_xy, surface_z = self._place_target(target, held, objects)
         self.motions += 1
-        obstacles = [o.bbox for o in objects.values() if o.name != held.name]
+        others = [o for o in objects.values() if o.name != held.name]
+        obstacles = [o.footprint for o in others]
         # at the place, what the object goes on or into is no obstacle; its neighbours are
-        around_place = [b for b in obstacles
-                        if not (b[0] <= place_xy[0] <= b[2] and b[1] <= place_xy[1] <= b[3])]
+        around_place = [o.footprint for o in others if not o.footprint.contains(Point(place_xy))]
         grasp = choose_grasp(self.arm, self._grasps(held), obstacles, place_xy, surface_z,
                              around_place)
         pick_and_place(self.arm, grasp, place_xy, surface_z)

@@ -5,6 +5,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
+from shapely.affinity import rotate, translate
+from shapely.geometry import Point, Polygon, box
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,16 @@ class ObjectInfo:
         half_y = (s * self.size[0] + c * self.size[1]) / 2
         x, y = self.position[:2]
         return (float(x - half_x), float(y - half_y), float(x + half_x), float(y + half_y))
+
+    @property
+    def footprint(self) -> Polygon:
+        """The object's outline seen from above: a disc for a bowl, a turned square for a block."""
+        x, y = self.position[:2]
+        if self.kind == "bowl":
+            return Point(x, y).buffer(self.size[0] / 2, quad_segs=8)
+        half_x, half_y = self.size[0] / 2, self.size[1] / 2
+        square = box(-half_x, -half_y, half_x, half_y)
+        return translate(rotate(square, self.yaw, use_radians=True), x, y)
 
     @property
     def top(self) -> float:

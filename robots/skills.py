@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from shapely.geometry import Polygon
 
 from robots.arm import Arm
 from robots.errors import GraspError, UnreachableError
@@ -23,7 +24,9 @@ class GraspTarget:
     offset: np.ndarray  # object centre minus tool point, xy, kept while carried
 
 
-FINGER_REACH = 0.06  # how far a finger's outer edge is from the tool centre when open
+FINGER_OPEN = 0.04  # how far a finger's inner face is from the tool centre when open
+FINGER_REACH = 0.06  # and its outer face
+FINGER_HALF_WIDTH = 0.01
 
 
 def finger_yaw(yaw: float) -> float:
@@ -59,19 +62,30 @@ def bowl_grasps(center, radius: float, wall: float, height: float,
     return grasps
 
 
-def clearance(grasp: GraspTarget, obstacles: list[tuple[float, float, float, float]],
-              at=None) -> float:
-    """Distance from the open fingers (at the grasp, or with the tool at `at`) to the nearest
-    obstacle box (xmin, ymin, xmax, ymax)."""
-    axis = finger_axis(grasp.yaw)
+def finger_pads(tool_xy, yaw: float) -> list[Polygon]:
+    """Footprints of the two open fingers: 2 cm pads from 4 to 6 cm either side of the tool."""
+    axis = finger_axis(yaw)
+    across = np.array([-axis[1], axis[0]])
+    pads = []
+    for side in (1.0, -1.0):
+        near, far = side * FINGER_OPEN * axis, side * FINGER_REACH * axis
+        corners = [near + across * FINGER_HALF_WIDTH, far + across * FINGER_HALF_WIDTH,
+                   far - across * FINGER_HALF_WIDTH, near - across * FINGER_HALF_WIDTH]
+        pads.append(Polygon([tuple(np.asarray(tool_xy)[:2] + c) for c in corners]))
+    return pads
+
+
+def clearance(grasp: GraspTarget, obstacles: list[Polygon], at=None) -> float:
+    """How far the open fingers (at the grasp, or with the tool at `at`) stay from the
+    obstacles' footprints; negative when they would overlap one (the deeper, the lower)."""
     tool = grasp.tool_position[:2] if at is None else np.asarray(at)[:2]
-    fingers = [tool + s * FINGER_REACH * axis for s in (1.0, -1.0)]
     best = np.inf
-    for xmin, ymin, xmax, ymax in obstacles:
-        for f in fingers:
-            dx = max(xmin - f[0], 0.0, f[0] - xmax)
-            dy = max(ymin - f[1], 0.0, f[1] - ymax)
-            best = min(best, float(np.hypot(dx, dy)))
+    for pad in finger_pads(tool, grasp.yaw):
+        for obstacle in obstacles:
+            gap = pad.distance(obstacle)
+            if gap == 0.0:
+                gap = -float(np.sqrt(pad.intersection(obstacle).area))
+            best = min(best, gap)
     return best
 
 
