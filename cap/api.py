@@ -118,8 +118,8 @@ class PolicyAPI:
     @staticmethod
     def _onto(xy, surface_z: float, others: dict[str, ObjectInfo]) -> tuple[np.ndarray, float]:
         """The surface at xy: the base height, or the top of whatever already stands there."""
-        tops = [o.top for o in others.values()
-                if o.bbox[0] <= xy[0] <= o.bbox[2] and o.bbox[1] <= xy[1] <= o.bbox[3]]
+        spot = Point(xy[0], xy[1])
+        tops = [o.top for o in others.values() if o.footprint.contains(spot)]
         return np.asarray(xy, dtype=float), max([surface_z, *tops])
 
     def _grasps(self, info: ObjectInfo) -> list[GraspTarget]:
