@@ -13,8 +13,8 @@ import numpy as np
 import pybullet
 
 from perception.color_detector import ColorDetector
-from perception.detector import Detection
-from perception.tracking import Tracker
+from perception.detector import Detection, Detector
+from perception.pixels import PixelPerceiver
 from sim.camera import CameraConfig
 from sim.objects import BLOCK_SIZE, BOWL_FLOOR
 from sim.scene import SceneSpec
@@ -66,10 +66,10 @@ def match(detections: list[Detection], truth: dict[str, np.ndarray]) -> dict:
 
 
 def bench_perception(scenes: int, seed: int) -> dict:
-    detector = ColorDetector()
+    detector = _TimedDetector(ColorDetector())
     totals: dict[str, dict] = defaultdict(lambda: defaultdict(float))
     errors: dict[str, list] = defaultdict(list)
-    detect_ms, render_ms = [], []
+    render_ms: list[float] = []
     rng = np.random.default_rng(seed)
     for i in range(scenes):
         condition = CONDITIONS[i % len(CONDITIONS)]
@@ -79,16 +79,10 @@ def bench_perception(scenes: int, seed: int) -> dict:
                          int(rng.integers(2**31)))
         camera = _lighting(rng) if condition == "lighting" else None
         table = Tabletop(spec, camera=camera)
-        tracker = Tracker()
-        stage(table, condition, rng, lambda: tracker.update(
-            detector.detect(table.camera.render(), table.arm.capsules())))
-        started = time.perf_counter()
-        frame = table.camera.render()
-        render_ms.append(1e3 * (time.perf_counter() - started))
-        started = time.perf_counter()
-        detections = detector.detect(frame, table.arm.capsules())
-        detect_ms.append(1e3 * (time.perf_counter() - started))
-        tracked = tracker.update(detections)  # what the policy API answers from
+        perceiver = PixelPerceiver(_timed(table.camera.render, render_ms), table.arm.capsules,
+                                   detector=detector)
+        stage(table, condition, rng, perceiver.look)
+        tracked = perceiver.look()  # what the policy API answers from
         result = match([_as_detection(o) for o in tracked.values()], table.scene.positions())
         table.close()
         for key in ("tp", "fp", "fn", "colors_right", "detections"):
@@ -98,9 +92,31 @@ def bench_perception(scenes: int, seed: int) -> dict:
         errors["all"] += result["errors"]
     summary = {c: _summary(totals[c], errors[c]) for c in (*CONDITIONS, "all")}
     overall = summary.pop("all")
-    return {**overall, "ms_per_frame": float(np.median(detect_ms)),
+    return {**overall, "ms_per_frame": float(np.median(detector.ms)),
             "render_ms_per_frame": float(np.median(render_ms)), "scenes": scenes,
             "conditions": summary}
+
+
+class _TimedDetector(Detector):
+    """The detector, with the milliseconds each call took."""
+
+    def __init__(self, inner: Detector) -> None:
+        self.inner, self.ms = inner, []
+
+    def detect(self, frame, exclude=()):
+        started = time.perf_counter()
+        found = self.inner.detect(frame, exclude)
+        self.ms.append(1e3 * (time.perf_counter() - started))
+        return found
+
+
+def _timed(render, ms: list[float]):
+    def timed_render():
+        started = time.perf_counter()
+        frame = render()
+        ms.append(1e3 * (time.perf_counter() - started))
+        return frame
+    return timed_render
 
 
 def _as_detection(info) -> Detection:
