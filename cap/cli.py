@@ -47,11 +47,20 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True) -> None
     parser.add_argument("--confirm", action="store_true",
                         help="ask before a program moves a real robot (ros2)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--tts", nargs="?", const="espeak", metavar="BACKEND",
+                        help="speak said messages: espeak (default) or openai[:MODEL]")
+    parser.add_argument("--tts-out", metavar="DIR",
+                        help="write the spoken messages as WAV files here instead of playing them")
     parser.add_argument("--time-limit", type=float, default=300.0,
                         help="wall seconds a program may run before it is stopped")
     if model:
         parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
         parser.add_argument("--no-cache", action="store_true", help="bypass the response cache")
+
+
+def add_speech_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--speech", default=os.environ.get("CAP_SPEECH", "pocketsphinx"),
+                        metavar="BACKEND", help="pocketsphinx (offline) or whisper[:MODEL]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     shell = sub.add_parser("shell", help="an interactive session")
     add_scene_flags(shell)
     shell.add_argument("--no-video", action="store_true", help="do not record the session")
+    shell.add_argument("--voice", action="store_true",
+                       help="speak commands: press Enter on an empty line, then talk")
+    add_speech_flag(shell)
+    transcribe = sub.add_parser("transcribe", help="a spoken command (WAV) as text")
+    transcribe.add_argument("file")
+    transcribe.add_argument("--objects", help="the scene's object names, comma separated")
+    transcribe.add_argument("--json", action="store_true")
+    add_speech_flag(transcribe)
     skills = sub.add_parser("skills", help="the library of generated functions")
     skills.add_argument("action", choices=("list", "show", "clear"))
     skills.add_argument("name", nargs="?")
@@ -115,7 +132,9 @@ def session_config(args, video: str | None = None):
     spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
     return SessionConfig(spec, perception=args.perception, gui=args.gui,
-                         video=video or args.video, limits=limits)
+                         video=video or args.video, limits=limits,
+                         tts=args.tts or ("espeak" if args.tts_out else None),
+                         tts_out=args.tts_out)
 
 
 def check_supported(args) -> None:
@@ -236,11 +255,30 @@ def cmd_shell(args) -> dict:
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
     session = Session(session_config(args, video=video), make_model(args.llm, args.no_cache))
+    listen = None
+    if args.voice:
+        from cap.speech.microphone import record
+        from cap.speech.recognize import make_recognizer
+
+        recognizer = make_recognizer(args.speech, session.api.get_obj_names())
+
+        def listen() -> str:
+            return recognizer.transcribe(record()).text
     try:
-        Shell(session).loop()
+        Shell(session, listen=listen).loop()
     finally:
         session.close()
     return {"ok": True, "commands": session.commands, "said": session.api.said}
+
+
+def cmd_transcribe(args) -> dict:
+    from cap.speech.recognize import make_recognizer
+
+    recognizer = make_recognizer(args.speech, (colors(args.objects) or ()))
+    transcript = recognizer.transcribe(args.file)
+    log(transcript.text)
+    return {"ok": True, "text": transcript.text, "seconds": round(transcript.seconds, 3),
+            "backend": transcript.backend}
 
 
 def cmd_demo(args) -> dict:
@@ -250,7 +288,7 @@ def cmd_demo(args) -> dict:
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
-            "skills": cmd_skills, "shell": cmd_shell}
+            "skills": cmd_skills, "shell": cmd_shell, "transcribe": cmd_transcribe}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from cap.prompts import load_all
 from cap.safe_modules import library_names, module_surfaces
 from cap.sandbox.controller import Limits, Subprogram, Worker
 from cap.skills import SkillLibrary
+from cap.speech.tts import Speaker
 from perception.pixels import PixelPerceiver
 from robots.errors import MotionError
 from sim.scene import SceneSpec
@@ -38,6 +39,8 @@ class SessionConfig:
     history_tokens: int = 600
     use_skill_library: bool = True
     limits: Limits = field(default_factory=Limits)
+    tts: str | None = None  # speak said messages: "espeak" or "openai[:MODEL]"
+    tts_out: str | None = None  # write the spoken messages as WAV files here instead
 
     def __post_init__(self) -> None:
         if self.perception not in ("oracle", "pixels"):
@@ -81,6 +84,7 @@ class Session:
         self.known = set(self.builtin_names)  # grows with what the session's programs define
         self.worker = Worker(self.api.functions(), language, config.limits,
                              on_stop=self.table.arm.stop)
+        self.speaker = Speaker(config.tts, config.tts_out) if config.tts else None
         self.commands: list[str] = []
         self.programs: list[dict] = []
         self.printed: list[str] = []
@@ -103,6 +107,8 @@ class Session:
     def _said(self, message: str) -> None:
         command = self.commands[-1] if self.commands else ""
         self.table.caption(f"{command}  |  robot: {message}")
+        if self.speaker:
+            self.speaker.say(message)
 
     def _record(self, lmp: str, query: str, code: str) -> None:
         self.programs.append({"lmp": lmp, "query": query, "code": code})
@@ -236,5 +242,7 @@ class Session:
         }
 
     def close(self) -> None:
+        if self.speaker:
+            self.speaker.close()
         self.worker.close()
         self.table.close()

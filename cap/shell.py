@@ -9,7 +9,9 @@ import os
 import readline
 import sys
 import time
+from typing import Callable
 
+from cap.errors import CapError
 from cap.session import Session, cap_home
 
 HELP = """commands are sent to the robot; and these:
@@ -36,8 +38,11 @@ def highlight(code: str) -> str:
 
 
 class Shell:
-    def __init__(self, session: Session, out=sys.stdout) -> None:
-        self.session, self.out = session, out
+    """`listen`, when given, records and transcribes one spoken command (`--voice`)."""
+
+    def __init__(self, session: Session, out=sys.stdout,
+                 listen: Callable[[], str] | None = None) -> None:
+        self.session, self.out, self.listen = session, out, listen
         self.undo: list = []
         self.history = cap_home() / "shell_history"
         self.history.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +55,8 @@ class Shell:
     def loop(self) -> None:
         self.say(f"cap shell: {len(self.session.api.get_obj_names())} objects on the table. "
                  ":help for help, :quit to leave.")
+        if self.listen:
+            self.say("voice: press Enter on an empty line, then speak")
         while True:
             try:
                 line = input("cap> ").strip()
@@ -60,6 +67,8 @@ class Shell:
                 continue
             if line in (":quit", ":q", ":exit"):
                 break
+            if not line and self.listen:
+                line = self.hear()
             if line:
                 self.handle(line)
         readline.write_history_file(self.history)
@@ -96,6 +105,17 @@ class Shell:
                  f"({time.perf_counter() - started:.1f} s, {usage['calls'] - usage_before['calls']}"
                  f" model calls, {usage['prompt_tokens'] - usage_before['prompt_tokens']} "
                  "prompt tokens)")
+
+    def hear(self) -> str:
+        """One spoken command, echoed so the speaker sees what was understood ('' if none)."""
+        self.say("listening...")
+        try:
+            text = self.listen()
+        except (CapError, ValueError, RuntimeError) as error:
+            self.say(f"did not catch that: {error}")
+            return ""
+        self.say(f"heard: {text}")
+        return text
 
     def code(self) -> None:
         self.say("type the program; a line with only '.' runs it")

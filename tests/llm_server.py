@@ -1,10 +1,14 @@
-"""A scripted OpenAI-compatible chat-completions server: a real HTTP server on 127.0.0.1.
+"""A scripted OpenAI-compatible server: a real HTTP server on 127.0.0.1.
 
-It answers by rules (a substring of the last user message -> a reply), can inject faults
-(HTTP status codes, delays, malformed bodies) and logs every request it gets.
+Chat completions answer by rules (a substring of the last user message -> a reply), with
+injectable faults (HTTP status codes, delays, malformed bodies); `audio/transcriptions`
+answers with the queued `transcripts` and keeps the audio it was sent. Every request is
+logged.
 """
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import threading
 import time
@@ -27,6 +31,8 @@ class ScriptedLLM:
     delay: float = 0.0
     requests: list[dict] = field(default_factory=list)
     fallback: str | None = None  # reply when no rule matches (None: HTTP 400)
+    transcripts: list[str] = field(default_factory=list)  # replies to audio/transcriptions
+    audio: list[bytes] = field(default_factory=list)  # the files sent for transcription
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -90,6 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
                 script.in_flight -= 1
 
     def _answer(self) -> None:
+        if self.path.endswith("/audio/transcriptions"):
+            return self._transcribe()
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         fault = self.script.next_fault()
         if fault == "hang":
@@ -115,6 +123,19 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": reply}}],
         })
+
+    def _transcribe(self) -> None:
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+        files = [part.get_payload(decode=True) for part in message.iter_parts()
+                 if part.get_filename()]
+        with self.script._lock:
+            self.script.audio += files
+            text = self.script.transcripts.pop(0) if self.script.transcripts else None
+        if text is None:
+            return self._send(400, {"error": {"message": "no scripted transcript", "type": "x"}})
+        self._send(200, {"text": text})
 
     def _stream(self, model: str, reply: str, usage: dict) -> None:
         self.send_response(200)

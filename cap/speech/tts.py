@@ -1,0 +1,77 @@
+"""Speech out: said messages spoken aloud on a background thread, never blocking the robot."""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+
+class Speaker:
+    """Speaks messages in order; `say()` returns at once.
+
+    `backend`: "espeak" (espeak-ng, offline) or "openai[:MODEL]" (an OpenAI-compatible
+    speech endpoint, played with ALSA's `aplay`). With `out_dir` each message is written
+    there as a WAV file instead of played (machines without a sound card, dubbing a video).
+    A failure is reported once on stderr and never reaches the program.
+    """
+
+    def __init__(self, backend: str = "espeak", out_dir: str | Path | None = None,
+                 voice: str = "en-us", speed: int = 160) -> None:
+        if backend == "espeak" and not shutil.which("espeak-ng"):
+            raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
+        if not (backend == "espeak" or backend.partition(":")[0] == "openai"):
+            raise ValueError(f"unknown speech output {backend!r}: use espeak or openai[:MODEL]")
+        self.backend, self.voice, self.speed = backend, voice, speed
+        self.out_dir = Path(out_dir) if out_dir else None
+        if self.out_dir:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.spoken: list[str] = []
+        self.failed = False
+        self.thread = threading.Thread(target=self._run, name="cap-speaker", daemon=True)
+        self.thread.start()
+
+    def say(self, message: str) -> None:
+        self.queue.put(message)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Finish what is queued, then stop the thread."""
+        self.queue.put(None)
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while (message := self.queue.get()) is not None:
+            try:
+                self._speak(message, self._target(len(self.spoken)))
+                self.spoken.append(message)
+            except (OSError, subprocess.SubprocessError, RuntimeError) as error:
+                if not self.failed:
+                    print(f"cap: cannot speak ({error}); messages are still recorded",
+                          file=sys.stderr)
+                self.failed = True
+
+    def _target(self, index: int) -> Path | None:
+        return self.out_dir / f"said-{index:03d}.wav" if self.out_dir else None
+
+    def _speak(self, message: str, wav: Path | None) -> None:
+        if self.backend == "espeak":
+            command = ["espeak-ng", "-v", self.voice, "-s", str(self.speed)]
+            command += ["-w", str(wav)] if wav else []
+            subprocess.run([*command, "--", message], check=True, capture_output=True, timeout=60)
+            return
+        from openai import OpenAI
+        model = self.backend.partition(":")[2] or "tts-1"
+        reply = OpenAI(api_key=os.environ.get("OPENAI_API_KEY", "none")).audio.speech.create(
+            model=model, voice="alloy", input=message, response_format="wav")
+        if wav:
+            wav.write_bytes(reply.content)
+            return
+        with tempfile.NamedTemporaryFile(suffix=".wav") as played:
+            played.write(reply.content)
+            played.flush()
+            subprocess.run(["aplay", "-q", played.name], check=True, timeout=120)
