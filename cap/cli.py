@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from cap.errors import CapError
 from cap.llm.base import ChatModel
 
 BASELINE_BANNER = ("[cap] no model configured (--llm or CAP_LLM): using the 'retrieval' "
@@ -112,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument("--voice", action="store_true",
                        help="speak commands: press Enter on an empty line, then talk")
     add_speech_flag(shell)
+    serve = sub.add_parser("serve", help="the web page: live view, commands, Stop")
+    add_scene_flags(serve)
+    add_speech_flag(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--token", help="required from browsers (default: generated when the "
+                                       "host is not local)")
     transcribe = sub.add_parser("transcribe", help="a spoken command (WAV) as text")
     transcribe.add_argument("file")
     transcribe.add_argument("--objects", help="the scene's object names, comma separated")
@@ -281,6 +289,34 @@ def cmd_transcribe(args) -> dict:
             "backend": transcript.backend}
 
 
+def cmd_serve(args) -> dict:
+    import secrets
+
+    import uvicorn
+
+    from cap.session import Session
+    from cap.web.app import LOCAL_HOSTS, create_app, highlight_html
+    from cap.web.hub import Hub
+
+    token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
+    config, model = session_config(args), make_model(args.llm, args.no_cache)
+    hub = Hub(lambda: Session(config, model), highlight_html)
+    recognizer = None
+    try:
+        from cap.speech.recognize import make_recognizer
+        recognizer = make_recognizer(args.speech, hub.object_names)
+    except CapError as error:
+        log(f"cap serve: no spoken commands ({error})")
+    address = f"http://{args.host}:{args.port}/" + (f"?token={token}" if token else "")
+    log(f"cap serve: open {address}")
+    try:
+        uvicorn.run(create_app(hub, token, recognizer), host=args.host, port=args.port,
+                    log_level="warning", ws_max_size=1 << 20)
+    finally:
+        hub.close()
+    return {"ok": True}
+
+
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
@@ -288,12 +324,12 @@ def cmd_demo(args) -> dict:
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
-            "skills": cmd_skills, "shell": cmd_shell, "transcribe": cmd_transcribe}
+            "skills": cmd_skills, "shell": cmd_shell, "transcribe": cmd_transcribe,
+            "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from cap.errors import CapError
     from robots.errors import MotionError
 
     json_out = _claim_stdout() if args.json else None

@@ -44,6 +44,12 @@ class LimitExceeded(CapError):
     kind = "limit"
 
 
+class OperatorStop(CapError):
+    """The operator stopped the command (Ctrl-C, Stop, /cap/stop); the robot holds."""
+
+    kind = "stopped"
+
+
 def error_kind(error: BaseException) -> str:
     """A short category for reports: generation, check, api, runtime, limit or motion."""
     if isinstance(error, MotionError):

@@ -5,10 +5,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from cap import checks
 from cap.api import PolicyAPI
-from cap.errors import CapError, CheckRefused, ExecutionError, ModelUnavailable, error_kind
+from cap.errors import (CapError, CheckRefused, ExecutionError, ModelUnavailable, OperatorStop,
+                        error_kind)
 from cap.executor import check
 from cap.fgen import FunctionGenerator
 from cap.llm.base import ChatModel, Usage
@@ -85,6 +87,7 @@ class Session:
         self.worker = Worker(self.api.functions(), language, config.limits,
                              on_stop=self.table.arm.stop)
         self.speaker = Speaker(config.tts, config.tts_out) if config.tts else None
+        self.on_program: Callable[[dict], None] | None = None  # each program as it is made
         self.commands: list[str] = []
         self.programs: list[dict] = []
         self.printed: list[str] = []
@@ -112,6 +115,8 @@ class Session:
 
     def _record(self, lmp: str, query: str, code: str) -> None:
         self.programs.append({"lmp": lmp, "query": query, "code": code})
+        if self.on_program:
+            self.on_program(self.programs[-1])
 
     # --- language sub-programs, callable from policy code ---------------------------------
     def _language_functions(self) -> dict:
@@ -167,6 +172,7 @@ class Session:
         if self.model is None:
             raise CapError("commands need a model; use --llm or 'cap exec'")
         text = " ".join(str(text).split())
+        self.worker.interrupted = False  # a stop applies to the command it interrupts
         self.commands.append(text)
         self.table.caption(text)
         outcome, first = Outcome(), len(self.programs)
@@ -182,6 +188,8 @@ class Session:
             except (CapError, MotionError) as error:
                 self.table.arm.stop()
                 outcome.fail(error)
+                if isinstance(error, OperatorStop):
+                    break  # the robot holds where it stopped; nothing is retried
                 self.restore(snapshot)
                 if isinstance(error, ModelUnavailable):
                     break  # asking again will not help; the error says what to fix
@@ -193,6 +201,10 @@ class Session:
         outcome.programs = self.programs[first:]
         self._go_home()
         return outcome
+
+    def stop(self) -> None:
+        """From any thread: the robot holds and the running command ends with OperatorStop."""
+        self.worker.interrupt()
 
     def restore(self, snapshot) -> None:
         """Put the world back as it was at `snapshot`; perception starts over."""
@@ -208,6 +220,7 @@ class Session:
 
     def exec_program(self, code: str, label: str = "exec") -> Outcome:
         """Run a policy program (no top-level model); failures are reported, never raised."""
+        self.worker.interrupted = False
         self.commands.append(f"<{label}>")
         self.table.caption(f"[{label}]")
         outcome, first = Outcome(), len(self.programs)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from cap.errors import CapError, ExecutionError, LimitExceeded
+from cap.errors import CapError, ExecutionError, LimitExceeded, OperatorStop
 from cap.sandbox.protocol import Channel, ChannelClosed, ChannelTimeout, decode, encode
 from cap.sandbox.worker import ERRORS
 from robots.errors import MotionError
@@ -80,6 +80,7 @@ class Worker:
         self.restore_point: dict = {}  # the variables after the last run
         self.definitions: list[str] = []  # generated functions, replayed into a fresh worker
         self.calls = self.motions = 0
+        self.interrupted = False
 
     def start(self) -> None:
         self.workdir = tempfile.mkdtemp(prefix="cap-worker-")
@@ -104,6 +105,9 @@ class Worker:
 
     def run(self, code: str, definitions: list[str] = (), printed: list[str] | None = None):
         """Run definitions then code in the worker; raises a CapError or MotionError on failure."""
+        if self.interrupted:
+            self.interrupted = False
+            raise OperatorStop("stopped by the operator; the robot is holding")
         if not self.alive:
             self.start()
         self.calls = self.motions = 0
@@ -117,12 +121,16 @@ class Worker:
             reply = self._serve(deadline)
         except KeyboardInterrupt:
             self.kill()
-            raise LimitExceeded("stopped by the operator; the robot is holding") from None
+            raise OperatorStop("stopped by the operator; the robot is holding") from None
         except ChannelTimeout:
             self.kill()
             raise LimitExceeded(f"wall time limit of {self.limits.wall_seconds:g} s exceeded; "
                                 "the program was stopped and the robot is holding") from None
         except ChannelClosed:
+            if self.interrupted:
+                self.interrupted = False
+                self._cleanup()
+                raise OperatorStop("stopped by the operator; the robot is holding") from None
             raise self._death() from None
         if printed is not None:
             printed += reply["printed"]
@@ -187,6 +195,18 @@ class Worker:
             return LimitExceeded("the program tried to write a file; policy code may not")
         name = signal.Signals(-code).name if code and code < 0 else f"exit status {code}"
         return LimitExceeded(f"the policy worker died ({name}); the robot is holding")
+
+    def interrupt(self) -> None:
+        """Stop from another thread: the robot holds, the running program is killed (or the
+        next one refused), and the thread in `run` reports OperatorStop."""
+        self.interrupted = True
+        self.on_stop()
+        process = self.process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def kill(self) -> None:
         """Kill the worker at once and stop the robot; the next run starts a fresh worker."""

@@ -1,0 +1,187 @@
+"""The one session behind the web page: a job queue run on its own thread, events
+broadcast to every connected browser, and camera frames for the live view."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from cap.session import Session
+
+FRAME_PERIOD = 0.1  # seconds of wall time between camera frames (10 per second)
+
+
+@dataclass(eq=False)  # each browser is itself, whatever its queue holds
+class Client:
+    """One browser: events go through its asyncio queue on the server's event loop."""
+
+    loop: asyncio.AbstractEventLoop
+    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+    def send(self, event: dict) -> None:
+        self.loop.call_soon_threadsafe(self.events.put_nowait, event)
+
+
+class Hub:
+    """Runs commands, undo and reset one at a time, first in first out, on the session's
+    thread (PyBullet and the sandbox worker are driven from that one thread only)."""
+
+    def __init__(self, make_session: Callable[[], Session], highlight: Callable[[str], str]):
+        self.highlight = highlight
+        self.clients: set[Client] = set()
+        self.history: list[dict] = []  # every event so far, replayed to a new browser
+        self.pending: list[dict] = []  # queued jobs, oldest first
+        self.running: dict | None = None
+        self.undo_points: list = []  # world snapshots before each command
+        self.object_names: list[str] = []
+        self.truth: dict = {}  # simulator ground truth and joints, refreshed as physics steps
+        self.frame = b""
+        self.frame_time = self.frame_stamp = 0.0
+        self.frames_rendered = 0
+        self.ids = itertools.count(1)
+        self.lock = threading.Lock()
+        self.wake = threading.Condition(self.lock)
+        self.closing = False
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(make_session,), name="cap-hub",
+                                       daemon=True)
+        self.thread.start()
+        self.ready.wait(120)
+
+    # --- called from the event loop ---------------------------------------------------------
+    def connect(self, client: Client) -> None:
+        with self.lock:
+            self.clients.add(client)
+            for event in self.history:
+                client.send(event)
+            client.send(self._state())
+
+    def disconnect(self, client: Client) -> None:
+        with self.lock:
+            self.clients.discard(client)
+
+    def submit(self, kind: str, text: str = "") -> dict:
+        """Queue a job ("command", "undo" or "reset")."""
+        with self.lock:
+            job = {"id": next(self.ids), "kind": kind, "text": text}
+            self.pending.append(job)
+            self._publish({"type": "queued", **job, "position": len(self.pending)})
+            self.wake.notify()
+        return job
+
+    def stop(self) -> float:
+        """Stop the running job (the robot holds) and drop the queue. Returns when the stop
+        was issued (perf_counter), for latency measurement."""
+        with self.lock:
+            dropped, self.pending = self.pending, []
+            for job in dropped:
+                self._publish({"type": "cancelled", "id": job["id"]})
+            self._publish({"type": "stopping", "id": self.running and self.running["id"]})
+        self.session.stop()
+        return time.perf_counter()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closing = True
+            self.wake.notify()
+        self.thread.join(30)
+
+    # --- the session thread -----------------------------------------------------------------
+    def _run(self, make_session: Callable[[], Session]) -> None:
+        self.session = make_session()
+        self.session.api.on_say = self._said
+        self.session.on_program = self._program
+        self.session.table.world.observe(1 / 60, self._observe)
+        self.object_names = sorted(self.session.table.ground_truth())
+        self._render()
+        self.ready.set()
+        try:
+            while True:
+                with self.lock:
+                    while not self.pending and not self.closing:
+                        self.wake.wait()
+                    if self.closing:
+                        return
+                    self.running = self.pending.pop(0)
+                    self._publish({"type": "started", "id": self.running["id"]})
+                self._execute(self.running)
+                self._render()
+        finally:
+            self.session.close()
+
+    def _execute(self, job: dict) -> None:
+        session, started = self.session, time.perf_counter()
+        calls, tokens = session.usage.calls, session.usage.prompt_tokens
+        result = {"ok": True, "error": None}
+        if job["kind"] == "command":
+            self.undo_points.append(session.table.snapshot())
+            outcome = session.command(job["text"])
+            result = {"ok": outcome.ok, "error": outcome.error}
+        elif job["kind"] == "undo":
+            if self.undo_points:
+                session.restore(self.undo_points.pop())
+            else:
+                result = {"ok": False, "error": "nothing to undo"}
+        elif job["kind"] == "reset":
+            session.table.reset(session.config.spec)
+            session.api.perceiver.forget()
+            self.undo_points.clear()
+        objects = session.table.ground_truth()
+        with self.lock:
+            self.running, self.object_names = None, sorted(objects)
+            self._publish({"type": "done", "id": job["id"], **result,
+                           "seconds": round(time.perf_counter() - started, 2),
+                           "model_calls": session.usage.calls - calls,
+                           "prompt_tokens": session.usage.prompt_tokens - tokens,
+                           "objects": objects})
+
+    def _program(self, program: dict) -> None:
+        self._publish_locked({"type": "program", "id": self.running and self.running["id"],
+                              **program, "html": self.highlight(program["code"])})
+
+    def _said(self, message: str) -> None:
+        self.session._said(message)
+        self._publish_locked({"type": "said", "id": self.running and self.running["id"],
+                              "message": message})
+
+    def _observe(self) -> None:
+        self._update_truth()
+        if time.perf_counter() - self.frame_time >= FRAME_PERIOD:
+            self._render()
+
+    def _update_truth(self) -> None:
+        table = self.session.table
+        self.truth = {"objects": table.ground_truth(),
+                      "joints": [round(float(q), 5) for q in table.arm.joint_state().positions],
+                      "sim_time": round(table.world.time, 4)}
+
+    def _render(self) -> None:
+        self._update_truth()
+        rgb = self.session.table.camera.render().rgb
+        ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]),
+                                [cv2.IMWRITE_JPEG_QUALITY, 80])
+        self.frame, self.frame_time = jpeg.tobytes(), time.perf_counter()
+        self.frame_stamp = time.time()  # wall clock, for latency at the browser
+        self.frames_rendered += 1
+
+    # --- events -----------------------------------------------------------------------------
+    def _publish_locked(self, event: dict) -> None:
+        with self.lock:
+            self._publish(event)
+
+    def _publish(self, event: dict) -> None:
+        event = {**event, "time": round(time.time(), 3)}
+        self.history.append(event)
+        del self.history[:-500]
+        for client in self.clients:
+            client.send(event)
+
+    def _state(self) -> dict:
+        return {"type": "state", "running": self.running, "queued": list(self.pending),
+                "objects": self.object_names}

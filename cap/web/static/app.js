@@ -1,0 +1,165 @@
+// The cap page: one WebSocket carries events (JSON text) and camera frames (binary JPEG,
+// prefixed by the render time as a little-endian float64).
+"use strict";
+const token = new URLSearchParams(location.search).get("token") || "";
+const query = token ? "?token=" + encodeURIComponent(token) : "";
+const $ = (id) => document.getElementById(id);
+const entries = new Map();
+const stats = { frames: 0, since: performance.now(), latency: [] };
+window.capStats = stats;  // frame rate and latency, read by tests and the curious
+let socket;
+
+function connect() {
+  socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + query);
+  socket.binaryType = "arraybuffer";
+  socket.onopen = () => badge("connection", "connected", "ok");
+  socket.onclose = () => { badge("connection", "disconnected", "bad"); setTimeout(connect, 1000); };
+  socket.onmessage = (message) => typeof message.data === "string"
+    ? handle(JSON.parse(message.data)) : showFrame(message.data);
+}
+
+function badge(id, text, kind) { const el = $(id); el.textContent = text; el.className = "badge " + (kind || ""); }
+
+let frameUrl = null;
+function showFrame(buffer) {
+  const rendered = new DataView(buffer).getFloat64(0, true);
+  const url = URL.createObjectURL(new Blob([buffer.slice(8)], { type: "image/jpeg" }));
+  $("camera").src = url;
+  if (frameUrl) URL.revokeObjectURL(frameUrl);
+  frameUrl = url;
+  stats.frames += 1;
+  if (rendered !== stats.lastRendered) stats.latency.push(Date.now() / 1000 - rendered);  // new frames only
+  stats.lastRendered = rendered;
+  if (stats.latency.length > 100) stats.latency.shift();
+  const seconds = (performance.now() - stats.since) / 1000;
+  if (seconds >= 2) {
+    $("fps").textContent = (stats.frames / seconds).toFixed(1) + " fps";
+    stats.fps = stats.frames / seconds; stats.frames = 0; stats.since = performance.now();
+  }
+}
+
+function entry(id, title) {
+  if (!entries.has(id)) {
+    const el = document.createElement("div");
+    el.className = "entry"; el.id = "job-" + id;
+    const head = document.createElement("div");
+    head.className = "command"; head.textContent = title;
+    el.appendChild(head);
+    $("log").prepend(el);
+    entries.set(id, el);
+  }
+  return entries.get(id);
+}
+
+function line(parent, cls, text) {
+  const el = document.createElement("div"); el.className = cls; el.textContent = text;
+  parent.appendChild(el); return el;
+}
+
+function label(event) { return event.kind === "command" ? event.text : ":" + event.kind; }
+
+const queued = new Map();
+function renderQueue() {
+  $("queue").replaceChildren(...[...queued.values()].map((text) => {
+    const li = document.createElement("li"); li.textContent = "queued: " + text; return li;
+  }));
+}
+
+function handle(event) {
+  switch (event.type) {
+    case "state":
+      badge("status", event.running ? "running" : "idle", event.running ? "busy" : "ok");
+      break;
+    case "queued":
+      entry(event.id, label(event));
+      queued.set(event.id, label(event)); renderQueue();
+      break;
+    case "started":
+      queued.delete(event.id); renderQueue();
+      badge("status", "running", "busy");
+      break;
+    case "program": {
+      const pre = document.createElement("pre");
+      pre.className = "code"; pre.innerHTML = event.html;  // escaped by the server's highlighter
+      const el = entry(event.id, "");
+      line(el, "muted", event.lmp + (event.query && event.lmp !== "tabletop_ui" ? ": " + event.query : ""));
+      el.appendChild(pre);
+      break;
+    }
+    case "said": line(entry(event.id, ""), "said", "robot: " + event.message); break;
+    case "cancelled":
+      queued.delete(event.id); renderQueue();
+      line(entry(event.id, ""), "result bad", "cancelled by Stop");
+      break;
+    case "stopping": badge("status", "stopping", "bad"); break;
+    case "done": {
+      const el = entry(event.id, "");
+      line(el, "result " + (event.ok ? "ok" : "bad"), (event.ok ? "done" : "failed: " + event.error) +
+        ` (${event.seconds} s, ${event.model_calls} model calls, ${event.prompt_tokens} prompt tokens)`);
+      badge("status", queued.size ? "running" : "idle", queued.size ? "busy" : "ok");
+      break;
+    }
+    case "error": line($("log"), "error", event.message); break;
+  }
+}
+
+function send(message) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(message)); }
+
+$("command-form").onsubmit = (e) => {
+  e.preventDefault();
+  const text = $("command").value.trim();
+  if (text) { send({ type: "command", text }); $("command").value = ""; }
+};
+$("stop").onclick = () => send({ type: "stop" });
+$("undo").onclick = () => send({ type: "undo" });
+$("reset").onclick = () => send({ type: "reset" });
+
+// Microphone: record PCM while the button is held, send it as a 16-bit WAV to the server's
+// speech backend, then run what it heard.
+let recording = null;
+async function startRecording() {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  const context = new AudioContext();
+  const source = context.createMediaStreamSource(stream);
+  const processor = context.createScriptProcessor(4096, 1, 1);
+  const chunks = [];
+  processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+  source.connect(processor); processor.connect(context.destination);
+  recording = { stream, context, processor, chunks };
+  $("mic").classList.add("recording");
+}
+
+async function stopRecording() {
+  if (!recording) return;
+  const { stream, context, processor, chunks } = recording;
+  recording = null;
+  $("mic").classList.remove("recording");
+  processor.disconnect(); stream.getTracks().forEach((t) => t.stop());
+  const wav = encodeWav(chunks, context.sampleRate);
+  await context.close();
+  const reply = await fetch("/api/transcribe" + query, { method: "POST", body: wav });
+  const body = await reply.json();
+  if (!reply.ok) { line($("log"), "error", "speech: " + body.error); return; }
+  $("command").value = body.text;
+  $("command-form").requestSubmit();
+}
+
+function encodeWav(chunks, rate) {
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  const view = new DataView(new ArrayBuffer(44 + 2 * length));
+  const text = (offset, s) => [...s].forEach((ch, i) => view.setUint8(offset + i, ch.charCodeAt(0)));
+  text(0, "RIFF"); view.setUint32(4, 36 + 2 * length, true); text(8, "WAVEfmt ");
+  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true); view.setUint32(28, 2 * rate, true);
+  view.setUint16(32, 2, true); view.setUint16(34, 16, true); text(36, "data");
+  view.setUint32(40, 2 * length, true);
+  let offset = 44;
+  for (const chunk of chunks) for (const s of chunk) {
+    view.setInt16(offset, Math.max(-1, Math.min(1, s)) * 32767, true); offset += 2;
+  }
+  return new Blob([view], { type: "audio/wav" });
+}
+
+$("mic").onpointerdown = () => startRecording().catch((e) => line($("log"), "error", "microphone: " + e.message));
+$("mic").onpointerup = $("mic").onpointerleave = () => stopRecording();
+connect();

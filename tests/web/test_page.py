@@ -1,0 +1,142 @@
+"""The web page in a real browser against `cap serve` with the scripted model."""
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.web.conftest import ROOT, Server
+
+pytestmark = pytest.mark.slow
+
+PICK = "say('on it')\nput_first_on_second('red block', 'blue bowl')"
+PACE = ("for i in range(12):\n    goto_pos([0.15, 0.1, 0.25])\n"
+        "    goto_pos([-0.15, -0.1, 0.25])")
+
+
+def open_page(browser, url: str):
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_function("window.capStats && document.getElementById('camera').naturalWidth > 0")
+    return page
+
+
+def test_frames_a_typed_command_its_program_and_said_message(server, browser, llm_server):
+    llm_server.on("put the red block in the blue bowl", PICK)
+    page = open_page(browser, server.base)
+    frames = page.evaluate("window.capStats.latency.length")
+    page.fill("#command", "put the red block in the blue bowl")
+    page.click("#send")
+    page.wait_for_selector("text=robot: on it", timeout=60_000)
+    page.wait_for_selector(".result.ok", timeout=60_000)
+    assert "put_first_on_second" in page.inner_text("pre.code")
+    assert page.locator("pre.code span").count() > 3  # highlighted
+    assert page.evaluate("window.capStats.latency.length") > frames  # frames kept coming
+    red, bowl = (server.state()["objects"][name] for name in ("red block", "blue bowl"))
+    assert abs(red[0] - bowl[0]) < 0.06 and abs(red[1] - bowl[1]) < 0.06
+    page.wait_for_timeout(500)  # the frame after the robot went home
+    (ROOT / "runs").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "runs" / "web-page.png"), full_page=True)
+    page.close()
+
+
+def test_stop_during_a_motion_and_a_second_browser_sees_it_all(server, browser, llm_server):
+    llm_server.on("pace back and forth", PACE)
+    llm_server.on("say hello", "say('hello')")
+    first = open_page(browser, server.base)
+    first.fill("#command", "pace back and forth")
+    first.click("#send")
+    deadline = time.monotonic() + 60
+    joints = server.state()["joints"]
+    while server.state()["joints"] == joints:  # wait until the arm is moving
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    second = open_page(browser, server.base)
+    second.wait_for_selector("text=pace back and forth")
+    first.click("#stop")
+    second.wait_for_selector("text=stopped by the operator", timeout=30_000)
+    held = server.state()
+    time.sleep(1.0)
+    assert server.state()["joints"] == held["joints"]  # the robot holds
+    assert server.state()["objects"] == held["objects"]
+    second.fill("#command", "say hello")  # the session survives; the other browser sees it
+    second.click("#send")
+    first.wait_for_selector("text=robot: hello", timeout=60_000)
+    first.close()
+    second.close()
+
+
+def test_a_non_local_bind_needs_the_token_and_the_right_origin(llm_server):
+    server = Server(llm_server.base_url, "--token", "s3cret", host="0.0.0.0")
+    try:
+        origin = {"Origin": f"http://127.0.0.1:{server.port}"}
+        url = f"ws://127.0.0.1:{server.port}/ws"
+        for refused in (url, url + "?token=wrong"):
+            with pytest.raises(InvalidStatus):
+                connect(refused, additional_headers=origin, open_timeout=10)
+        with pytest.raises(InvalidStatus):
+            connect(url + "?token=s3cret", additional_headers={"Origin": "http://evil.example"},
+                    open_timeout=10)
+        with connect(url + "?token=s3cret", additional_headers=origin, open_timeout=10) as ws:
+            assert '"type": "state"' in str(ws.recv(timeout=10))
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{server.base}/", timeout=5)
+        assert "joints" in server.state("?token=s3cret")
+    finally:
+        server.close()
+
+
+def test_long_and_rapid_commands_are_refused(server):
+    origin = {"Origin": server.base}
+    with connect(f"ws://127.0.0.1:{server.port}/ws", additional_headers=origin) as ws:
+        ws.send('{"type": "command", "text": "' + "x" * 600 + '"}')
+        errors = [message for message in receive_text(ws, 2.0) if '"error"' in message]
+        assert any("longer than 500" in message for message in errors)
+        for _ in range(8):
+            ws.send('{"type": "undo"}')
+        assert any("too many commands" in message for message in receive_text(ws, 3.0))
+
+
+def receive_text(ws, seconds: float) -> list[str]:
+    messages, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            break
+        if isinstance(message, str):
+            messages.append(message)
+    return messages
+
+
+def test_the_microphone_button_sends_speech_that_runs_as_a_command(llm_server, tmp_path):
+    """Chromium's fake capture device plays an espeak-ng recording into the page's microphone."""
+    import shutil
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    from playwright.sync_api import sync_playwright
+
+    from tests.speech.conftest import synthesise
+    from tests.web.conftest import CHROMIUM
+    wav = synthesise("how many blocks are there", tmp_path / "spoken.wav", "en-us+m1")
+    llm_server.on("how many", "say('I count two blocks')")
+    server = Server(llm_server.base_url)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+                      "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-audio-capture={wav}%noloop"])
+            page = open_page(browser, server.base)
+            page.dispatch_event("#mic", "pointerdown")
+            page.wait_for_timeout(3500)
+            page.dispatch_event("#mic", "pointerup")
+            page.wait_for_selector("text=robot: I count two blocks", timeout=60_000)
+            browser.close()
+    finally:
+        server.close()
