@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--token", help="required from browsers (default: generated when the "
                                        "host is not local)")
+    ros = sub.add_parser("ros", help="ROS 2 nodes (topics as parameters: --ros-args -p ...)")
+    ros_sub = ros.add_subparsers(dest="node", required=True)
+    ros_sim = ros_sub.add_parser("sim", help="the simulated table as a ROS 2 robot")
+    ros_sim.add_argument("--blocks", help="block colours, e.g. red,green")
+    ros_sim.add_argument("--bowls", help="bowl colours, e.g. blue")
+    ros_sim.add_argument("--seed", type=int, default=0)
+    ros_agent = ros_sub.add_parser("agent", help="commands on /cap/command to the robot")
+    add_scene_flags(ros_agent)
     transcribe = sub.add_parser("transcribe", help="a spoken command (WAV) as text")
     transcribe.add_argument("file")
     transcribe.add_argument("--objects", help="the scene's object names, comma separated")
@@ -145,16 +153,33 @@ def session_config(args, video: str | None = None):
                          tts_out=args.tts_out)
 
 
-def check_supported(args) -> None:
-    if getattr(args, "robot", "sim") != "sim":
-        raise SystemExit("cap: --robot ros2 is not available yet (ROS 2 backend, issue 7); "
-                         "use --robot sim")
+def open_session(args, model, video: str | None = None):
+    """The session the flags ask for: the simulator, or a ROS 2 robot whose programs are
+    rehearsed on a simulated twin first. `--confirm` shows each program and waits for a yes."""
+    from cap.session import Session
+
+    config = session_config(args, video=video)
+    confirm = typed_confirmation if args.confirm else None
+    if args.robot == "ros2":
+        from cap.ros.robot import RobotTable
+        if config.perception == "oracle":
+            raise ValueError("a ROS 2 robot sees through its camera: use --perception pixels")
+        return Session(config, model, table=RobotTable(), rehearse=True, confirm=confirm)
+    return Session(config, model, confirm=confirm)
+
+
+def typed_confirmation(code: str) -> bool:
+    log(f"--- the program (rehearsed) ---\n{code}")
+    try:
+        answer = input("run it on the robot? type yes: ") if sys.stdin.isatty() else \
+            sys.stdin.readline()
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 def cmd_run(args) -> dict:
-    from cap.session import Session
-
-    session = Session(session_config(args), make_model(args.llm, args.no_cache))
+    session = open_session(args, make_model(args.llm, args.no_cache))
     try:
         for command in args.commands:
             log(f"> {command}")
@@ -168,11 +193,9 @@ def cmd_run(args) -> dict:
 
 
 def cmd_exec(args) -> dict:
-    from cap.session import Session
-
     code = Path(args.file).read_text()
     model = make_model(args.llm, args.no_cache) if args.llm or os.environ.get("CAP_LLM") else None
-    session = Session(session_config(args), model)
+    session = open_session(args, model)
     try:
         outcome = session.exec_program(code, label=Path(args.file).name)
         show(outcome)
@@ -257,12 +280,11 @@ def cmd_skills(args) -> dict:
 def cmd_shell(args) -> dict:
     import tempfile
 
-    from cap.session import Session
     from cap.shell import Shell
 
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
-    session = Session(session_config(args, video=video), make_model(args.llm, args.no_cache))
+    session = open_session(args, make_model(args.llm, args.no_cache), video=video)
     listen = None
     if args.voice:
         from cap.speech.microphone import record
@@ -294,13 +316,12 @@ def cmd_serve(args) -> dict:
 
     import uvicorn
 
-    from cap.session import Session
     from cap.web.app import LOCAL_HOSTS, create_app, highlight_html
     from cap.web.hub import Hub
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
-    config, model = session_config(args), make_model(args.llm, args.no_cache)
-    hub = Hub(lambda: Session(config, model), highlight_html)
+    model = make_model(args.llm, args.no_cache)
+    hub = Hub(lambda: open_session(args, model), highlight_html)
     recognizer = None
     try:
         from cap.speech.recognize import make_recognizer
@@ -317,6 +338,17 @@ def cmd_serve(args) -> dict:
     return {"ok": True}
 
 
+def cmd_ros(args) -> dict:
+    if args.node == "sim":
+        from cap.ros.sim_node import main as run_sim
+        from sim.scene import SceneSpec
+        run_sim(SceneSpec(colors(args.blocks), colors(args.bowls), args.seed), args.ros_args)
+    else:
+        from cap.ros.agent import main as run_agent
+        run_agent(args, args.ros_args)
+    return {"ok": True}
+
+
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
@@ -325,16 +357,18 @@ def cmd_demo(args) -> dict:
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
             "skills": cmd_skills, "shell": cmd_shell, "transcribe": cmd_transcribe,
-            "serve": cmd_serve}
+            "serve": cmd_serve, "ros": cmd_ros}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ros_args = argv[argv.index("--ros-args"):] if "--ros-args" in argv else []
+    args = build_parser().parse_args(argv[:len(argv) - len(ros_args)])
+    args.ros_args = ros_args
     from robots.errors import MotionError
 
-    json_out = _claim_stdout() if args.json else None
+    json_out = _claim_stdout() if getattr(args, "json", False) else None
     try:
-        check_supported(args)
         result = COMMANDS[args.command](args)
     except (CapError, MotionError, ValueError, OSError) as error:
         result = {"ok": False, "error": str(error), "error_kind": "usage"}

@@ -16,12 +16,13 @@ from cap.fgen import FunctionGenerator
 from cap.llm.base import ChatModel, Usage
 from cap.lmp import LMP, History
 from cap.prompts import load_all
+from cap.rehearsal import Rehearsal
 from cap.safe_modules import library_names, module_surfaces
 from cap.sandbox.controller import Limits, Subprogram, Worker
 from cap.skills import SkillLibrary
 from cap.speech.tts import Speaker
 from perception.pixels import PixelPerceiver
-from robots.errors import MotionError
+from robots.errors import MotionError, RobotDisconnected
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
@@ -72,9 +73,14 @@ class Outcome:
 class Session:
     """One world, one API, one model; top-level variables persist across commands."""
 
-    def __init__(self, config: SessionConfig, model: ChatModel | None = None) -> None:
+    def __init__(self, config: SessionConfig, model: ChatModel | None = None, table=None,
+                 rehearse: bool = False, confirm: Callable[[str], bool] | None = None) -> None:
+        """`table`: a robot other than the simulator (cap.ros.robot.RobotTable). `rehearse`:
+        every program first runs on a simulated twin. `confirm(code)`: asked before a
+        program moves the robot (after its rehearsal); False refuses it."""
         self.config = config
-        self.table = Tabletop(config.spec, gui=config.gui, video=config.video)
+        self.table = table or Tabletop(config.spec, gui=config.gui, video=config.video)
+        self.confirm = confirm
         self.api = PolicyAPI(self.table.arm, self._perceiver(), self.table.workspace,
                              on_say=self._said)
         self.usage = Usage()
@@ -86,6 +92,7 @@ class Session:
         self.known = set(self.builtin_names)  # grows with what the session's programs define
         self.worker = Worker(self.api.functions(), language, config.limits,
                              on_stop=self.table.arm.stop)
+        self.rehearsal = Rehearsal(language, config.limits) if rehearse else None
         self.speaker = Speaker(config.tts, config.tts_out) if config.tts else None
         self.on_program: Callable[[dict], None] | None = None  # each program as it is made
         self.commands: list[str] = []
@@ -163,6 +170,11 @@ class Session:
                 missing = ", ".join(sorted({c.name for c in calls + plain}))
                 raise CheckRefused(f"undefined name(s) {missing}; without a model (--llm) no "
                                    "helper functions are generated")
+        if self.rehearsal:
+            self.rehearsal.check(code, definitions, self.worker.restore_point,
+                                 self.table.arm.joint_state().positions, self.api.perceiver.look())
+        if self.confirm and not self.confirm(code):
+            raise OperatorStop("the operator declined the program; nothing moved")
         self.worker.run(code, definitions, self.printed)
         self.known = known | checks.defined_names(checks.parse(code))
 
@@ -191,7 +203,7 @@ class Session:
                 if isinstance(error, OperatorStop):
                     break  # the robot holds where it stopped; nothing is retried
                 self.restore(snapshot)
-                if isinstance(error, ModelUnavailable):
+                if isinstance(error, (ModelUnavailable, RobotDisconnected)):
                     break  # asking again will not help; the error says what to fix
                 failed = (code, str(error))
                 continue
@@ -257,5 +269,7 @@ class Session:
     def close(self) -> None:
         if self.speaker:
             self.speaker.close()
+        if self.rehearsal:
+            self.rehearsal.close()
         self.worker.close()
         self.table.close()

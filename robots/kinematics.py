@@ -148,6 +148,20 @@ class Kinematics:
             raise JointLimitError(f"reaching {np.round(position, 3).tolist()} needs {joint} "
                                   "beyond its limit; choose another target")
 
+    def check_self_collision(self, q) -> None:
+        """Raise CollisionError when two links of configuration `q` that are not neighbours
+        (three or more joints apart) touch."""
+        self.set_joints(q)
+        count = pybullet.getNumJoints(self.body, physicsClientId=self.client)
+        for a in range(count):
+            for b in range(a + 3, count):
+                if pybullet.getClosestPoints(self.body, self.body, 0.0, linkIndexA=a,
+                                             linkIndexB=b, physicsClientId=self.client):
+                    names = [pybullet.getJointInfo(self.body, i, physicsClientId=self.client)[12]
+                             .decode() for i in (a, b)]
+                    raise CollisionError(f"the motion would bring {names[0]} into {names[1]} "
+                                         "(self-collision); choose another target or yaw")
+
     def check_clear_of_table(self, q) -> None:
         """Raise CollisionError when any link of configuration `q` touches the table."""
         self.set_joints(q)

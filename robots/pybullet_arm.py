@@ -8,10 +8,11 @@ from typing import Callable
 import numpy as np
 import pybullet
 
-from robots.arm import Arm, JointState, Pose
-from robots.errors import CollisionError, MotionError, MotionStopped, MotionTimeout
-from robots.kinematics import ArmModel, Kinematics, tool_quaternion
-from robots.planning import JointTrajectory, plan_cartesian, plan_joint_move
+from robots.arm import JointState, Pose
+from robots.errors import CollisionError, MotionStopped, MotionTimeout
+from robots.kinematics import ArmModel, Kinematics
+from robots.planned_arm import PlannedArm
+from robots.planning import JointTrajectory
 from robots.safety import MotionFilter, SafetyLimits
 
 
@@ -21,8 +22,6 @@ class PyBulletArmConfig:
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     arm_force: float = 240.0
     position_gain: float = 0.3
-    link_radius: float = 0.09  # capsules around the links, for perception's self-filter
-    hand_radius: float = 0.11
     finger_force: float = 40.0
     finger_open: float = 0.04
     finger_friction: float = 1.0
@@ -31,10 +30,7 @@ class PyBulletArmConfig:
     gripper_time: float = 0.6  # s of simulated time at most to open or close
 
 
-HOME_CLEARANCE = 0.15  # metres: the tool rises to this height before it goes home
-
-
-class PyBulletArm(Arm):
+class PyBulletArm(PlannedArm):
     """A Panda in a PyBullet world; `step` advances the world by one physics step."""
 
     def __init__(self, client: int, step: Callable[[], None], timestep: float, table: int,
@@ -66,15 +62,16 @@ class PyBulletArm(Arm):
             pybullet.changeDynamics(self.body, link, lateralFriction=self.config.finger_friction,
                                     spinningFriction=0.001, physicsClientId=self.client)
 
-    def reset(self) -> None:
-        """Put the arm at home with the gripper open (no physics involved)."""
+    def reset(self, positions=None) -> None:
+        """Put the arm at `positions` (default: home) with the gripper open, no physics."""
         model = self.config.model
-        for joint, q in zip(model.arm_joints, model.home_positions):
+        positions = model.home_positions if positions is None else positions
+        for joint, q in zip(model.arm_joints, positions):
             pybullet.resetJointState(self.body, joint, q, physicsClientId=self.client)
         for joint in model.finger_joints:
             pybullet.resetJointState(self.body, joint, self.config.finger_open,
                                      physicsClientId=self.client)
-        self._hold(np.array(model.home_positions))
+        self.hold(np.array(positions))
         self.drive_fingers(self.config.finger_open)
 
     # --- state -----------------------------------------------------------------------------
@@ -89,59 +86,25 @@ class PyBulletArm(Arm):
                                       computeForwardKinematics=True, physicsClientId=self.client)
         return Pose(np.array(state[4]), np.array(state[5]))
 
-    def capsules(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        points = self.kinematics.link_positions(self.joint_state().positions)
-        arm = points[: self.config.model.tool_link - 2]  # base to hand, through every joint
-        tool = points[self.config.model.tool_link + 1]
-        return ([(a, b, self.config.link_radius) for a, b in zip(arm, arm[1:])]
-                + [(arm[-1], tool, self.config.hand_radius)])
-
     def gripper_width(self) -> float:
         states = pybullet.getJointStates(self.body, self.config.model.finger_joints,
                                          physicsClientId=self.client)
         return float(sum(s[0] for s in states))
 
     # --- motion ----------------------------------------------------------------------------
-    def move_path(self, positions, yaw: float = 0.0, speed: float | None = None) -> None:
-        q_now = self.joint_state().positions
-        trajectory = plan_cartesian(self.kinematics, self.filter, q_now,
-                                    self.ee_pose().position, list(positions), yaw, speed)
-        self.execute(trajectory)
-
-    def home(self) -> None:
-        position = self.ee_pose().position
-        if position[2] < HOME_CLEARANCE:  # rise first, so nothing is swept off the table
-            self.move_to([*position[:2], HOME_CLEARANCE], yaw=self._tool_yaw())
-        self.execute(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
-                                     self.config.model.home_positions))
-
-    def _tool_yaw(self) -> float:
-        return float(pybullet.getEulerFromQuaternion(self.ee_pose().quaternion)[2])
-
-    def reachable(self, positions, yaw: float = 0.0) -> bool:
-        """IK at each position, each seeded by the one before (a cheap check of the path)."""
-        q, quaternion = self.joint_state().positions, tool_quaternion(yaw)
-        try:
-            for position in positions:
-                q = self.kinematics.ik(self.filter.check_target(position), quaternion, q)
-                self.filter.check_configuration(q)
-        except MotionError:
-            return False
-        return True
-
     def execute(self, trajectory: JointTrajectory) -> None:
         """Track a timed joint trajectory, then settle on its last point."""
         t = 0.0
         while t < trajectory.duration:
             t += self.timestep
-            self._hold(trajectory.sample(t))
+            self.hold(trajectory.sample(t))
             self._step_checked()
         target = trajectory.positions[-1]
         for _ in range(int(self.config.settle_timeout / self.timestep)):
             if np.max(np.abs(self.joint_state().positions - target)) < self.config.settle_tolerance:
                 return
             self._step_checked()
-        self._hold(self.joint_state().positions)
+        self.hold(self.joint_state().positions)
         raise MotionTimeout("the arm did not settle on its target within "
                             f"{self.config.settle_timeout} s; something may be blocking it")
 
@@ -151,7 +114,7 @@ class PyBulletArm(Arm):
                 raise MotionStopped("the robot was stopped; it is holding its position")
             self.step()
             if self._touching_table():
-                self._hold(self.joint_state().positions)
+                self.hold(self.joint_state().positions)
                 raise CollisionError("the arm touched the table; motion stopped")
 
     def _touching_table(self) -> bool:
@@ -167,9 +130,10 @@ class PyBulletArm(Arm):
         step, whichever thread runs them) until resume()."""
         self._halt.set()
         with self._lock:
-            self._hold(self.joint_state().positions)
+            self.hold(self.joint_state().positions)
 
-    def _hold(self, q) -> None:
+    def hold(self, q) -> None:
+        """Command the arm joints to `q` (position control; no checks: callers plan)."""
         model = self.config.model
         pybullet.setJointMotorControlArray(
             self.body, model.arm_joints, pybullet.POSITION_CONTROL, targetPositions=list(q),

@@ -67,7 +67,9 @@ class MotionFilter:
             raise WorkspaceError(f"path has {count} points; at most {self.limits.max_waypoints}")
 
     def check_configuration(self, q) -> None:
+        """Refuse a configuration that touches the table or the arm itself."""
         self.kinematics.check_clear_of_table(q)
+        self.kinematics.check_self_collision(q)
 
     def joint_speed_limits(self) -> np.ndarray:
         return self.kinematics.max_velocity * self.limits.joint_speed_fraction

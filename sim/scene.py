@@ -89,8 +89,9 @@ class Scene:
                                               physicsClientId=self.client)
         pybullet.changeDynamics(self.table, -1, lateralFriction=0.6, physicsClientId=self.client)
 
-    def add(self, kind: str, color: str, xy, yaw: float = 0.0) -> SimObject:
-        name = f"{color} {kind}"
+    def add(self, kind: str, color: str, xy, yaw: float = 0.0,
+            name: str | None = None) -> SimObject:
+        name = name or f"{color} {kind}"
         if name in self.objects:
             raise SceneError(f"the scene already has a {name}")
         if kind == "block":

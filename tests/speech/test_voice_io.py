@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 
-import numpy as np
 
 from cap.speech import audio
 from cap.speech.recognize import PocketSphinx

@@ -1,0 +1,152 @@
+"""`cap ros agent`: commands over ROS 2 to the LMP engine, on a robot behind ROS 2.
+
+/cap/command (std_msgs/String) queues a command; commands run one at a time, first in first
+out. /cap/status carries one JSON object per event: accepted, program, said, confirm (when
+the operator must approve: /cap/confirm), done (with ok and error). /cap/said repeats said
+messages. /cap/stop (std_srvs/Trigger) kills the running program, the robot holds, and the
+queued commands end as cancelled (each with its own done event).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import threading
+import time
+
+from cap.ros.messages import Topics
+
+PARAMETERS = {  # name -> default; every topic of Topics is a parameter too
+    "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
+    "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
+    "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
+}
+
+
+class Agent:
+    """Queue and status of one session on a ROS 2 robot; `node` is spun elsewhere."""
+
+    def __init__(self, node, session, topics: Topics, confirm: bool = False,
+                 confirm_timeout: float = 120.0) -> None:
+        from std_msgs.msg import String
+        from std_srvs.srv import Trigger
+
+        self.node, self.session = node, session
+        self.jobs: queue.Queue = queue.Queue()
+        self.ids = itertools.count(1)
+        self.running: int | None = None
+        self.cancel_lock = threading.Lock()
+        self.confirmed = threading.Event()
+        self.confirm_timeout = confirm_timeout
+        self.status = node.create_publisher(String, topics.status, 50)
+        self.said = node.create_publisher(String, topics.said, 50)
+        node.create_subscription(String, topics.command, self._on_command, 50)
+        node.create_service(Trigger, topics.stop, self._on_stop)
+        node.create_service(Trigger, topics.confirm, self._on_confirm)
+        session.api.on_say = self._on_say
+        session.on_program = lambda program: self.publish(
+            "program", id=self.running, lmp=program["lmp"], query=program["query"],
+            code=program["code"])
+        if confirm:
+            session.confirm = self._wait_for_confirmation
+        self.thread = threading.Thread(target=self._run, name="cap-agent", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def publish(self, event: str, **fields) -> None:
+        from std_msgs.msg import String
+        self.status.publish(String(data=json.dumps({"event": event, **fields, "time": time.time()},
+                                                   default=str)))
+
+    # --- ROS callbacks ---------------------------------------------------------------------
+    def _on_command(self, message) -> None:
+        job = (next(self.ids), " ".join(message.data.split()))
+        self.jobs.put(job)
+        self.publish("accepted", id=job[0], command=job[1], queued=self.jobs.qsize())
+
+    def _on_stop(self, request, response):
+        with self.cancel_lock:
+            cancelled = []
+            while not self.jobs.empty():
+                cancelled.append(self.jobs.get_nowait())
+            self.session.stop()
+        for job_id, command in cancelled:
+            self.publish("done", id=job_id, command=command, ok=False,
+                         error="cancelled by /cap/stop before it started")
+        response.success, response.message = True, "stopped; the robot is holding"
+        return response
+
+    def _on_confirm(self, request, response):
+        self.confirmed.set()
+        response.success, response.message = True, "confirmed"
+        return response
+
+    def _on_say(self, message: str) -> None:
+        from std_msgs.msg import String
+        self.said.publish(String(data=message))
+        self.publish("said", id=self.running, message=message)
+
+    def _wait_for_confirmation(self, code: str) -> bool:
+        self.confirmed.clear()
+        self.publish("confirm", id=self.running, code=code,
+                     message="rehearsal passed; call /cap/confirm to run it on the robot")
+        return self.confirmed.wait(self.confirm_timeout)
+
+    # --- the session thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            job_id, command = self.jobs.get()
+            with self.cancel_lock:
+                self.running = job_id
+            started = time.perf_counter()
+            try:
+                outcome = self.session.command(command)
+                ok, error = outcome.ok, outcome.error
+            except Exception as error_:  # the agent must outlive anything one command does
+                ok, error = False, f"{type(error_).__name__}: {error_}"
+            self.publish("done", id=job_id, command=command, ok=ok, error=error,
+                         seconds=round(time.perf_counter() - started, 3))
+            self.running = None
+
+
+def main(args, ros_args: list[str]) -> None:
+    """Run the agent until interrupted: its parameters, the robot, the session, the queue."""
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+
+    from cap.cli import make_model, session_config
+    from cap.ros.robot import RobotTable
+    from cap.session import Session
+    from sim.camera import CameraConfig
+
+    rclpy.init(args=["cap", *ros_args])
+    node = rclpy.create_node("cap_agent")
+    topics = Topics(**declare(node, vars(Topics())))
+    params = declare(node, PARAMETERS)
+    camera = CameraConfig(position=tuple(params["camera_position"]),
+                          target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
+    table = RobotTable(topics, camera=camera)
+    model = make_model(args.llm or params["llm"] or None, args.no_cache or params["no_cache"])
+    session = Session(session_config(args), model, table=table, rehearse=params["rehearse"])
+    agent = Agent(node, session, topics, confirm=args.confirm or params["confirm"],
+                  confirm_timeout=params["confirm_timeout"])
+    agent.start()
+    executor = MultiThreadedExecutor(num_threads=2)
+    executor.add_node(node)
+    node.get_logger().info("cap ros agent: ready for /cap/command")
+    try:
+        executor.spin()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        session.stop()
+        executor.shutdown()
+        session.close()
+        rclpy.try_shutdown()
+
+
+def declare(node, names_and_defaults: dict) -> dict:
+    """Declare parameters and return their values (launch files and --ros-args set them)."""
+    return {name: node.declare_parameter(name, default).value
+            for name, default in names_and_defaults.items()}

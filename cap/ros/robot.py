@@ -1,0 +1,101 @@
+"""A robot behind ROS 2 as the session's table: the ROS 2 arm, the camera topics through
+the same detector, and no ground truth (what the robot sees stands in for it)."""
+from __future__ import annotations
+
+import threading
+import time
+
+from cap.ros.messages import Topics, frame_from_messages
+from perception.frame import RGBDFrame
+from perception.pixels import PixelPerceiver
+from robots.errors import RobotDisconnected
+from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
+from robots.workspace import Workspace
+from sim.camera import CameraConfig
+
+
+class TopicCamera:
+    """The latest colour, depth and camera-info messages as one RGB-D frame; the camera pose
+    in the workspace comes from `config` (position, target, up: a node parameter)."""
+
+    def __init__(self, node, topics: Topics, config: CameraConfig, timeout: float = 2.0):
+        from sensor_msgs.msg import CameraInfo, Image
+        self.config, self.timeout = config, timeout
+        self.latest: dict[str, tuple[float, object]] = {}
+        self.arrived = threading.Condition()
+        for key, kind, topic in (("color", Image, topics.color), ("depth", Image, topics.depth),
+                                 ("info", CameraInfo, topics.camera_info)):
+            node.create_subscription(kind, topic, lambda m, key=key: self._store(key, m), 2)
+
+    def _store(self, key: str, message) -> None:
+        with self.arrived:
+            self.latest[key] = (time.monotonic(), message)
+            self.arrived.notify_all()
+
+    def render(self) -> RGBDFrame:
+        """A frame whose colour and depth both arrived after this call (what is there now)."""
+        asked = time.monotonic()
+
+        def fresh() -> bool:
+            return (all(k in self.latest for k in ("color", "depth", "info"))
+                    and min(self.latest[k][0] for k in ("color", "depth")) > asked)
+
+        with self.arrived:
+            if not self.arrived.wait_for(fresh, self.timeout):
+                raise RobotDisconnected(f"no camera images for {self.timeout:g} s")
+            color, depth, info = (self.latest[k][1] for k in ("color", "depth", "info"))
+        return frame_from_messages(color, depth, info, self.config.world_from_camera())
+
+
+class Clock:
+    @property
+    def time(self) -> float:
+        return time.monotonic()
+
+
+class RobotTable:
+    """What a Session needs of its table, for a robot behind ROS 2 (rclpy spun here)."""
+
+    def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
+                 camera: CameraConfig | None = None, node_name: str = "cap_robot") -> None:
+        import rclpy
+        from rclpy.executors import MultiThreadedExecutor
+
+        if not rclpy.ok():
+            rclpy.init()
+        self.node = rclpy.create_node(node_name)
+        self.executor = MultiThreadedExecutor(num_threads=2)
+        self.executor.add_node(self.node)
+        self.spinner = threading.Thread(target=self.executor.spin, daemon=True)
+        self.spinner.start()
+        arm = arm or Ros2ArmConfig(arm_topic=topics.arm_trajectory,
+                                   gripper_topic=topics.gripper_trajectory,
+                                   joint_states_topic=topics.joint_states)
+        self.arm = Ros2Arm(self.node, arm)
+        self.camera = TopicCamera(self.node, topics, camera or CameraConfig())
+        self.workspace = Workspace()
+        self.world = Clock()
+        self.arm.wait_for_robot(timeout=30.0)
+
+    def caption(self, text: str) -> None:
+        """Nothing to caption: a real robot has no session video."""
+
+    def snapshot(self) -> None:
+        return None
+
+    def restore(self, snapshot) -> None:
+        """The real world cannot be put back; the arm holds where it is."""
+
+    def ground_truth(self) -> dict[str, list[float]]:
+        """No ground truth on a robot: what one fresh look sees stands in for it."""
+        seen = PixelPerceiver(self.camera.render, self.arm.capsules, clock=lambda: 0.0).look()
+        return {name: [round(float(v), 4) for v in info.position] for name, info in seen.items()}
+
+    def oracle(self):
+        raise ValueError("oracle perception needs the simulator; a ROS 2 robot sees through "
+                         "its camera (--perception pixels)")
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.arm.close()
+        self.node.destroy_node()

@@ -1,0 +1,68 @@
+"""What every backend shares: paths planned and checked on a kinematic copy of the arm,
+then handed to the backend's `execute` as one timed joint trajectory."""
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+import pybullet
+
+from robots.arm import Arm, Pose
+from robots.errors import MotionError
+from robots.kinematics import Kinematics, tool_quaternion
+from robots.planning import JointTrajectory, plan_cartesian, plan_joint_move
+from robots.safety import MotionFilter
+
+HOME_CLEARANCE = 0.15  # metres: the tool rises to this height before it goes home
+
+
+class PlannedArm(Arm):
+    """An Arm whose motions are planned here and checked by the motion filter before the
+    backend sees them. Subclasses set `kinematics` and `filter` and implement `execute`."""
+
+    kinematics: Kinematics
+    filter: MotionFilter
+    link_radius = 0.09  # capsules around the links, for perception's self-filter
+    hand_radius = 0.11
+
+    @abstractmethod
+    def execute(self, trajectory: JointTrajectory) -> None:
+        """Follow a checked joint trajectory to its end; raise a MotionError otherwise."""
+
+    def ee_pose(self) -> Pose:
+        position, quaternion = self.kinematics.fk(self.joint_state().positions)
+        return Pose(np.asarray(position), np.asarray(quaternion))
+
+    def move_path(self, positions, yaw: float = 0.0, speed: float | None = None) -> None:
+        trajectory = plan_cartesian(self.kinematics, self.filter, self.joint_state().positions,
+                                    self.ee_pose().position, list(positions), yaw, speed)
+        self.execute(trajectory)
+
+    def home(self) -> None:
+        position = self.ee_pose().position
+        if position[2] < HOME_CLEARANCE:  # rise first, so nothing is swept off the table
+            self.move_to([*position[:2], HOME_CLEARANCE], yaw=self._tool_yaw())
+        self.execute(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
+                                     self.kinematics.model.home_positions))
+
+    def _tool_yaw(self) -> float:
+        return float(pybullet.getEulerFromQuaternion(self.ee_pose().quaternion)[2])
+
+    def reachable(self, positions, yaw: float = 0.0) -> bool:
+        """IK at each position, each seeded by the one before (a cheap check of the path)."""
+        q, quaternion = self.joint_state().positions, tool_quaternion(yaw)
+        try:
+            for position in positions:
+                q = self.kinematics.ik(self.filter.check_target(position), quaternion, q)
+                self.filter.check_configuration(q)
+        except MotionError:
+            return False
+        return True
+
+    def capsules(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        model = self.kinematics.model
+        points = self.kinematics.link_positions(self.joint_state().positions)
+        arm = points[: model.tool_link - 2]  # base to hand, through every joint
+        tool = points[model.tool_link + 1]
+        return ([(a, b, self.link_radius) for a, b in zip(arm, arm[1:])]
+                + [(arm[-1], tool, self.hand_radius)])
