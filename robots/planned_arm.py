@@ -14,6 +14,7 @@ from robots.planning import JointTrajectory, plan_cartesian, plan_joint_move
 from robots.safety import MotionFilter
 
 HOME_CLEARANCE = 0.15  # metres: the tool rises to this height before it goes home
+HOME_TOLERANCE = 0.01  # rad: an arm this close to home is there
 
 
 class PlannedArm(Arm):
@@ -39,11 +40,14 @@ class PlannedArm(Arm):
         self.execute(trajectory)
 
     def home(self) -> None:
+        home = np.asarray(self.kinematics.model.home_positions)
+        if np.max(np.abs(self.joint_state().positions - home)) < HOME_TOLERANCE:
+            return
         position = self.ee_pose().position
         if position[2] < HOME_CLEARANCE:  # rise first, so nothing is swept off the table
             self.move_to([*position[:2], HOME_CLEARANCE], yaw=self._tool_yaw())
         self.execute(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
-                                     self.kinematics.model.home_positions))
+                                     home))
 
     def _tool_yaw(self) -> float:
         return float(pybullet.getEulerFromQuaternion(self.ee_pose().quaternion)[2])

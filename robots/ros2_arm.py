@@ -52,6 +52,7 @@ class Ros2Arm(PlannedArm):
         self._received = 0.0  # monotonic time of the last /joint_states
         self._arrived = threading.Condition()
         self.trajectories_sent = 0
+        self._moving = False  # a trajectory is being followed: stop() must override it
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
         self.gripper_publisher = node.create_publisher(TrajectoryMessage,
                                                        self.config.gripper_topic, 10)
@@ -97,9 +98,16 @@ class Ros2Arm(PlannedArm):
     def execute(self, trajectory: JointTrajectory) -> None:
         from cap.ros.messages import trajectory_message
         self._check_halt()
-        self.arm_publisher.publish(trajectory_message(self.kinematics.names, trajectory.times,
-                                                      trajectory.positions))
-        self.trajectories_sent += 1
+        self._moving = True
+        try:
+            self.arm_publisher.publish(trajectory_message(
+                self.kinematics.names, trajectory.times, trajectory.positions))
+            self.trajectories_sent += 1
+            self._follow(trajectory)
+        finally:
+            self._moving = False
+
+    def _follow(self, trajectory: JointTrajectory) -> None:
         target, started = trajectory.positions[-1], time.monotonic()
         deadline = started + trajectory.duration + self.config.settle_timeout
         while True:
@@ -141,9 +149,12 @@ class Ros2Arm(PlannedArm):
         return self.holding()
 
     def stop(self) -> None:
-        """Hold here: the controller gets a one-point trajectory at the current joints."""
+        """Refuse motions until resume(); a moving arm holds where it is (the controller gets
+        a one-point trajectory at the current joints)."""
         from cap.ros.messages import trajectory_message
         self._halt.set()
+        if not self._moving:
+            return
         try:
             q = self.joint_state().positions
         except RobotDisconnected:

@@ -16,7 +16,7 @@ import time
 
 from cap.ros.messages import Topics
 
-PARAMETERS = {  # name -> default; every topic of Topics is a parameter too
+PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
     "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
     "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
     "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
@@ -122,7 +122,7 @@ def main(args, ros_args: list[str]) -> None:
 
     rclpy.init(args=["cap", *ros_args])
     node = rclpy.create_node("cap_agent")
-    topics = Topics(**declare(node, vars(Topics())))
+    topics = declare_topics(node)
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
@@ -150,3 +150,9 @@ def declare(node, names_and_defaults: dict) -> dict:
     """Declare parameters and return their values (launch files and --ros-args set them)."""
     return {name: node.declare_parameter(name, default).value
             for name, default in names_and_defaults.items()}
+
+
+def declare_topics(node) -> Topics:
+    """Topic names as parameters `topics.NAME` (e.g. topics.arm_trajectory)."""
+    values = declare(node, {f"topics.{name}": topic for name, topic in vars(Topics()).items()})
+    return Topics(**{name.removeprefix("topics."): topic for name, topic in values.items()})

@@ -181,11 +181,11 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from cap.ros.agent import declare
+    from cap.ros.agent import declare_topics
 
     rclpy.init(args=["cap", *ros_args])
     node = rclpy.create_node("cap_sim")
-    topics = Topics(**declare(node, vars(Topics())))
+    topics = declare_topics(node)
     robot = SimRobot(spec, node, topics)
     executor = SingleThreadedExecutor()
     executor.add_node(node)

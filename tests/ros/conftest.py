@@ -1,0 +1,148 @@
+"""`cap ros sim` and `cap ros agent` as separate processes talking real DDS, each test on its
+own ROS_DOMAIN_ID with localhost-only discovery; the test watches and commands through rclpy."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+rclpy = pytest.importorskip("rclpy")
+
+_domains = iter(range(100 + os.getpid() % 60, 232))
+
+
+def ros_env(domain: int, **extra) -> dict:
+    return {**os.environ, "ROS_DOMAIN_ID": str(domain), "ROS_LOCALHOST_ONLY": "1",
+            "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", **extra}
+
+
+class Graph:
+    """The test's own node: publishes commands, records status, markers and trajectories."""
+
+    def __init__(self, domain: int) -> None:
+        from rclpy.executors import SingleThreadedExecutor
+        from std_msgs.msg import String
+        from std_srvs.srv import Trigger
+        from trajectory_msgs.msg import JointTrajectory
+        from visualization_msgs.msg import MarkerArray
+
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context, domain_id=domain)
+        self.node = rclpy.create_node("cap_test", context=self.context)
+        self.events: list[dict] = []
+        self.trajectories: list = []
+        self.objects: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        self.commands = self.node.create_publisher(String, "/cap/command", 10)
+        self.node.create_subscription(String, "/cap/status", self._status, 50)
+        self.node.create_subscription(JointTrajectory, "/arm_controller/joint_trajectory",
+                                      lambda m: self.trajectories.append(m), 50)
+        self.node.create_subscription(MarkerArray, "/sim/objects", self._markers, 5)
+        self.stop_client = self.node.create_client(Trigger, "/cap/stop")
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+
+    def _status(self, message) -> None:
+        with self.lock:
+            self.events.append({**json.loads(message.data), "received": time.monotonic()})
+
+    def _markers(self, message) -> None:
+        with self.lock:
+            self.objects = {m.ns: [m.pose.position.x, m.pose.position.y, m.pose.position.z]
+                            for m in message.markers}
+
+    def send(self, command: str) -> None:
+        from std_msgs.msg import String
+        self.commands.publish(String(data=command))
+
+    def wait_for(self, predicate, timeout: float = 60.0, what: str = "event"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [e for e in self.events if predicate(e)]
+            if found:
+                return found[0]
+            time.sleep(0.02)
+        raise AssertionError(f"no {what} within {timeout} s; events: {self.events}")
+
+    def done(self, timeout: float = 60.0, count: int = 1) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                finished = [e for e in self.events if e["event"] == "done"]
+            if len(finished) >= count:
+                return finished
+            time.sleep(0.02)
+        raise AssertionError(f"{count} done events expected; events: {self.events}")
+
+    def stop(self) -> None:
+        from std_srvs.srv import Trigger
+        assert self.stop_client.wait_for_service(timeout_sec=10)
+        future = self.stop_client.call_async(Trigger.Request())
+        deadline = time.monotonic() + 10
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert future.done() and future.result().success
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+
+
+class Robot:
+    """The two processes: the simulated robot and the agent (with the scripted model)."""
+
+    def __init__(self, domain: int, llm_url: str, tmp: Path) -> None:
+        env = ros_env(domain, OPENAI_BASE_URL=llm_url, OPENAI_API_KEY="test")
+        scene = ["--blocks", "red,green", "--bowls", "blue", "--seed", "3"]
+        self.sim_log, self.agent_log = tmp / "sim.log", tmp / "agent.log"
+        self.sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *scene], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=self.sim_log.open("w"))
+        self.agent = subprocess.Popen(
+            [sys.executable, "-m", "cap", "ros", "agent", "--llm", "openai:scripted",
+             "--no-cache", *scene], env=env, stdout=subprocess.DEVNULL,
+            stderr=self.agent_log.open("w"))
+
+    def close(self) -> None:
+        for process in (self.agent, self.sim):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in (self.agent, self.sim):
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def domain() -> int:
+    return next(_domains)
+
+
+@pytest.fixture
+def graph(domain):
+    watcher = Graph(domain)
+    yield watcher
+    watcher.close()
+
+
+@pytest.fixture
+def robot(domain, llm_server, tmp_path, graph):
+    started = Robot(domain, llm_server.base_url, tmp_path)
+    deadline = time.monotonic() + 60
+    while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
+        if time.monotonic() > deadline or started.agent.poll() is not None:
+            raise RuntimeError(f"agent did not come up: {started.agent_log.read_text()[-3000:]}")
+        time.sleep(0.1)
+    yield started
+    started.close()

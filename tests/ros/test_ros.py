@@ -1,0 +1,80 @@
+"""The simulator and the agent as ROS 2 processes over real DDS (issue 7's contract)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PICK = "say('on it')\nput_first_on_second('red block', 'blue bowl')"
+PACE = ("for i in range(6):\n    goto_pos([0.15, 0.1, 0.25])\n"
+        "    goto_pos([-0.15, -0.1, 0.25])")
+
+
+def inside(objects: dict, thing: str, holder: str) -> bool:
+    a, b = np.array(objects[thing]), np.array(objects[holder])
+    return bool(np.linalg.norm(a[:2] - b[:2]) < 0.05)
+
+
+def test_a_command_puts_the_block_in_the_bowl(robot, graph, llm_server):
+    llm_server.on("put the red block in the blue bowl", PICK)
+    graph.send("put the red block in the blue bowl")
+    done = graph.done()[0]
+    assert done["ok"], done
+    kinds = [e["event"] for e in graph.events]
+    assert kinds.index("accepted") < kinds.index("program") < kinds.index("said") < kinds.index("done")
+    time.sleep(0.3)  # the next /sim/objects
+    assert inside(graph.objects, "red block", "blue bowl")
+
+
+def test_two_queued_commands_run_in_order(robot, graph, llm_server):
+    llm_server.on("first", "say('one')")
+    llm_server.on("second", "say('two')")
+    graph.send("first")
+    graph.send("second")
+    done = graph.done(count=2)
+    assert [d["command"] for d in done] == ["first", "second"] and all(d["ok"] for d in done)
+    said = [e["message"] for e in graph.events if e["event"] == "said"]
+    assert said == ["one", "two"]
+
+
+def test_stop_during_a_motion_holds_the_robot(robot, graph, llm_server):
+    llm_server.on("pace", PACE)
+    graph.send("pace")
+    deadline = time.monotonic() + 60
+    while len(graph.trajectories) < 2:  # the rehearsal passed and the arm is moving
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.3)
+    graph.stop()
+    done = graph.done(timeout=10)[0]
+    assert not done["ok"] and "stopped by the operator" in done["error"]
+    sent = len(graph.trajectories)
+    time.sleep(1.0)
+    assert len(graph.trajectories) == sent  # nothing more was sent after the stop's hold
+
+
+def test_the_robot_process_dying_ends_the_command_within_a_second(robot, graph, llm_server):
+    llm_server.on("pace", PACE)
+    graph.send("pace")
+    deadline = time.monotonic() + 60
+    while len(graph.trajectories) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    robot.sim.kill()
+    killed = time.monotonic()
+    done = graph.done(timeout=10)[0]
+    assert not done["ok"] and "joint_states" in done["error"]
+    assert done["received"] - killed < 1.0
+    assert robot.agent.poll() is None  # the agent survives
+
+
+def test_a_program_the_rehearsal_refuses_never_reaches_the_robot(robot, graph, llm_server):
+    # the second target is off the table: the twin refuses the whole program up front
+    llm_server.on("wander", "goto_pos([0.0, 0.0, 0.2])\ngoto_pos([0.9, 0.0, 0.2])")
+    graph.send("wander")
+    done = graph.done()[0]
+    assert not done["ok"] and "rehearsal" in done["error"]
+    assert graph.trajectories == []
