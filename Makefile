@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/cap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,ray,speech,ros]'
+	$(BIN)/pip install --quiet -e '.[dev,ray,speech,ros,web]'
 	touch $(BIN)/cap
 
 venv: $(BIN)/cap

@@ -164,7 +164,8 @@ def open_session(args, model, video: str | None = None):
         from cap.ros.robot import RobotTable
         if config.perception == "oracle":
             raise ValueError("a ROS 2 robot sees through its camera: use --perception pixels")
-        return Session(config, model, table=RobotTable(), rehearse=True, confirm=confirm)
+        return Session(config, model, table=RobotTable(wait=5.0), rehearse=True,
+                       confirm=confirm)
     return Session(config, model, confirm=confirm)
 
 

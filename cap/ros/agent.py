@@ -15,12 +15,33 @@ import threading
 import time
 
 from cap.ros.messages import Topics
+from robots.kinematics import ArmModel
+from robots.ros2_arm import Ros2ArmConfig
 
 PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
     "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
     "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
     "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
+    # the arm: its URDF (for IK and checks here), mounting and joints
+    "urdf": ArmModel.urdf, "base_position": list(ArmModel.base_position),
+    "base_yaw": float(ArmModel.base_yaw), "arm_joints": list(ArmModel.arm_joints),
+    "tool_link": ArmModel.tool_link, "home_positions": list(ArmModel.home_positions),
+    "rest_positions": list(ArmModel.rest_positions),
+    "finger_names": list(Ros2ArmConfig.finger_names), "finger_open": Ros2ArmConfig.finger_open,
 }
+
+
+def arm_config(params: dict, topics: Topics) -> Ros2ArmConfig:
+    model = ArmModel(urdf=params["urdf"], base_position=tuple(params["base_position"]),
+                     base_yaw=params["base_yaw"], arm_joints=tuple(params["arm_joints"]),
+                     tool_link=params["tool_link"],
+                     home_positions=tuple(params["home_positions"]),
+                     rest_positions=tuple(params["rest_positions"]))
+    return Ros2ArmConfig(model=model, arm_topic=topics.arm_trajectory,
+                         gripper_topic=topics.gripper_trajectory,
+                         joint_states_topic=topics.joint_states,
+                         finger_names=tuple(params["finger_names"]),
+                         finger_open=params["finger_open"])
 
 
 class Agent:
@@ -126,7 +147,7 @@ def main(args, ros_args: list[str]) -> None:
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    table = RobotTable(topics, camera=camera)
+    table = RobotTable(topics, arm=arm_config(params, topics), camera=camera)
     model = make_model(args.llm or params["llm"] or None, args.no_cache or params["no_cache"])
     session = Session(session_config(args), model, table=table, rehearse=params["rehearse"])
     agent = Agent(node, session, topics, confirm=args.confirm or params["confirm"],

@@ -57,7 +57,9 @@ class RobotTable:
     """What a Session needs of its table, for a robot behind ROS 2 (rclpy spun here)."""
 
     def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
-                 camera: CameraConfig | None = None, node_name: str = "cap_robot") -> None:
+                 camera: CameraConfig | None = None, node_name: str = "cap_robot",
+                 wait: float = 30.0) -> None:
+        """`wait`: seconds to wait for the robot's first joint states."""
         import rclpy
         from rclpy.executors import MultiThreadedExecutor
 
@@ -75,7 +77,7 @@ class RobotTable:
         self.camera = TopicCamera(self.node, topics, camera or CameraConfig())
         self.workspace = Workspace()
         self.world = Clock()
-        self.arm.wait_for_robot(timeout=30.0)
+        self.arm.wait_for_robot(timeout=wait)
 
     def caption(self, text: str) -> None:
         """Nothing to caption: a real robot has no session video."""

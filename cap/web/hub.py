@@ -97,7 +97,11 @@ class Hub:
         self.session = make_session()
         self.session.api.on_say = self._said
         self.session.on_program = self._program
-        self.session.table.world.observe(1 / 60, self._observe)
+        self.simulated = hasattr(self.session.table.world, "observe")
+        if self.simulated:  # frames and truth from the physics thread as it steps
+            self.session.table.world.observe(1 / 60, self._observe)
+        else:  # a robot's camera topics are thread-safe: a thread of their own
+            threading.Thread(target=self._camera_loop, name="cap-camera", daemon=True).start()
         self.object_names = sorted(self.session.table.ground_truth())
         self._render()
         self.ready.set()
@@ -155,11 +159,23 @@ class Hub:
         if time.perf_counter() - self.frame_time >= FRAME_PERIOD:
             self._render()
 
+    def _camera_loop(self) -> None:
+        while not self.closing:
+            try:
+                self._render()
+            except Exception as error:  # the robot's camera went away: say so, keep trying
+                self._publish_locked({"type": "error", "message": f"camera: {error}"})
+                time.sleep(1.0)
+            time.sleep(max(0.0, FRAME_PERIOD - (time.perf_counter() - self.frame_time)))
+
     def _update_truth(self) -> None:
+        """Simulator ground truth (objects, on a robot: only at the end of each job) and
+        joints."""
         table = self.session.table
-        self.truth = {"objects": table.ground_truth(),
+        self.truth = {"objects": table.ground_truth() if self.simulated
+                      else self.truth.get("objects", {}),
                       "joints": [round(float(q), 5) for q in table.arm.joint_state().positions],
-                      "sim_time": round(table.world.time, 4)}
+                      "time": round(table.world.time, 4)}
 
     def _render(self) -> None:
         self._update_truth()

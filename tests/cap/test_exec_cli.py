@@ -1,5 +1,6 @@
 """`cap exec` and `cap run` end to end, as subprocesses, checked against ground truth."""
 import json
+import os
 import subprocess
 import sys
 
@@ -64,6 +65,8 @@ def test_run_with_the_retrieval_baseline(tmp_path):
     assert report["programs"][0]["lmp"] == "tabletop_ui"
 
 
-def test_unsupported_backends_say_so_clearly():
+def test_a_ros2_robot_that_is_not_there_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("ROS_DOMAIN_ID", str(200 + os.getpid() % 30))  # nobody is here
+    monkeypatch.setenv("ROS_LOCALHOST_ONLY", "1")
     code, out, err = cap("run", "hi", "--robot", "ros2")
-    assert code != 0 and "ros2 is not available yet" in err
+    assert code != 0 and "no /joint_states within" in err and "cap ros sim" in err

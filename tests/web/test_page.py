@@ -9,7 +9,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.web.conftest import ROOT, Server
+from tests.speech.conftest import needs_espeak, synthesise
+from tests.web.conftest import BROWSER_FLAGS, CHROMIUM, ROOT, Server
 
 pytestmark = pytest.mark.slow
 
@@ -113,30 +114,24 @@ def receive_text(ws, seconds: float) -> list[str]:
     return messages
 
 
-def test_the_microphone_button_sends_speech_that_runs_as_a_command(llm_server, tmp_path):
+@needs_espeak
+def test_the_microphone_button_sends_speech_that_runs_as_a_command(llm_server, tmp_path,
+                                                                    playwright):
     """Chromium's fake capture device plays an espeak-ng recording into the page's microphone."""
-    import shutil
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
-    from playwright.sync_api import sync_playwright
-
-    from tests.speech.conftest import synthesise
-    from tests.web.conftest import CHROMIUM
     wav = synthesise("how many blocks are there", tmp_path / "spoken.wav", "en-us+m1")
     llm_server.on("how many", "say('I count two blocks')")
     server = Server(llm_server.base_url)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*BROWSER_FLAGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-audio-capture={wav}%noloop"])
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
-                      "--use-fake-device-for-media-stream",
-                      f"--use-file-for-fake-audio-capture={wav}%noloop"])
-            page = open_page(browser, server.base)
-            page.dispatch_event("#mic", "pointerdown")
-            page.wait_for_timeout(3500)
-            page.dispatch_event("#mic", "pointerup")
-            page.wait_for_selector("text=robot: I count two blocks", timeout=60_000)
-            browser.close()
+        page = open_page(browser, server.base)
+        page.dispatch_event("#mic", "pointerdown")
+        page.wait_for_timeout(3500)
+        page.dispatch_event("#mic", "pointerup")
+        page.wait_for_selector("text=robot: I count two blocks", timeout=60_000)
     finally:
+        browser.close()
         server.close()

@@ -1,0 +1,119 @@
+"""Pick-and-place over ROS 2 against the direct simulator backend, and the overhead from a
+program to its first trajectory on the controller topic (rehearsal included, no model).
+
+    python benchmarks/ros.py [--trials 50]
+
+Each trial starts `cap ros sim` on a fresh seed (its own ROS_DOMAIN_ID, localhost only) and
+runs the same program through a session on the ROS 2 backend (rehearsal on): success is the
+block inside the bowl by the simulator's /sim/objects. The direct backend runs the same
+program on the same seed. The ROS 2 simulator runs in real time, as a robot does; the direct
+one runs as fast as it can, so the script also reports the motion time (the sum of the
+trajectories' durations), the floor for any real-time robot.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PROGRAM = "put_first_on_second('red block', 'blue bowl')"
+SCENE = ["--blocks", "red,green,yellow", "--bowls", "blue"]
+
+
+def in_bowl(objects: dict) -> bool:
+    red, bowl = np.array(objects["red block"]), np.array(objects["blue bowl"])
+    return bool(np.linalg.norm(red[:2] - bowl[:2]) < 0.05 and red[2] < 0.06)
+
+
+def direct_trial(seed: int) -> tuple[bool, float]:
+    from cap.session import Session, SessionConfig
+    from sim.scene import SceneSpec
+    session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)))
+    try:
+        session.exec_program("say('ready')")
+        started = time.perf_counter()
+        outcome = session.exec_program(PROGRAM)
+        return outcome.ok and in_bowl(session.table.ground_truth()), time.perf_counter() - started
+    finally:
+        session.close()
+
+
+def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
+    """Success, wall seconds, program -> first trajectory seconds, motion seconds."""
+    os.environ["ROS_DOMAIN_ID"], os.environ["ROS_LOCALHOST_ONLY"] = str(domain), "1"
+    import rclpy
+
+    from cap.ros.robot import RobotTable
+    from cap.session import Session, SessionConfig
+    from sim.scene import SceneSpec
+    from tests.ros.conftest import Graph
+    sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *SCENE, "--seed",
+                            str(seed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    graph = Graph(domain)
+    try:
+        rclpy.init(domain_id=domain)
+        table = RobotTable()
+        session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)),
+                          table=table, rehearse=True)
+        sent: list[tuple[float, float]] = []  # (when, duration)
+        publish = table.arm.arm_publisher.publish
+
+        def timed(message):
+            sent.append((time.perf_counter(), message.points[-1].time_from_start.sec
+                         + message.points[-1].time_from_start.nanosec * 1e-9))
+            publish(message)
+
+        table.arm.arm_publisher.publish = timed
+        try:
+            session.exec_program("say('ready')")  # both sandbox workers up, as in a session
+            started = time.perf_counter()
+            outcome = session.exec_program(PROGRAM)
+            wall = time.perf_counter() - started
+            time.sleep(0.3)  # the next /sim/objects
+            ok = outcome.ok and in_bowl(graph.objects)
+            return ok, wall, sent[0][0] - started if sent else float("nan"), \
+                sum(d for _, d in sent)
+        finally:
+            session.close()
+            rclpy.shutdown()
+    finally:
+        graph.close()
+        sim.terminate()
+        sim.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=100)
+    args = parser.parse_args()
+    direct, ros = [], []
+    for i in range(args.trials):
+        seed = args.seed + i
+        direct.append(direct_trial(seed))
+        ros.append(ros_trial(seed, 150 + i % 50))
+        print(f"seed {seed}: direct {direct[-1][0]} {direct[-1][1]:.2f} s | ros2 {ros[-1][0]} "
+              f"{ros[-1][1]:.2f} s, first trajectory after {1e3 * ros[-1][2]:.0f} ms, "
+              f"motion {ros[-1][3]:.2f} s", flush=True)
+    wall_direct = statistics.median(t for _, t in direct)
+    wall_ros = statistics.median(r[1] for r in ros)
+    print(f"direct: {sum(ok for ok, _ in direct)}/{args.trials} succeeded, median "
+          f"{wall_direct:.2f} s")
+    print(f"ros2:   {sum(r[0] for r in ros)}/{args.trials} succeeded, median {wall_ros:.2f} s "
+          f"({wall_ros / wall_direct:.1f}x direct); motion time median "
+          f"{statistics.median(r[3] for r in ros):.2f} s (wall / motion "
+          f"{wall_ros / statistics.median(r[3] for r in ros):.2f})")
+    print(f"program -> first trajectory (rehearsal included): median "
+          f"{1e3 * statistics.median(r[2] for r in ros):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
