@@ -286,20 +286,21 @@ def cmd_shell(args) -> dict:
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
     session = open_session(args, make_model(args.llm, args.no_cache), video=video)
-    listen = None
-    if args.voice:
-        from cap.speech.microphone import record
-        from cap.speech.recognize import make_recognizer
-
-        recognizer = make_recognizer(args.speech, session.api.get_obj_names())
-
-        def listen() -> str:
-            return recognizer.transcribe(record()).text
+    listen = voice_listener(args.speech, session.api.get_obj_names()) if args.voice else None
     try:
         Shell(session, listen=listen).loop()
     finally:
         session.close()
     return {"ok": True, "commands": session.commands, "said": session.api.said}
+
+
+def voice_listener(speech: str, object_names: list[str]):
+    """One spoken command from the microphone, as text."""
+    from cap.speech.microphone import record
+    from cap.speech.recognize import make_recognizer
+
+    recognizer = make_recognizer(speech, object_names)
+    return lambda: recognizer.transcribe(record()).text
 
 
 def cmd_transcribe(args) -> dict:
