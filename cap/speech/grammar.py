@@ -4,19 +4,21 @@ One small phrase-structure grammar describes tabletop commands: clauses joined b
 "then"; moves, shifts by a distance, stacks, shapes, sorting, questions; noun phrases from
 determiners, colours (the perception palette), kinds, ordinals and relations; the named
 places of the workspace and the scene's own object names. The grammar is sampled into a
-corpus for a trigram language model: as a finite-state JSGF search it expands past 15 GB
+corpus (with the commands the prompts and the task suite already hold) for a trigram language
+model: as a finite-state JSGF search it expands past 15 GB
 (noun phrases nest), and the n-gram model also accepts orders of these words the rules never
 produced (a held-out command is rarely exactly in any grammar).
 """
 from __future__ import annotations
 
 import random
+import re
 from typing import Iterable
 
 from perception.palette import PALETTE
 from robots.workspace import PLACES_NORMALIZED
 
-GRAMMAR_VERSION = 1  # bump when RULES change: cached language models are keyed by it
+GRAMMAR_VERSION = 2  # bump when RULES change: cached language models are keyed by it
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 # name -> alternatives; a token "<rule>" expands a rule, "<rule>?" may be left out.
@@ -272,6 +274,31 @@ def sample(rng: random.Random, object_names: Iterable[str] = (), rule: str = "ut
         else:
             words.append(token)
     return " ".join(words)
+
+
+def known_commands(per_category: int = 40) -> list[str]:
+    """Commands people are known to give: the tabletop prompt's example queries and the
+    instructions of the benchmark's 22 task categories (sampled)."""
+    import numpy as np
+
+    from cap.prompts import load_all
+    from sim.tasks import CATEGORIES
+
+    rng = np.random.default_rng(0)
+    commands = [example.query for example in load_all()["tabletop_ui"].examples]
+    for task in CATEGORIES.values():
+        commands += [task.instance(rng).instruction for _ in range(per_category)]
+    return sorted({" ".join(re.sub(r"[^a-z0-9 ]", " ", c.lower().replace("colour", "color"))
+                            .split()) for c in commands})
+
+
+def corpus(object_names: Iterable[str] = (), size: int = 20_000) -> list[str]:
+    """Training sentences for the language model: grammar samples, and the known commands
+    weighted to about half as many."""
+    rng = random.Random(0)
+    names = list(object_names)
+    known = known_commands()
+    return [sample(rng, names) for _ in range(size)] + known * max(1, size // (2 * len(known)))
 
 
 def vocabulary(object_names: Iterable[str] = ()) -> set[str]:
