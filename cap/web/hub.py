@@ -127,6 +127,9 @@ class Hub:
             self.undo_points.append(session.table.snapshot())
             outcome = session.command(job["text"])
             result = {"ok": outcome.ok, "error": outcome.error}
+        elif job["kind"] in ("undo", "reset") and not self.simulated:
+            result = {"ok": False, "error": f"{job['kind']} needs the simulator; a real "
+                                            "table cannot be put back"}
         elif job["kind"] == "undo":
             if self.undo_points:
                 session.restore(self.undo_points.pop())

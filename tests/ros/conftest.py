@@ -46,6 +46,7 @@ class Graph:
                                       lambda m: self.trajectories.append(m), 50)
         self.node.create_subscription(MarkerArray, "/sim/objects", self._markers, 5)
         self.stop_client = self.node.create_client(Trigger, "/cap/stop")
+        self.confirm_client = self.node.create_client(Trigger, "/cap/confirm")
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)
@@ -85,9 +86,15 @@ class Graph:
         raise AssertionError(f"{count} done events expected; events: {self.events}")
 
     def stop(self) -> None:
+        self.trigger(self.stop_client)
+
+    def confirm(self) -> None:
+        self.trigger(self.confirm_client)
+
+    def trigger(self, client) -> None:
         from std_srvs.srv import Trigger
-        assert self.stop_client.wait_for_service(timeout_sec=10)
-        future = self.stop_client.call_async(Trigger.Request())
+        assert client.wait_for_service(timeout_sec=10)
+        future = client.call_async(Trigger.Request())
         deadline = time.monotonic() + 10
         while not future.done() and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -102,7 +109,7 @@ class Graph:
 class Robot:
     """The two processes: the simulated robot and the agent (with the scripted model)."""
 
-    def __init__(self, domain: int, llm_url: str, tmp: Path) -> None:
+    def __init__(self, domain: int, llm_url: str, tmp: Path, *agent_flags: str) -> None:
         env = ros_env(domain, OPENAI_BASE_URL=llm_url, OPENAI_API_KEY="test")
         scene = ["--blocks", "red,green", "--bowls", "blue", "--seed", "3"]
         self.sim_log, self.agent_log = tmp / "sim.log", tmp / "agent.log"
@@ -110,7 +117,7 @@ class Robot:
                                     stdout=subprocess.DEVNULL, stderr=self.sim_log.open("w"))
         self.agent = subprocess.Popen(
             [sys.executable, "-m", "cap", "ros", "agent", "--llm", "openai:scripted",
-             "--no-cache", *scene], env=env, stdout=subprocess.DEVNULL,
+             "--no-cache", *scene, *agent_flags], env=env, stdout=subprocess.DEVNULL,
             stderr=self.agent_log.open("w"))
 
     def close(self) -> None:
@@ -137,8 +144,13 @@ def graph(domain):
 
 
 @pytest.fixture
-def robot(domain, llm_server, tmp_path, graph):
-    started = Robot(domain, llm_server.base_url, tmp_path)
+def robot_flags() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def robot(domain, llm_server, tmp_path, graph, robot_flags):
+    started = Robot(domain, llm_server.base_url, tmp_path, *robot_flags)
     deadline = time.monotonic() + 60
     while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
         if time.monotonic() > deadline or started.agent.poll() is not None:

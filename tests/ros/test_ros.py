@@ -78,3 +78,16 @@ def test_a_program_the_rehearsal_refuses_never_reaches_the_robot(robot, graph, l
     done = graph.done()[0]
     assert not done["ok"] and "rehearsal" in done["error"]
     assert graph.trajectories == []
+
+
+@pytest.mark.parametrize("robot_flags", [["--confirm"]])
+def test_with_confirm_the_program_waits_for_the_operator(robot, graph, llm_server):
+    llm_server.on("put the red block in the blue bowl", PICK)
+    graph.send("put the red block in the blue bowl")
+    asked = graph.wait_for(lambda e: e["event"] == "confirm", what="confirm request")
+    assert "put_first_on_second" in asked["code"]
+    time.sleep(1.0)
+    assert graph.trajectories == [] and not [e for e in graph.events if e["event"] == "done"]
+    graph.confirm()
+    done = graph.done()[0]
+    assert done["ok"] and graph.trajectories
