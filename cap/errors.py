@@ -51,7 +51,8 @@ class OperatorStop(CapError):
 
 
 def error_kind(error: BaseException) -> str:
-    """A short category for reports: generation, check, api, runtime, limit or motion."""
+    """A short category for reports: generation, check, api, runtime, limit, stopped,
+    rehearsal or motion."""
     if isinstance(error, MotionError):
         return "motion"
     return getattr(error, "kind", "runtime")

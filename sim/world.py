@@ -1,6 +1,8 @@
 """A PyBullet physics client: stepping, step observers and state snapshots."""
 from __future__ import annotations
 
+import time
+
 import contextlib
 from dataclasses import dataclass
 from typing import Callable
@@ -67,3 +69,16 @@ class World:
         if pybullet.isConnected(self.client):
             with stdout_to_stderr() if self.egl else contextlib.nullcontext():
                 pybullet.disconnect(self.client)
+
+
+def pace_in_real_time(world: World, period: float = 1 / 120) -> Callable[[], None]:
+    """Keep simulated time from running ahead of the wall clock (checked every `period`
+    simulated seconds), as a real robot would; returns a function that stops the pacing."""
+    start = (time.monotonic(), world.time)
+
+    def wait() -> None:
+        ahead = (world.time - start[1]) - (time.monotonic() - start[0])
+        if ahead > 0:
+            time.sleep(ahead)
+
+    return world.observe(period, wait)

@@ -18,6 +18,8 @@ from cap.sandbox.protocol import Channel, ChannelClosed, ChannelTimeout, decode,
 from cap.sandbox.worker import ERRORS
 from robots.errors import MotionError
 
+STOPPED = "stopped by the operator; the robot is holding"
+
 CLONE_NEWNET = 0x40000000
 MOTIONS = frozenset({"put_first_on_second", "goto_pos", "follow_traj", "open_gripper",
                      "close_gripper"})
@@ -107,7 +109,7 @@ class Worker:
         """Run definitions then code in the worker; raises a CapError or MotionError on failure."""
         if self.interrupted:
             self.interrupted = False
-            raise OperatorStop("stopped by the operator; the robot is holding")
+            raise OperatorStop(STOPPED)
         if not self.alive:
             self.start()
         self.calls = self.motions = 0
@@ -121,7 +123,7 @@ class Worker:
             reply = self._serve(deadline)
         except KeyboardInterrupt:
             self.kill()
-            raise OperatorStop("stopped by the operator; the robot is holding") from None
+            raise OperatorStop(STOPPED) from None
         except ChannelTimeout:
             self.kill()
             raise LimitExceeded(f"wall time limit of {self.limits.wall_seconds:g} s exceeded; "
@@ -130,7 +132,7 @@ class Worker:
             if self.interrupted:
                 self.interrupted = False
                 self._cleanup()
-                raise OperatorStop("stopped by the operator; the robot is holding") from None
+                raise OperatorStop(STOPPED) from None
             raise self._death() from None
         if printed is not None:
             printed += reply["printed"]
