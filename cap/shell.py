@@ -128,10 +128,16 @@ class Shell:
         if not self.undo:
             self.say("nothing to undo")
             return
+        if not self.session.table.simulated:
+            self.say(":undo needs the simulator; a real table cannot be put back")
+            return
         self.session.restore(self.undo.pop())
         self.say("restored the world from before the last command")
 
     def reset(self) -> None:
+        if not self.session.table.simulated:
+            self.say(":reset needs the simulator")
+            return
         self.session.table.reset(self.session.config.spec)
         self.session.api.perceiver.forget()
         self.undo.clear()

@@ -25,6 +25,8 @@ class TabletopSnapshot:
 class Tabletop:
     """Everything on the simulated table, built from a scene spec and a seed."""
 
+    simulated = True  # ground truth, snapshots and undo exist (not so on a real robot)
+
     def __init__(self, spec: SceneSpec, gui: bool = False, video: str | Path | None = None,
                  camera: CameraConfig | None = None, video_fps: int = 10,
                  egl: bool = False) -> None:

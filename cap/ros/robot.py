@@ -56,6 +56,8 @@ class Clock:
 class RobotTable:
     """What a Session needs of its table, for a robot behind ROS 2 (rclpy spun here)."""
 
+    simulated = False
+
     def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
                  camera: CameraConfig | None = None, node_name: str = "cap_robot",
                  wait: float = 30.0) -> None:

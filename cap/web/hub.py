@@ -97,7 +97,7 @@ class Hub:
         self.session = make_session()
         self.session.api.on_say = self._said
         self.session.on_program = self._program
-        self.simulated = hasattr(self.session.table.world, "observe")
+        self.simulated = self.session.table.simulated
         if self.simulated:  # frames and truth from the physics thread as it steps
             self.session.table.world.observe(1 / 60, self._observe)
         else:  # a robot's camera topics are thread-safe: a thread of their own
