@@ -36,6 +36,22 @@ def test_any_rate_and_channel_count_becomes_16k_mono(tmp_path, rate, channels, w
     assert np.fft.rfftfreq(len(speech), 1 / audio.RATE)[spectrum.argmax()] == pytest.approx(440, abs=3)
 
 
+def test_float_and_extensible_recordings_read_like_pcm(tmp_path):
+    import struct
+    signal = np.concatenate([np.zeros(4_000), tone(1.0, 44_100), np.zeros(4_000)])
+    stereo = np.stack([signal, signal], axis=1).astype("<f4")
+    # IEEE float in an extensible header, as ffmpeg writes: format tag 0xFFFE, sub-format 3
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, 2, 44_100, 44_100 * 8, 8, 32, 22, 32, 0b11)
+    fmt += struct.pack("<H", 3) + b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+    data = stereo.tobytes()
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+            + b"data" + struct.pack("<I", len(data)) + data)
+    (tmp_path / "f.wav").write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    write_wav(tmp_path / "i.wav", stereo, 44_100)
+    floats, ints = audio.prepare(tmp_path / "f.wav"), audio.prepare(tmp_path / "i.wav")
+    assert len(floats) == len(ints) and np.allclose(floats, ints, atol=1e-3)
+
+
 def test_silent_empty_and_broken_files_are_refused_clearly(tmp_path):
     write_wav(tmp_path / "silent.wav", np.zeros(16_000), 16_000)
     write_wav(tmp_path / "empty.wav", np.zeros(0), 16_000)
