@@ -75,7 +75,7 @@ class SimRobot:
             self._handle_inbox()
             elapsed = time.monotonic() - start
             while world.time - sim_start < elapsed:
-                self._track(world.time - sim_start)
+                self._track()
                 world.step()
             if elapsed >= next_joints:
                 self._publish_joints()
@@ -102,6 +102,7 @@ class SimRobot:
                 payload.set()
 
     def _accept_arm(self, message) -> None:
+        """A new arm trajectory replaces the running one; an empty one stops the arm."""
         names, times, positions = trajectory_arrays(message)
         if not len(times):  # an empty trajectory stops the arm where it is
             self.arm_plan = None
@@ -119,7 +120,8 @@ class SimRobot:
         sim_now = self.table.world.time
         self.arm_plan = (sim_now, times, positions)
 
-    def _track(self, _elapsed: float) -> None:
+    def _track(self) -> None:
+        """Command the arm to the running trajectory's point for this physics step."""
         if self.arm_plan is None:
             return
         start, times, positions = self.arm_plan

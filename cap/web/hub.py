@@ -51,8 +51,11 @@ class Hub:
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(make_session,), name="cap-hub",
                                        daemon=True)
+        self.failure: Exception | None = None
         self.thread.start()
-        self.ready.wait(120)
+        self.ready.wait()
+        if self.failure:
+            raise self.failure
 
     # --- called from the event loop ---------------------------------------------------------
     def connect(self, client: Client) -> None:
@@ -94,7 +97,12 @@ class Hub:
 
     # --- the session thread -----------------------------------------------------------------
     def _run(self, make_session: Callable[[], Session]) -> None:
-        self.session = make_session()
+        try:
+            self.session = make_session()
+        except Exception as error:  # no robot, bad scene: cap serve reports it and exits
+            self.failure = error
+            self.ready.set()
+            return
         self.session.api.on_say = self._said
         self.session.on_program = self._program
         self.simulated = self.session.table.simulated
