@@ -6,6 +6,7 @@ import threading
 import time
 
 from cap.ros.messages import Topics, frame_from_messages
+from cap.ros.spinning import start_spinning, stop_spinning
 from perception.frame import RGBDFrame
 from perception.pixels import PixelPerceiver
 from robots.errors import RobotDisconnected
@@ -70,8 +71,7 @@ class RobotTable:
         self.node = rclpy.create_node(node_name)
         self.executor = MultiThreadedExecutor(num_threads=2)
         self.executor.add_node(self.node)
-        self.spinner = threading.Thread(target=self.executor.spin, daemon=True)
-        self.spinner.start()
+        self.spinner = start_spinning(self.executor)
         arm = arm or Ros2ArmConfig(arm_topic=topics.arm_trajectory,
                                    gripper_topic=topics.gripper_trajectory,
                                    joint_states_topic=topics.joint_states)
@@ -100,6 +100,6 @@ class RobotTable:
                          "its camera (--perception pixels)")
 
     def close(self) -> None:
-        self.executor.shutdown()
+        stop_spinning(self.executor, self.spinner)
         self.arm.close()
         self.node.destroy_node()

@@ -184,6 +184,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     from rclpy.executors import SingleThreadedExecutor
 
     from cap.ros.agent import declare_topics
+    from cap.ros.spinning import start_spinning, stop_spinning
 
     rclpy.init(args=["cap", *ros_args])
     node = rclpy.create_node("cap_sim")
@@ -191,8 +192,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     robot = SimRobot(spec, node, topics)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    spinner = start_spinning(executor)
     signal.signal(signal.SIGTERM, lambda *_: setattr(robot, "running", False))
     node.get_logger().info("cap ros sim: running")
     try:
@@ -201,6 +201,6 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
         pass
     finally:
         robot.running = False
-        executor.shutdown()
+        stop_spinning(executor, spinner)
         node.destroy_node()
         rclpy.try_shutdown()
