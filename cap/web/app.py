@@ -18,6 +18,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from cap.speech.audio import AudioError
+from cap.speech.recognize import SpeechError
 from cap.web.hub import FRAME_PERIOD, Client, Hub
 
 STATIC = Path(__file__).parent / "static"
@@ -83,7 +85,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
             return JSONResponse({"error": "recording too long"}, status_code=413)
         try:
             heard = await asyncio.to_thread(recognizer.transcribe, body)
-        except (ValueError, RuntimeError) as error:  # AudioError, SpeechError
+        except (AudioError, SpeechError) as error:
             return JSONResponse({"error": str(error)}, status_code=422)
         return JSONResponse({"text": heard.text, "seconds": round(heard.seconds, 3),
                              "backend": heard.backend})

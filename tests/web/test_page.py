@@ -135,3 +135,19 @@ def test_the_microphone_button_sends_speech_that_runs_as_a_command(llm_server, t
     finally:
         browser.close()
         server.close()
+
+
+def test_a_silent_recording_gets_a_clear_answer_not_a_guess(server, tmp_path):
+    import io
+    import wave
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(48_000)
+        out.writeframes(bytes(48_000 * 2))
+    request = urllib.request.Request(f"{server.base}/api/transcribe", data=buffer.getvalue(),
+                                     method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 422 and b"no speech" in refused.value.read()
