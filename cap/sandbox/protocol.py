@@ -90,11 +90,14 @@ class Channel:
     def recv(self, deadline: float | None = None) -> dict:
         """The next message; raises ChannelTimeout at `deadline` (time.monotonic())."""
         while b"\n" not in self._buffer:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
-                    raise ChannelTimeout()
-            chunk = os.read(self.read_fd, 1 << 16)
+            try:
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
+                        raise ChannelTimeout()
+                chunk = os.read(self.read_fd, 1 << 16)
+            except (OSError, ValueError) as error:  # closed under us (a kill elsewhere)
+                raise ChannelClosed(str(error)) from None
             if not chunk:
                 raise ChannelClosed("end of stream")
             self._buffer += chunk

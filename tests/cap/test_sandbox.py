@@ -50,13 +50,13 @@ def test_variables_survive_a_worker_restart():
     session.close()
 
 
-def test_a_kill_during_a_motion_stops_the_arm():
+def test_a_stop_from_another_thread_during_a_motion_holds_the_arm():
     session = session_with()
     arm = session.table.arm
-    threading.Timer(0.5, session.worker.kill).start()
+    threading.Timer(0.5, session.stop).start()
     outcome = session.exec_program(
         "while True:\n    goto_pos([0.15, 0.1, 0.25])\n    goto_pos([-0.15, -0.1, 0.25])")
-    assert not outcome.ok
+    assert not outcome.ok and outcome.error_kind == "stopped"
     before = arm.joint_state().positions
     session.table.world.run(0.5)
     assert np.allclose(arm.joint_state().positions, before, atol=0.02)  # holding, not moving
