@@ -54,6 +54,7 @@ def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
     os.environ["ROS_DOMAIN_ID"], os.environ["ROS_LOCALHOST_ONLY"] = str(domain), "1"
     import rclpy
 
+    from cap.ros.messages import seconds_of
     from cap.ros.robot import RobotTable
     from cap.session import Session, SessionConfig
     from sim.scene import SceneSpec
@@ -70,8 +71,7 @@ def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
         publish = table.arm.arm_publisher.publish
 
         def timed(message):
-            sent.append((time.perf_counter(), message.points[-1].time_from_start.sec
-                         + message.points[-1].time_from_start.nanosec * 1e-9))
+            sent.append((time.perf_counter(), seconds_of(message.points[-1].time_from_start)))
             publish(message)
 
         table.arm.arm_publisher.publish = timed

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from cap.ros.messages import Topics, camera_info_message, image_message, trajectory_arrays
+from robots.planning import JointTrajectory
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
@@ -39,7 +40,7 @@ class SimRobot:
         self.arm_names = list(self.arm.kinematics.names)
         self.finger_names = [self._joint_name(j) for j in model.finger_joints]
         self.inbox: queue.Queue = queue.Queue()  # (kind, payload) from ROS callbacks
-        self.arm_plan: tuple[float, np.ndarray, np.ndarray] | None = None  # start, times, q
+        self.arm_plan: tuple[float, JointTrajectory] | None = None  # sim start time, path
         self.joint_period, self.camera_period = 1 / joint_rate, 1 / camera_rate
         self.publish_joints = node.create_publisher(JointState, topics.joint_states, 10)
         self.publish_color = node.create_publisher(Image, topics.color, 2)
@@ -117,22 +118,17 @@ class SimRobot:
             times, positions = np.r_[0.0, times], np.vstack([current, positions[:, order]])
         else:
             positions = positions[:, order]
-        sim_now = self.table.world.time
-        self.arm_plan = (sim_now, times, positions)
+        self.arm_plan = (self.table.world.time, JointTrajectory(times, positions))
 
     def _track(self) -> None:
         """Command the arm to the running trajectory's point for this physics step."""
         if self.arm_plan is None:
             return
-        start, times, positions = self.arm_plan
+        start, trajectory = self.arm_plan
         t = self.table.world.time - start
-        if t >= times[-1]:
-            self.arm.hold(positions[-1])
+        self.arm.hold(trajectory.sample(t))
+        if t >= trajectory.duration:
             self.arm_plan = None
-            return
-        i = int(np.searchsorted(times, t))
-        w = (t - times[i - 1]) / (times[i] - times[i - 1])
-        self.arm.hold(positions[i - 1] + w * (positions[i] - positions[i - 1]))
 
     def _publish_joints(self) -> None:
         import pybullet

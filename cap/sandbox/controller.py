@@ -203,7 +203,10 @@ class Worker:
         next one refused), and the thread in `run` reports OperatorStop."""
         self.interrupted = True
         self.on_stop()
-        process = self.process
+        self._kill_group(self.process)
+
+    @staticmethod
+    def _kill_group(process: subprocess.Popen | None) -> None:
         if process is not None:
             try:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -212,11 +215,7 @@ class Worker:
 
     def kill(self) -> None:
         """Kill the worker at once and stop the robot; the next run starts a fresh worker."""
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self._kill_group(self.process)
         self.on_stop()
         if self.process is not None:
             self.process.wait(timeout=5)

@@ -257,10 +257,12 @@ def rules(object_names: Iterable[str] = ()) -> dict[str, list[str]]:
     return {**RULES, "name": RULES["name"] + names} if names else RULES
 
 
-def sample(rng: random.Random, object_names: Iterable[str] = (), rule: str = "utterance",
-           depth: int = 0) -> str:
+def sample(rng: random.Random, object_names: Iterable[str] = ()) -> str:
     """One random sentence of the grammar (noun phrases stop nesting after a few levels)."""
-    table = rules(object_names)
+    return _expand(rng, rules(object_names), "utterance", 0)
+
+
+def _expand(rng: random.Random, table: dict[str, list[str]], rule: str, depth: int) -> str:
     choices = table[rule]
     if depth > 4:  # past this depth prefer alternatives without rule references
         choices = [c for c in choices if "<" not in c] or choices
@@ -270,7 +272,7 @@ def sample(rng: random.Random, object_names: Iterable[str] = (), rule: str = "ut
             name = token.strip("<>?")
             if token.endswith("?") and rng.random() < 0.7:
                 continue
-            words.append(sample(rng, object_names, name, depth + 1))
+            words.append(_expand(rng, table, name, depth + 1))
         else:
             words.append(token)
     return " ".join(words)
@@ -295,10 +297,10 @@ def known_commands(per_category: int = 40) -> list[str]:
 def corpus(object_names: Iterable[str] = (), size: int = 20_000) -> list[str]:
     """Training sentences for the language model: grammar samples, and the known commands
     weighted to about half as many."""
-    rng = random.Random(0)
-    names = list(object_names)
+    rng, table = random.Random(0), rules(object_names)
     known = known_commands()
-    return [sample(rng, names) for _ in range(size)] + known * max(1, size // (2 * len(known)))
+    return ([_expand(rng, table, "utterance", 0) for _ in range(size)]
+            + known * max(1, size // (2 * len(known))))
 
 
 def vocabulary(object_names: Iterable[str] = ()) -> set[str]:
