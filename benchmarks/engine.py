@@ -18,9 +18,10 @@ from cap.llm.base import ChatModel, Completion, Usage  # noqa: E402
 from cap.llm.openai_backend import OpenAIChat  # noqa: E402
 from cap.lmp import LMP, History  # noqa: E402
 from cap.prompts import load_prompt  # noqa: E402
-from cap.session import Session, SessionConfig  # noqa: E402
+from cap.config import SessionConfig  # noqa: E402
+from cap.session import Session  # noqa: E402
 from sim.scene import SceneSpec  # noqa: E402
-from tests.llm_server import ScriptedLLM  # noqa: E402
+from cap.llm.scripted_server import ScriptedLLM  # noqa: E402
 
 # the ten commands of the session, and the programs a capable model writes for them
 SESSION = [

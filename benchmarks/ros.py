@@ -34,19 +34,20 @@ def in_bowl(objects: dict) -> bool:
 
 
 def direct_trial(seed: int, real_time: bool) -> tuple[bool, float]:
-    from cap.session import Session, SessionConfig
+    from cap.config import SessionConfig
+    from cap.session import Session
     from sim.scene import SceneSpec
+    from sim.tabletop import Tabletop
     from sim.world import pace_in_real_time
-    session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)))
-    try:
+    spec = SceneSpec(("red", "green", "yellow"), ("blue",), seed)
+    cell = Tabletop(spec)
+    with Session(SessionConfig(spec), cell=cell) as session:
         session.exec_program("say('ready')")
         if real_time:
-            pace_in_real_time(session.table.world)
+            pace_in_real_time(cell.world)
         started = time.perf_counter()
         outcome = session.exec_program(PROGRAM)
-        return outcome.ok and in_bowl(session.table.ground_truth()), time.perf_counter() - started
-    finally:
-        session.close()
+        return outcome.ok and in_bowl(session.ground_truth()), time.perf_counter() - started
 
 
 def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
@@ -54,9 +55,10 @@ def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
     os.environ["ROS_DOMAIN_ID"], os.environ["ROS_LOCALHOST_ONLY"] = str(domain), "1"
     import rclpy
 
-    from cap.ros.messages import seconds_of
-    from cap.ros.robot import RobotTable
-    from cap.session import Session, SessionConfig
+    from cap.config import SessionConfig
+    from cap.ros.robot import RobotCell
+    from cap.session import Session
+    from robots.ros2_messages import seconds_of
     from sim.scene import SceneSpec
     from tests.ros.conftest import Graph
     sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *SCENE, "--seed",
@@ -64,9 +66,9 @@ def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
     graph = Graph(domain)
     try:
         rclpy.init(domain_id=domain)
-        table = RobotTable()
+        table = RobotCell()
         session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)),
-                          table=table, rehearse=True)
+                          cell=table, rehearse=True)
         sent: list[tuple[float, float]] = []  # (when, duration)
         publish = table.arm.arm_publisher.publish
 

@@ -13,8 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cap.sandbox.controller import Limits, Worker  # noqa: E402
-from cap.session import Session, SessionConfig  # noqa: E402
+from cap.program import Program  # noqa: E402
+from cap.sandbox.controller import Limits, Sandbox  # noqa: E402
+from cap.config import SessionConfig  # noqa: E402
+from cap.session import Session  # noqa: E402
+from sim.tabletop import Tabletop  # noqa: E402
 from sim.scene import SceneSpec  # noqa: E402
 
 CALLS = 5000
@@ -35,32 +38,34 @@ def round_trip() -> dict:
 def worker_start(repeats: int = 7) -> dict:
     times = []
     for _ in range(repeats):
-        worker = Worker({"say": print}, {}, Limits())
+        worker = Sandbox({"say": print}, {}, Limits())
         started = time.perf_counter()
-        worker.run("x = 1")
+        worker.run(Program.check("x = 1", {}))
         times.append(time.perf_counter() - started)
         worker.close()
     return {"median_s": statistics.median(times), "max_s": max(times)}
 
 
 def kill_to_stop(repeats: int = 5) -> dict:
-    """A program moving the arm is killed from another thread; time until the arm holds."""
-    session = Session(SessionConfig(SceneSpec(("red",), (), 0)))
+    """A program moving the arm is stopped from another thread; time until the arm holds."""
+    cell = Tabletop(SceneSpec(("red",), (), 0))
+    stopped_at: list[float] = []
+    arm_stop = cell.arm.stop
+
+    def timed_stop():
+        arm_stop()
+        stopped_at.append(time.perf_counter())
+    cell.arm.stop = timed_stop  # what the session's sandbox calls to stop the robot
+    session = Session(SessionConfig(SceneSpec(("red",), (), 0)), cell=cell)
     delays = []
     for _ in range(repeats):
-        stopped_at = []
-        arm_stop = session.table.arm.stop
-
-        def timed_stop():
-            arm_stop()
-            stopped_at.append(time.perf_counter())
-        session.worker.on_stop = timed_stop
+        stopped_at.clear()
         killed_at = []
 
         def killer():
             time.sleep(0.3)
             killed_at.append(time.perf_counter())
-            session.worker.kill()
+            session.stop()
         thread = threading.Thread(target=killer)
         thread.start()
         session.exec_program("while True:\n    goto_pos([0.1, 0.1, 0.2])\n    goto_pos([-0.1, -0.1, 0.2])")

@@ -1,62 +1,134 @@
-"""Word error rate and speed of `cap transcribe`'s offline backend on synthesised commands.
+"""Speech backends side by side on the same synthesised commands: word error rate per voice,
+errors on object names, transcription time, real-time factor, load time and memory.
 
-    python benchmarks/speech.py [--voices en-us,en-us+m3,...]
+    .venv/bin/python benchmarks/speech.py [--backends whisper-local,pocketsphinx] [--json]
 
 Every sentence is spoken by espeak-ng with each voice and speed, read back through the same
-path as `cap transcribe` (any rate, silence trimmed) and scored against the text. The
-sentences are written here, not drawn from the grammar the recogniser uses.
+path as `cap transcribe` and scored against the text (both normalised the same way: numbers
+spelt out). The sentences are written here, not drawn from the grammar the recognisers use.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import resource
 import statistics
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
-from cap.speech import audio
-from cap.speech.recognize import PocketSphinx
-from cap.speech.wer import normalise, word_errors
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cap.progress import progress  # noqa: E402
+from cap.speech import audio  # noqa: E402
+from cap.speech.recognize import make_recognizer  # noqa: E402
+from cap.speech.wer import word_errors  # noqa: E402
+from cap.speech.words import normalise  # noqa: E402
+
+SCENE = ["red block", "green block", "yellow block", "gray block", "purple block",
+         "blue bowl", "pink bowl", "brown bowl"]
 SENTENCES = [
     "put the red block in the blue bowl", "stack all the blocks on the top left corner",
     "move the green block five centimeters to the left", "how many blocks are there",
     "put the blocks in a line on the right", "sort the blocks by color",
-    "put the yellow block next to the purple bowl and then put the red block on it",
-    "which block is closest to the blue bowl",
-    "put all the blocks in the bowls with matching colors",
-    "move the red block to the bottom right corner", "please pick up the orange block",
+    "put the yellow block next to the purple block and then put the red block on it",
+    "which block is closest to the blue bowl", "put all the blocks in the bowls",
+    "move the red block to the bottom right corner", "please pick up the gray block",
     "arrange the blocks in a circle around the middle", "what color is the block on the left",
-    "put the cyan block between the pink bowl and the brown bowl",
+    "put the purple block between the pink bowl and the brown bowl",
     "make a tower of three blocks in the middle", "undo that",
+    "put the gray block in the pink bowl", "move the yellow block ten centimeters up",
+    "put the green block on top of the red block", "push the brown bowl to the right side",
+    "place the purple block in the brown bowl", "move the blue bowl to the top right corner",
+    "put the red block to the left of the gray block", "is the yellow block in a bowl",
+    "put every block in the pink bowl", "stack the green block on the yellow block",
+    "move the gray block a little bit closer to the blue bowl",
+    "put the blocks in a vertical line in the middle", "where is the purple block",
+    "take the red block out of the blue bowl", "put the yellow block in the corner nearest to it",
+    "move all the bowls to the bottom side", "put the green block two centimeters above the "
+    "pink bowl", "which bowl is farthest from the red block", "spread the blocks out",
+    "put the brown bowl in the middle of the table", "swap the red block and the green block",
+    "put the gray block on the purple block", "move the pink bowl five centimeters down",
+    "put the blocks in a row along the top side", "how many bowls do you see",
+    "put the block that is closest to the pink bowl into it",
 ]
 VOICES = [("en-us", 150), ("en-us+m3", 175), ("en-gb+f2", 130), ("en-us+f4", 160)]
+NAME = re.compile(r"\b(?:red|green|yellow|gray|purple|blue|pink|brown) (?:block|bowl)\b")
+
+
+def synthesise(folder: Path) -> list[tuple[str, str, Path]]:
+    """(voice, sentence, wav) for every voice and sentence."""
+    out = []
+    for v, (voice, speed) in enumerate(VOICES):
+        for s, sentence in enumerate(SENTENCES):
+            wav = folder / f"{v}-{s}.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav),
+                            sentence], check=True)
+            out.append((voice, sentence, wav))
+    return out
+
+
+def measure(backend: str, recordings: list[tuple[str, str, Path]]) -> dict:
+    memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    recognizer = make_recognizer(backend, SCENE)
+    recognizer.transcribe(recordings[0][2])  # warm: background builds finished
+    load = time.perf_counter() - started
+    errors: dict[str, list[int]] = {voice: [0, 0] for voice, _ in VOICES}
+    names = [0, 0]  # object names missed, said
+    per_4s, factors, misheard = [], [], []
+    for voice, sentence, wav in progress(recordings, len(recordings), "utterances"):
+        transcript = recognizer.transcribe(wav)
+        seconds = len(audio.prepare(wav)) / audio.RATE
+        per_4s.append(transcript.seconds * 4 / seconds)
+        factors.append(transcript.seconds / seconds)
+        reference, heard = normalise(sentence), normalise(transcript.text)
+        wrong = word_errors(reference, heard)
+        errors[voice][0] += wrong
+        errors[voice][1] += len(reference.split())
+        said = NAME.findall(reference)
+        names[0] += sum(1 for name in said if name not in NAME.findall(heard))
+        names[1] += len(said)
+        if wrong:
+            misheard.append(f"{voice}: {sentence!r} -> {transcript.text!r}")
+    total = [sum(e[0] for e in errors.values()), sum(e[1] for e in errors.values())]
+    return {
+        "backend": backend, "utterances": len(recordings),
+        "wer": round(total[0] / total[1], 4),
+        "wer_by_voice": {v: round(e[0] / e[1], 4) for v, e in errors.items()},
+        "object_name_error_rate": round(names[0] / max(1, names[1]), 4),
+        "seconds_per_4s": {"median": round(statistics.median(per_4s), 3),
+                           "max": round(max(per_4s), 3)},
+        "real_time_factor": round(statistics.median(factors), 3),
+        "load_seconds": round(load, 3),
+        "memory_mb": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - memory) / 1024),
+        "misheard": misheard,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--objects", default="red block,blue bowl,green block,yellow block")
+    parser.add_argument("--backends", default="whisper-local,pocketsphinx")
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    recognizer = PocketSphinx(args.objects.split(","))
-    errors = words = 0
-    per_4s = []
     with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "s.wav"
-        for voice, speed in VOICES:
-            voice_errors = voice_words = 0
-            for sentence in SENTENCES:
-                subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav),
-                                sentence], check=True)
-                transcript = recognizer.transcribe(wav)
-                seconds = len(audio.prepare(wav)) / audio.RATE
-                per_4s.append(transcript.seconds * 4 / seconds)
-                wrong = word_errors(normalise(sentence), normalise(transcript.text))
-                voice_errors += wrong
-                voice_words += len(sentence.split())
-            print(f"{voice:10s} {speed} wpm: WER {voice_errors / voice_words:.3f}")
-            errors, words = errors + voice_errors, words + voice_words
-    print(f"overall WER {errors / words:.3f} over {words} words; seconds per 4 s of speech: "
-          f"median {statistics.median(per_4s):.3f}, max {max(per_4s):.3f}")
+        recordings = synthesise(Path(tmp))
+        results = [measure(b, recordings) for b in args.backends.split(",")]
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    for r in results:
+        voices = ", ".join(f"{v} {100 * w:.1f} %" for v, w in r["wer_by_voice"].items())
+        print(f"{r['backend']:14s} WER {100 * r['wer']:.1f} % ({voices}); object names wrong "
+              f"{100 * r['object_name_error_rate']:.1f} %; {r['seconds_per_4s']['median']:.2f} s "
+              f"(max {r['seconds_per_4s']['max']:.2f}) per 4 s of speech, RTF "
+              f"{r['real_time_factor']:.2f}; load {r['load_seconds']:.2f} s; "
+              f"+{r['memory_mb']} MB")
+        for line in r["misheard"]:
+            print("   ", line)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 
-from tests.llm_server import ScriptedLLM  # noqa: E402
+from cap.llm.scripted_server import ScriptedLLM  # noqa: E402
 from tests.web.conftest import CHROMIUM, Server  # noqa: E402
 
 COMMAND = "put the red block in the blue bowl"

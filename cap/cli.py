@@ -7,29 +7,23 @@ import os
 import sys
 from pathlib import Path
 
-from cap.errors import CapError
+from cap import config
+from cap.errors import CapError, error_kind
 from cap.llm.base import ChatModel
-
-BASELINE_BANNER = ("[cap] no model configured (--llm or CAP_LLM): using the 'retrieval' "
-                   "baseline, which copies the nearest prompt example. It is not a language model.")
 
 
 def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def make_model(spec: str | None, no_cache: bool, banner: bool = True) -> ChatModel:
-    from cap.llm.base import create_model
-    from cap.llm.cache import CachedModel
-    from cap.session import cap_home
+def model_for(spec: str | None, no_cache: bool) -> ChatModel:
+    """The configured model; the baseline says so on stderr."""
+    from cap.llm.registry import BASELINE_BANNER, load_model
 
-    spec = spec or os.environ.get("CAP_LLM") or "retrieval"
-    model = create_model(spec)
+    model = load_model(spec, cache=not no_cache)
     if model.is_baseline:
-        if banner:
-            log(BASELINE_BANNER)
-        return model
-    return model if no_cache else CachedModel(model, cap_home() / "cache.sqlite")
+        log(BASELINE_BANNER)
+    return model
 
 
 def colors(text: str | None) -> tuple[str, ...] | None:
@@ -55,13 +49,15 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True) -> None
     parser.add_argument("--time-limit", type=float, default=300.0,
                         help="wall seconds a program may run before it is stopped")
     if model:
-        parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
+        parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL, scripted:FILE or retrieval")
         parser.add_argument("--no-cache", action="store_true", help="bypass the response cache")
 
 
 def add_speech_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--speech", default=os.environ.get("CAP_SPEECH", "pocketsphinx"),
-                        metavar="BACKEND", help="pocketsphinx (offline) or whisper[:MODEL]")
+    parser.add_argument("--speech", default=None, metavar="BACKEND",
+                        help="whisper-local[:MODEL] (offline, the default when faster-whisper "
+                             "is installed), pocketsphinx (offline) or whisper[:MODEL] (an "
+                             "OpenAI-compatible endpoint); $CAP_SPEECH sets the default")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,17 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def session_config(args, video: str | None = None):
+def session_config(args, video: str | None = None) -> config.SessionConfig:
+    """The scene flags as session settings."""
     from cap.sandbox.controller import Limits
-    from cap.session import SessionConfig
     from sim.scene import SceneSpec
 
     spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
-    return SessionConfig(spec, perception=args.perception, gui=args.gui,
-                         video=video or args.video, limits=limits,
-                         tts=args.tts or ("espeak" if args.tts_out else None),
-                         tts_out=args.tts_out)
+    return config.SessionConfig(spec, perception=args.perception, gui=args.gui,
+                                video=video or args.video, limits=limits,
+                                tts=args.tts or ("espeak" if args.tts_out else None),
+                                tts_out=args.tts_out)
 
 
 def open_session(args, model, video: str | None = None):
@@ -158,15 +154,13 @@ def open_session(args, model, video: str | None = None):
     rehearsed on a simulated twin first. `--confirm` shows each program and waits for a yes."""
     from cap.session import Session
 
-    config = session_config(args, video=video)
+    settings = session_config(args, video=video)
     confirm = typed_confirmation if args.confirm else None
     if args.robot == "ros2":
-        from cap.ros.robot import RobotTable
-        if config.perception == "oracle":
-            raise ValueError("a ROS 2 robot sees through its camera: use --perception pixels")
-        return Session(config, model, table=RobotTable(wait=5.0), rehearse=True,
+        from cap.ros.robot import RobotCell
+        return Session(settings, model, cell=RobotCell(wait=5.0), rehearse=True,
                        confirm=confirm)
-    return Session(config, model, confirm=confirm)
+    return Session(settings, model, confirm=confirm)
 
 
 def typed_confirmation(code: str) -> bool:
@@ -180,8 +174,7 @@ def typed_confirmation(code: str) -> bool:
 
 
 def cmd_run(args) -> dict:
-    session = open_session(args, make_model(args.llm, args.no_cache))
-    try:
+    with open_session(args, model_for(args.llm, args.no_cache)) as session:
         for command in args.commands:
             log(f"> {command}")
             outcome = session.command(command)
@@ -189,20 +182,15 @@ def cmd_run(args) -> dict:
             if not outcome.ok:
                 break
         return session.report(outcome)
-    finally:
-        session.close()
 
 
 def cmd_exec(args) -> dict:
     code = Path(args.file).read_text()
-    model = make_model(args.llm, args.no_cache) if args.llm or os.environ.get("CAP_LLM") else None
-    session = open_session(args, model)
-    try:
+    model = model_for(args.llm, args.no_cache) if config.llm_configured(args.llm) else None
+    with open_session(args, model) as session:
         outcome = session.exec_program(code, label=Path(args.file).name)
         show(outcome)
         return session.report(outcome)
-    finally:
-        session.close()
 
 
 def show(outcome) -> None:
@@ -217,7 +205,7 @@ def cmd_bench(args) -> dict:
     if args.bench == "codegen":
         from cap.bench.codegen import bench_codegen
 
-        result = bench_codegen(make_model(args.llm, args.no_cache), args.mode)
+        result = bench_codegen(model_for(args.llm, args.no_cache), args.mode)
         log(f"codegen ({args.mode}): " + ", ".join(
             f"{c} {100 * r:.0f} %" for c, r in result["pass_rate"].items())
             + f"; overall {100 * result['overall']:.0f} % of {result['problems']}")
@@ -250,8 +238,9 @@ def bench_tabletop_cli(args) -> dict:
     unknown = [c for c in categories if c not in CATEGORIES]
     if unknown:
         raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
-    llm = None if args.oracle else (args.llm or os.environ.get("CAP_LLM") or "retrieval")
-    if llm == "retrieval":
+    llm = None if args.oracle else config.llm_spec(args.llm)
+    if llm == config.BASELINE:
+        from cap.llm.registry import BASELINE_BANNER
         log(BASELINE_BANNER)
     report = bench_tabletop(categories, args.trials, args.seed, llm, args.workers,
                             args.perception, Path(args.out), args.ray)
@@ -266,10 +255,9 @@ def bench_tabletop_cli(args) -> dict:
 
 
 def cmd_skills(args) -> dict:
-    from cap.session import cap_home
     from cap.skills import SkillLibrary
 
-    library = SkillLibrary(cap_home() / "skills.sqlite")
+    library = SkillLibrary(config.cap_home() / "skills.sqlite")
     if args.action == "clear":
         return {"cleared": library.clear()}
     skills = [s for s in library.list() if args.name in (None, s["name"])]
@@ -285,13 +273,11 @@ def cmd_shell(args) -> dict:
 
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
-    session = open_session(args, make_model(args.llm, args.no_cache), video=video)
-    listen = voice_listener(args.speech, session.api.get_obj_names()) if args.voice else None
-    try:
+    with open_session(args, model_for(args.llm, args.no_cache), video=video) as session:
+        listen = voice_listener(args.speech, session.object_names()) if args.voice else None
         Shell(session, listen=listen).loop()
-    finally:
-        session.close()
-    return {"ok": True, "commands": session.commands, "said": session.api.said}
+        report = session.report()
+    return {"ok": True, "commands": report["commands"], "said": report["said"]}
 
 
 def voice_listener(speech: str, object_names: list[str]):
@@ -322,7 +308,7 @@ def cmd_serve(args) -> dict:
     from cap.web.hub import Hub
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
-    model = make_model(args.llm, args.no_cache)
+    model = model_for(args.llm, args.no_cache)
     hub = Hub(lambda: open_session(args, model), highlight_html)
     recognizer = None
     try:
@@ -347,14 +333,14 @@ def cmd_ros(args) -> dict:
         run_sim(SceneSpec(colors(args.blocks), colors(args.bowls), args.seed), args.ros_args)
     else:
         from cap.ros.agent import main as run_agent
-        run_agent(args, args.ros_args)
+        run_agent(session_config(args), args.llm, args.no_cache, args.confirm, args.ros_args)
     return {"ok": True}
 
 
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
-    return run_demo(make_model(args.llm, args.no_cache), Path(args.out))
+    return run_demo(model_for(args.llm, args.no_cache), Path(args.out))
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
@@ -372,7 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     json_out = _claim_stdout() if getattr(args, "json", False) else None
     try:
         result = COMMANDS[args.command](args)
-    except (CapError, MotionError, ValueError, OSError) as error:
+    except (CapError, MotionError) as error:
+        result = {"ok": False, "error": str(error), "error_kind": error_kind(error)}
+        log(f"cap: {error}")
+    except (ValueError, OSError) as error:  # bad flags, files that cannot be read
         result = {"ok": False, "error": str(error), "error_kind": "usage"}
         log(f"cap: {error}")
     if json_out is not None:

@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from cap.llm.base import ChatModel
-from cap.session import Session, SessionConfig
+from cap.config import SessionConfig
+from cap.session import Session
 from sim.scene import SceneSpec
 
 DEMO_SCENE = SceneSpec(blocks=("red", "green", "yellow"), bowls=("blue", "pink"), seed=7)
@@ -21,9 +22,8 @@ DEMO_COMMANDS = (
 
 def run_demo(model: ChatModel, out_dir: Path) -> dict:
     video = out_dir / f"demo-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
-    session = Session(SessionConfig(DEMO_SCENE, video=str(video)), model)
     outcomes = []
-    try:
+    with Session(SessionConfig(DEMO_SCENE, video=str(video)), model) as session:
         for command in DEMO_COMMANDS:
             print(f"> {command}", file=sys.stderr, flush=True)
             outcome = session.command(command)
@@ -34,8 +34,6 @@ def run_demo(model: ChatModel, out_dir: Path) -> dict:
             status = "ok" if outcome.ok else f"failed: {outcome.error}"
             print(f"  -> {status}", file=sys.stderr, flush=True)
         report = session.report(outcomes[-1])
-    finally:
-        session.close()
     report["ok"] = all(o.ok for o in outcomes)
     report["summary"] = {"commands": len(outcomes), "succeeded": sum(o.ok for o in outcomes),
                          "video_bytes": video.stat().st_size if video.exists() else 0}

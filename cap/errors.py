@@ -1,7 +1,11 @@
-"""The ways a language-model program fails, each with a message a person or a model can act on."""
+"""The ways a language-model program fails, each with a message a person or a model can act on.
+
+One tree for the whole application (robots' motion errors live in `robots.errors` and are
+classified here too), and one failure taxonomy (`failure_class`) for every benchmark.
+"""
 from __future__ import annotations
 
-from robots.errors import MotionError
+from robots import errors as robot_errors
 
 
 class CapError(Exception):
@@ -44,15 +48,67 @@ class LimitExceeded(CapError):
     kind = "limit"
 
 
+class WallTimeExceeded(LimitExceeded):
+    """The program ran longer than its wall-time limit."""
+
+
 class OperatorStop(CapError):
     """The operator stopped the command (Ctrl-C, Stop, /cap/stop); the robot holds."""
 
     kind = "stopped"
 
 
+class RehearsalRefused(CapError):
+    """The program failed on the simulated twin; it was not run on the robot."""
+
+    kind = "rehearsal"
+
+
+class SpeechError(CapError):
+    """Nothing usable was heard, or the recogniser is unavailable."""
+
+    kind = "speech"
+
+
 def error_kind(error: BaseException) -> str:
     """A short category for reports: generation, check, api, runtime, limit, stopped,
-    rehearsal or motion."""
-    if isinstance(error, MotionError):
+    rehearsal, speech, robot (the robot stopped answering) or motion."""
+    if isinstance(error, robot_errors.RobotDisconnected):
+        return "robot"
+    if isinstance(error, robot_errors.MotionError):
         return "motion"
     return getattr(error, "kind", "runtime")
+
+
+FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specific first
+    (WallTimeExceeded, "timeout"),
+    (LimitExceeded, "limit"),
+    (ModelUnavailable, "model_unavailable"),
+    (GenerationError, "generation"),
+    (CheckRefused, "check_refused"),
+    (RehearsalRefused, "rehearsal_refused"),
+    (PolicyError, "api_error"),
+    (OperatorStop, "stopped"),
+    (ExecutionError, "runtime_error"),
+    (robot_errors.RobotDisconnected, "robot_disconnected"),
+    (robot_errors.GraspError, "grasp_slip"),
+    (robot_errors.MotionStopped, "stopped"),
+    (robot_errors.MotionTimeout, "motion_timeout"),
+    (robot_errors.CollisionError, "collision"),
+    (robot_errors.MotionError, "unreachable"),  # workspace, IK, joint limits
+)
+WRONG_FINAL_STATE = "wrong_final_state"  # the run said done; the world disagrees
+
+
+def failure_class(error: BaseException) -> str:
+    """Where in the pipeline a failure stopped, for benchmark tables."""
+    for kind, name in FAILURE_CLASSES:
+        if isinstance(error, kind):
+            return name
+    return "runtime_error"
+
+
+def error_types() -> dict[str, type[Exception]]:
+    """Every error class by name, so errors can cross the sandbox channel as data."""
+    candidates = [*vars(robot_errors).values(), *globals().values()]
+    return {v.__name__: v for v in candidates if isinstance(v, type) and issubclass(v, Exception)}

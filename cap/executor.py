@@ -14,6 +14,7 @@ from typing import Callable
 
 from cap import checks
 from cap.errors import CapError, CheckRefused, ExecutionError, LimitExceeded
+from cap.program import Program
 from cap.safe_modules import library_names, module_surfaces
 from robots.errors import MotionError
 
@@ -45,19 +46,8 @@ class Namespace:
         """What programs defined: variables and functions, not the API or libraries."""
         return {k: v for k, v in self.scope.items() if k not in self._fixed}
 
-    def known(self) -> set[str]:
-        return set(self.scope)
-
     def set(self, **values: object) -> None:
         self.scope.update(values)
-
-
-def check(code: str, api: dict[str, Callable]) -> ast.Module:
-    """Parse and statically check a program; returns its syntax tree."""
-    tree = checks.parse(code)
-    checks.check_policy(tree)
-    checks.check_api_calls(tree, api)
-    return tree
 
 
 class _ImportRewriter(ast.NodeTransformer):
@@ -99,7 +89,7 @@ def run(code: str, namespace: Namespace, printed: list[str] | None = None) -> No
     Raises CheckRefused before anything runs, or an error whose message ends with the
     policy-code traceback. Whatever the program printed is appended to `printed`.
     """
-    tree = _rewrite(check(code, namespace.api), namespace)
+    tree = _rewrite(Program.check(code, namespace.api).tree, namespace)
     buffer = io.StringIO()
     try:
         with redirect_stdout(buffer):

@@ -13,8 +13,8 @@ from typing import Callable
 
 from cap import checks
 from cap.errors import CheckRefused
-from cap.executor import check
 from cap.lmp import LMP
+from cap.program import Program
 from cap.skills import SkillLibrary
 
 
@@ -37,19 +37,21 @@ class FunctionGenerator:
     max_depth: int = 4
     on_program: Callable[[str, str, str], None] | None = None  # (lmp, query, code)
 
-    def ensure(self, code: str, known: set[str], api: dict[str, Callable]) -> list[str]:
-        """Definitions of every function `code` needs that is not in `known`, deepest first.
+    def ensure(self, program: Program, known: set[str], api: dict[str, Callable]
+               ) -> list[Program]:
+        """Checked definitions of every function `program` needs that is not in `known`,
+        deepest first.
 
         Level by level: all missing functions of one level are generated concurrently, then
         their own missing callees. `known` grows by the names defined; running the returned
-        definitions in order (all before `code`) makes the program whole.
+        definitions in order (all before the program) makes it whole.
         """
-        frontier: list[tuple[str, tuple[str, ...]]] = [(code, ())]
-        levels: list[list[str]] = []
+        frontier: list[tuple[Program, tuple[str, ...]]] = [(program, ())]
+        levels: list[list[Program]] = []
         while frontier:
             wanted: dict[str, tuple[checks.CallSite, tuple[str, ...]]] = {}
             for source, parents in frontier:
-                for call in self._missing(source, known, api, parents):
+                for call in self._missing(source, known, parents):
                     wanted.setdefault(call.name, (call, parents))
             if not wanted:
                 break
@@ -58,7 +60,8 @@ class FunctionGenerator:
                 raise CheckRefused(f"helper functions nest deeper than {self.max_depth} levels "
                                    f"({' -> '.join((*parents, call.name))}); simplify the program")
             with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-                definitions = list(pool.map(self._definition, [c for c, _ in wanted.values()]))
+                definitions = list(pool.map(lambda c: self._definition(c, api),
+                                            [c for c, _ in wanted.values()]))
             known |= set(wanted)
             levels.append(definitions)
             frontier = [(d, (*parents, name))
@@ -66,11 +69,11 @@ class FunctionGenerator:
         return [d for level in reversed(levels) for d in level]
 
     @staticmethod
-    def _missing(code: str, known: set[str], api, parents: tuple[str, ...]
+    def _missing(program: Program, known: set[str], parents: tuple[str, ...]
                  ) -> list[checks.CallSite]:
-        """Functions `code` calls that do not exist; refuses plain undefined names and cycles."""
-        tree = check(code, api)
-        calls, plain = checks.undefined_calls_and_names(tree, code, known - set(parents))
+        """Functions `program` calls that do not exist; refuses plain undefined names and
+        cycles."""
+        calls, plain = program.missing(known - set(parents))
         if plain:
             names = ", ".join(repr(p.name) for p in plain)
             raise CheckRefused(f"line {plain[0].line}: undefined name(s) {names}; define them "
@@ -82,7 +85,7 @@ class FunctionGenerator:
                                    "write one function that does the work")
         return calls
 
-    def _definition(self, call: checks.CallSite) -> str:
+    def _definition(self, call: checks.CallSite, api: dict[str, Callable]) -> Program:
         signature = signature_of(call)
         version = self.lmp.prompt.version
         code = self.library.get(call.name, signature, version) if self.library else None
@@ -94,7 +97,7 @@ class FunctionGenerator:
                 self.library.put(call.name, signature, version, code)
         if self.on_program:
             self.on_program("fgen", query, code)
-        return code
+        return Program.check(code, api)
 
     @staticmethod
     def check_defines(code: str, name: str) -> None:

@@ -1,55 +1,35 @@
-"""A session on the simulated tabletop: commands in, checked programs run, repaired on failure."""
+"""A session: one robot cell, one model, one sandbox. Commands in, checked programs run,
+repaired on failure. Front ends (shell, web page, ROS 2 agent, demo, benchmarks) use only
+the methods of `Session`; its collaborators are private."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-from cap import checks
+import numpy as np
+
 from cap.api import PolicyAPI
+from cap.config import SessionConfig, cap_home
 from cap.errors import (CapError, CheckRefused, ExecutionError, ModelUnavailable, OperatorStop,
-                        error_kind)
-from cap.executor import check
+                        error_kind, failure_class)
 from cap.fgen import FunctionGenerator
 from cap.llm.base import ChatModel, Usage
 from cap.lmp import LMP, History
+from cap.perceivers import make_perceiver
+from cap.program import Program
 from cap.prompts import load_all
 from cap.rehearsal import Rehearsal
 from cap.safe_modules import library_names, module_surfaces
-from cap.sandbox.controller import Limits, Subprogram, Worker
+from cap.sandbox.controller import Sandbox, Subprogram
 from cap.skills import SkillLibrary
 from cap.speech.tts import Speaker
-from perception.pixels import PixelPerceiver
+from perception.objects import ObjectInfo
+from robots.cell import Cell, SimCell
 from robots.errors import MotionError, RobotDisconnected
-from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
-
-def cap_home() -> Path:
-    return Path(os.environ.get("CAP_HOME", Path.home() / ".cap"))
-
-
-@dataclass
-class SessionConfig:
-    spec: SceneSpec = field(default_factory=SceneSpec)
-    perception: str = "pixels"
-    gui: bool = False
-    video: str | None = None
-    max_repairs: int = 2
-    fgen_depth: int = 4
-    history_tokens: int = 600
-    use_skill_library: bool = True
-    limits: Limits = field(default_factory=Limits)
-    tts: str | None = None  # speak said messages: "espeak" or "openai[:MODEL]"
-    tts_out: str | None = None  # write the spoken messages as WAV files here instead
-
-    def __post_init__(self) -> None:
-        if self.perception not in ("oracle", "pixels"):
-            raise ValueError(f"perception must be 'oracle' or 'pixels', got {self.perception!r}")
-        if self.max_repairs < 0 or self.fgen_depth < 0:
-            raise ValueError("max_repairs and fgen_depth must be >= 0")
+EVENTS = ("program", "said", "outcome")
 
 
 @dataclass
@@ -59,71 +39,308 @@ class Outcome:
     ok: bool = True
     error: str | None = None
     error_kind: str | None = None
-    error_type: str | None = None
+    failure: str | None = None  # the benchmark failure class (cap.errors.failure_class)
     programs: list[dict] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # what the robot said during it
+    printed: list[str] = field(default_factory=list)  # what its programs printed
+    llm: dict = field(default_factory=dict)  # model use during it
+    seconds: float = 0.0
 
     def fail(self, error: BaseException) -> None:
         self.ok, self.error, self.error_kind = False, str(error), error_kind(error)
-        self.error_type = type(error).__name__
+        self.failure = failure_class(error)
 
     def succeed(self) -> None:
-        self.ok, self.error, self.error_kind, self.error_type = True, None, None, None
+        self.ok, self.error, self.error_kind, self.failure = True, None, None, None
 
 
 class Session:
-    """One world, one API, one model; top-level variables persist across commands."""
+    """One cell, one API, one model; top-level variables persist across commands."""
 
-    def __init__(self, config: SessionConfig, model: ChatModel | None = None, table=None,
-                 rehearse: bool = False, confirm: Callable[[str], bool] | None = None) -> None:
-        """`table`: a robot other than the simulator (cap.ros.robot.RobotTable). `rehearse`:
-        every program first runs on a simulated twin. `confirm(code)`: asked before a
-        program moves the robot (after its rehearsal); False refuses it."""
+    def __init__(self, config: SessionConfig, model: ChatModel | None = None,
+                 cell: Cell | None = None, rehearse: bool = False,
+                 confirm: Callable[[str], bool] | None = None) -> None:
+        """`cell`: a robot other than the simulator (default: a simulated Tabletop).
+        `rehearse`: every program first runs on a simulated twin. `confirm(code)`: asked
+        before a program moves the robot (after its rehearsal); False refuses it."""
         self.config = config
-        self.table = table or Tabletop(config.spec, gui=config.gui, video=config.video)
-        self.confirm = confirm
-        self.api = PolicyAPI(self.table.arm, self._perceiver(), self.table.workspace,
-                             on_say=self._said)
-        self.usage = Usage()
-        self.model = model
-        self.history = History(config.history_tokens)
+        self._cell = cell or Tabletop(config.spec, gui=config.gui, video=config.video)
+        self._subscribers: dict[str, list[Callable]] = {event: [] for event in EVENTS}
+        self._confirm = confirm
+        self._api = PolicyAPI(self._cell.arm, make_perceiver(config.perception, self._cell),
+                              self._cell.workspace, on_say=self._said)
+        self._usage = Usage()
+        self._model = model
+        self._history = History(config.history_tokens)
         language = self._language_functions()
-        self.signatures = self.api.functions() | language  # what static checks bind calls to
-        self.builtin_names = set(self.signatures) | set(library_names(module_surfaces()))
-        self.known = set(self.builtin_names)  # grows with what the session's programs define
-        self.worker = Worker(self.api.functions(), language, config.limits,
-                             on_stop=self.table.arm.stop)
-        self.rehearsal = Rehearsal(language, config.limits) if rehearse else None
-        self.speaker = Speaker(config.tts, config.tts_out) if config.tts else None
-        self.on_program: Callable[[dict], None] | None = None  # each program as it is made
-        self.commands: list[str] = []
-        self.programs: list[dict] = []
-        self.printed: list[str] = []
-        self.objects_before = self.table.ground_truth()
-        self.started = time.perf_counter()
+        self._signatures = self._api.functions() | language  # what calls are checked against
+        self._builtin_names = set(self._signatures) | set(library_names(module_surfaces()))
+        self._known = set(self._builtin_names)  # grows with what the session's programs define
+        self._sandbox = Sandbox(self._api.functions(), language, config.limits,
+                                on_stop=self._cell.arm.stop)
+        self._rehearsal = Rehearsal(language, config.limits) if rehearse else None
+        self._speaker = Speaker(config.tts, config.tts_out) if config.tts else None
+        self._undo: list = []  # world snapshots before each command (simulator only)
+        self._commands: list[str] = []
+        self._programs: list[dict] = []
+        self._printed: list[str] = []
+        self._objects_before = self.ground_truth()
+        self._started = time.perf_counter()
         if model is not None:
-            prompts = load_all()
-            self.lmps = {name: LMP(prompt, model, self.usage) for name, prompt in prompts.items()}
+            self._lmps = {name: LMP(prompt, model, self._usage)
+                          for name, prompt in load_all().items()}
             library = SkillLibrary(cap_home() / "skills.sqlite") \
                 if config.use_skill_library else None
-            self.fgen = FunctionGenerator(self.lmps["fgen"], library, config.fgen_depth,
-                                          self._record)
+            self._fgen = FunctionGenerator(self._lmps["fgen"], library, config.fgen_depth,
+                                           self._record)
 
-    def _perceiver(self):
-        if self.config.perception == "pixels":
-            return PixelPerceiver(self.table.camera.render, self.table.arm.capsules,
-                                  clock=lambda: self.table.world.time)
-        return self.table.oracle()
+    # --- the face ---------------------------------------------------------------------------
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the cell is a simulator (undo, reset and ground truth exist)."""
+        return isinstance(self._cell, SimCell)
+
+    @property
+    def usage(self) -> Usage:
+        """Model use over the whole session."""
+        return self._usage
+
+    @property
+    def model_name(self) -> str | None:
+        return getattr(self._model, "name", None)
+
+    def subscribe(self, on_program: Callable[[dict], None] | None = None,
+                  on_said: Callable[[str], None] | None = None,
+                  on_outcome: Callable[[Outcome], None] | None = None) -> Callable[[], None]:
+        """Be told of each program as it is made, each said message, each finished command.
+        Any number of subscribers; returns a function that unsubscribes."""
+        added = [(event, callback) for event, callback in
+                 zip(EVENTS, (on_program, on_said, on_outcome)) if callback]
+        for event, callback in added:
+            self._subscribers[event].append(callback)
+
+        def unsubscribe() -> None:
+            for event, callback in added:
+                self._subscribers[event].remove(callback)
+        return unsubscribe
+
+    def command(self, text: str) -> Outcome:
+        """Generate, check and run a program for a command; repair and retry when it fails."""
+        if self._model is None:
+            raise CapError("commands need a model; use --llm or 'cap exec'")
+        text = " ".join(str(text).split())
+        return self._attempt(text, lambda outcome: self._generate_and_run(text, outcome))
+
+    def exec_program(self, code: str, label: str = "exec") -> Outcome:
+        """Run a policy program (no top-level model); failures are reported, never raised."""
+        def run(outcome: Outcome) -> None:
+            self._record(label, "", code)
+            try:
+                self._execute(code)
+            except (CapError, MotionError) as error:
+                self._cell.arm.stop()
+                outcome.fail(error)
+        return self._attempt(f"<{label}>", run)
+
+    def stop(self) -> None:
+        """From any thread: the robot holds and the running command ends with OperatorStop."""
+        self._sandbox.interrupt()
+
+    def undo(self) -> None:
+        """Put the world back as it was before the last command (simulator only)."""
+        self._require_simulator("undo")
+        if not self._undo:
+            raise CapError("nothing to undo")
+        self._restore_world(self._undo.pop())
+
+    def reset(self) -> None:
+        """A fresh scene (the same objects and seed); the undo history is dropped."""
+        self._require_simulator("reset")
+        self._cell.reset()
+        self._api.perceiver.forget()
+        self._undo.clear()
+
+    def objects(self) -> dict[str, ObjectInfo]:
+        """What the robot sees now (names, positions, sizes)."""
+        return dict(self._api.perceiver.look())
+
+    def object_names(self) -> list[str]:
+        return self._api.get_obj_names()
+
+    def ground_truth(self) -> dict[str, list[float]]:
+        """Where the objects are: the simulator's truth, or on a robot one fresh look."""
+        if self.simulated:
+            return self._cell.ground_truth()
+        return {name: [round(float(v), 4) for v in info.position]
+                for name, info in self.objects().items()}
+
+    def state(self) -> dict:
+        """Joints and the cell's time (cheap: for live views)."""
+        return {"joints": [round(float(q), 5) for q in self._cell.arm.joint_state().positions],
+                "time": round(self._cell.now(), 4)}
+
+    def view(self) -> np.ndarray:
+        """An RGB image of the cell for people to watch."""
+        return self._cell.view()
+
+    def watch(self, period: float, callback: Callable[[], None]) -> None:
+        """Call `callback` about every `period` seconds of the cell's time as it runs."""
+        self._cell.watch(period, callback)
+
+    def save_video(self, path: str) -> str:
+        """The session's recording so far, saved at `path` (recording goes on)."""
+        self._require_simulator("video")
+        return self._cell.save_video(path)
+
+    def report(self, outcome: Outcome | None = None) -> dict:
+        """The JSON object of `cap run` / `cap exec` (DESIGN.md), after the last command
+        (`outcome`: how it ended; none: the session so far, ok)."""
+        outcome = outcome or Outcome()
+        return {
+            "ok": outcome.ok,
+            "error": outcome.error,
+            "error_kind": outcome.error_kind,
+            "commands": self._commands,
+            "said": list(self._api.said),
+            "printed": self._printed,
+            "programs": self._programs,
+            "llm": self._usage.as_dict() | {"model": self.model_name,
+                                            "baseline": bool(getattr(self._model,
+                                                                     "is_baseline", 0))},
+            "seconds": round(time.perf_counter() - self._started, 3),
+            "objects_before": self._objects_before,
+            "objects": self.ground_truth(),
+            "places": {k: [round(float(v), 4) for v in xy]
+                       for k, xy in self._cell.workspace.places().items()},
+            "video": str(self.config.video) if self.config.video else None,
+        }
+
+    def close(self) -> None:
+        if self._speaker:
+            self._speaker.close()
+        if self._rehearsal:
+            self._rehearsal.close()
+        self._sandbox.close()
+        self._cell.close()
+
+    # --- one command ------------------------------------------------------------------------
+    def _attempt(self, label: str, run: Callable[[Outcome], None]) -> Outcome:
+        """Run one command or program with its bookkeeping: caption, undo point, what was
+        said, model use and time; the arm goes home after it."""
+        self._sandbox.clear_interrupt()  # a stop applies to the command it interrupts
+        self._commands.append(label)
+        self._caption(label)
+        if self.simulated:
+            self._undo.append(self._cell.snapshot())
+        outcome, first = Outcome(), len(self._programs)
+        said, printed = len(self._api.said), len(self._printed)
+        calls, prompt, completion = (self._usage.calls, self._usage.prompt_tokens,
+                                     self._usage.completion_tokens)
+        started = time.perf_counter()
+        run(outcome)
+        outcome.programs = self._programs[first:]
+        outcome.said = self._api.said[said:]
+        outcome.printed = self._printed[printed:]
+        outcome.llm = {"calls": self._usage.calls - calls,
+                       "prompt_tokens": self._usage.prompt_tokens - prompt,
+                       "completion_tokens": self._usage.completion_tokens - completion}
+        self._go_home()
+        outcome.seconds = round(time.perf_counter() - started, 3)
+        self._notify("outcome", outcome)
+        return outcome
+
+    def _generate_and_run(self, text: str, outcome: Outcome) -> None:
+        context = f"objects = {self._api.get_obj_names()}"
+        snapshot = self._undo[-1] if self.simulated else None  # from before this command
+        lmp, failed = self._lmps["tabletop_ui"], None
+        for _ in range(1 + self.config.max_repairs):
+            code = ""
+            try:
+                code = lmp.generate(text, context, self._history, failed)
+                self._record("tabletop_ui", text, code)
+                self._execute(code)
+            except (CapError, MotionError) as error:
+                self._cell.arm.stop()
+                outcome.fail(error)
+                if isinstance(error, OperatorStop):
+                    return  # the robot holds where it stopped; nothing is retried
+                if snapshot is not None:
+                    self._restore_world(snapshot)
+                if isinstance(error, (ModelUnavailable, RobotDisconnected)):
+                    return  # asking again will not help; the error says what to fix
+                failed = (code, str(error))
+                continue
+            outcome.succeed()
+            self._history.add(lmp.prompt.user_message(text, context), code)
+            return
+
+    def _execute(self, code: str) -> None:
+        """Check the program, generate the helpers it lacks, and run it in the sandbox."""
+        self._cell.arm.resume()
+        program = Program.check(code, self._signatures)
+        known = set(self._known)
+        definitions = self._definitions(program, known)
+        if self._rehearsal:
+            self._rehearsal.check(program, definitions, self._sandbox.variables,
+                                  self._cell.arm.joint_state().positions,
+                                  self._api.perceiver.look())
+        if self._confirm and not self._confirm(code):
+            raise OperatorStop("the operator declined the program; nothing moved")
+        self._sandbox.run(program, definitions, self._printed)
+        self._known = known | program.defines
+
+    def _definitions(self, program: Program, known: set[str]) -> list[Program]:
+        """The helper functions the program needs, generated (with a model) or refused."""
+        if self._model is not None:
+            return self._fgen.ensure(program, known, self._signatures)
+        calls, plain = program.missing(known)
+        if calls or plain:
+            missing = ", ".join(sorted({c.name for c in calls + plain}))
+            raise CheckRefused(f"undefined name(s) {missing}; without a model (--llm) no "
+                               "helper functions are generated")
+        return []
+
+    def _restore_world(self, snapshot) -> None:
+        """Put the world back as it was at `snapshot`; perception starts over."""
+        self._cell.restore(snapshot)
+        self._api.perceiver.forget()
+
+    def _go_home(self) -> None:
+        """Clear the camera's view for the next look; a stopped robot stays where it is."""
+        try:
+            self._cell.arm.home()
+        except MotionError:
+            self._cell.arm.stop()
+
+    def _require_simulator(self, what: str) -> None:
+        if not self.simulated:
+            raise CapError(f"{what} needs the simulator; a real table cannot be put back")
+
+    # --- events -----------------------------------------------------------------------------
+    def _notify(self, event: str, payload) -> None:
+        for callback in list(self._subscribers[event]):
+            callback(payload)
+
+    def _caption(self, text: str) -> None:
+        if self.simulated:
+            self._cell.caption(text)
 
     def _said(self, message: str) -> None:
-        command = self.commands[-1] if self.commands else ""
-        self.table.caption(f"{command}  |  robot: {message}")
-        if self.speaker:
-            self.speaker.say(message)
+        command = self._commands[-1] if self._commands else ""
+        self._caption(f"{command}  |  robot: {message}")
+        if self._speaker:
+            self._speaker.say(message)
+        self._notify("said", message)
 
     def _record(self, lmp: str, query: str, code: str) -> None:
-        self.programs.append({"lmp": lmp, "query": query, "code": code})
-        if self.on_program:
-            self.on_program(self.programs[-1])
+        self._programs.append({"lmp": lmp, "query": query, "code": code})
+        self._notify("program", self._programs[-1])
 
     # --- language sub-programs, callable from policy code ---------------------------------
     def _language_functions(self) -> dict:
@@ -144,132 +361,16 @@ class Session:
 
     def _sub_lmp(self, name: str, query, context: str = "", **variables) -> Subprogram:
         """Generate a sub-program for the worker to run; it returns its `ret_val`."""
-        if self.model is None:
+        if self._model is None:
             raise ExecutionError(f"{name} needs a language model; run with --llm")
-        lmp = self.lmps[name]
+        lmp = self._lmps[name]
         code = lmp.generate(str(query), str(context))
         self._record(name, str(query), code)
         context = str(context) if lmp.prompt.exec_context else ""
-        known = self.builtin_names | set(variables)
+        known = self._builtin_names | set(variables)
         if context:
-            known |= checks.defined_names(check(context, self.signatures))
-        definitions = self.fgen.ensure(code, set(known), self.signatures)
-        return Subprogram(name, code, definitions, context, variables, lmp.prompt.return_var)
-
-    def _execute(self, code: str) -> None:
-        """Check the program, generate the helpers it lacks, and run it in the worker."""
-        self.table.arm.resume()
-        known = set(self.known)
-        if self.model is not None:
-            definitions = self.fgen.ensure(code, known, self.signatures)
-        else:
-            definitions = []
-            tree = check(code, self.signatures)
-            calls, plain = checks.undefined_calls_and_names(tree, code, known)
-            if calls or plain:
-                missing = ", ".join(sorted({c.name for c in calls + plain}))
-                raise CheckRefused(f"undefined name(s) {missing}; without a model (--llm) no "
-                                   "helper functions are generated")
-        if self.rehearsal:
-            self.rehearsal.check(code, definitions, self.worker.restore_point,
-                                 self.table.arm.joint_state().positions, self.api.perceiver.look())
-        if self.confirm and not self.confirm(code):
-            raise OperatorStop("the operator declined the program; nothing moved")
-        self.worker.run(code, definitions, self.printed)
-        self.known = known | checks.defined_names(checks.parse(code))
-
-    # --- commands --------------------------------------------------------------------------
-    def command(self, text: str) -> Outcome:
-        """Generate, check and run a program for a command; repair and retry when it fails."""
-        if self.model is None:
-            raise CapError("commands need a model; use --llm or 'cap exec'")
-        text = " ".join(str(text).split())
-        self.worker.interrupted = False  # a stop applies to the command it interrupts
-        self.commands.append(text)
-        self.table.caption(text)
-        outcome, first = Outcome(), len(self.programs)
-        context = f"objects = {self.api.get_obj_names()}"
-        snapshot, failed = self.table.snapshot(), None
-        lmp = self.lmps["tabletop_ui"]
-        for _ in range(1 + self.config.max_repairs):
-            code = ""
-            try:
-                code = lmp.generate(text, context, self.history, failed)
-                self._record("tabletop_ui", text, code)
-                self._execute(code)
-            except (CapError, MotionError) as error:
-                self.table.arm.stop()
-                outcome.fail(error)
-                if isinstance(error, OperatorStop):
-                    break  # the robot holds where it stopped; nothing is retried
-                self.restore(snapshot)
-                if isinstance(error, (ModelUnavailable, RobotDisconnected)):
-                    break  # asking again will not help; the error says what to fix
-                failed = (code, str(error))
-                continue
-            outcome.succeed()
-            self.history.add(lmp.prompt.user_message(text, context), code)
-            break
-        outcome.programs = self.programs[first:]
-        self._go_home()
-        return outcome
-
-    def stop(self) -> None:
-        """From any thread: the robot holds and the running command ends with OperatorStop."""
-        self.worker.interrupt()
-
-    def restore(self, snapshot) -> None:
-        """Put the world back as it was at `snapshot`; perception starts over."""
-        self.table.restore(snapshot)
-        self.api.perceiver.forget()
-
-    def _go_home(self) -> None:
-        """Clear the camera's view for the next look; a stopped robot stays where it is."""
-        try:
-            self.table.arm.home()
-        except MotionError:
-            self.table.arm.stop()
-
-    def exec_program(self, code: str, label: str = "exec") -> Outcome:
-        """Run a policy program (no top-level model); failures are reported, never raised."""
-        self.worker.interrupted = False
-        self.commands.append(f"<{label}>")
-        self.table.caption(f"[{label}]")
-        outcome, first = Outcome(), len(self.programs)
-        self._record(label, "", code)
-        try:
-            self._execute(code)
-        except (CapError, MotionError) as error:
-            self.table.arm.stop()
-            outcome.fail(error)
-        outcome.programs = self.programs[first:]
-        self._go_home()
-        return outcome
-
-    def report(self, outcome: Outcome) -> dict:
-        """The JSON object of `cap run` / `cap exec` (DESIGN.md), after the last command."""
-        return {
-            "ok": outcome.ok,
-            "error": outcome.error,
-            "error_kind": outcome.error_kind,
-            "commands": self.commands,
-            "said": list(self.api.said),
-            "printed": self.printed,
-            "programs": self.programs,
-            "llm": self.usage.as_dict() | {"model": getattr(self.model, "name", None),
-                                           "baseline": bool(getattr(self.model, "is_baseline", 0))},
-            "seconds": round(time.perf_counter() - self.started, 3),
-            "objects_before": self.objects_before,
-            "objects": self.table.ground_truth(),
-            "places": {k: [round(float(v), 4) for v in xy]
-                       for k, xy in self.table.workspace.places().items()},
-            "video": str(self.config.video) if self.config.video else None,
-        }
-
-    def close(self) -> None:
-        if self.speaker:
-            self.speaker.close()
-        if self.rehearsal:
-            self.rehearsal.close()
-        self.worker.close()
-        self.table.close()
+            known |= Program.check(context, self._signatures).defines
+        definitions = self._fgen.ensure(Program.check(code, self._signatures), known,
+                                        self._signatures)
+        return Subprogram(name, code, [d.code for d in definitions], context, variables,
+                          lmp.prompt.return_var)

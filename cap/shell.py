@@ -12,7 +12,8 @@ import time
 from typing import Callable
 
 from cap.errors import CapError
-from cap.session import Session, cap_home
+from cap.config import cap_home
+from cap.session import Session
 
 HELP = """commands are sent to the robot; and these:
   :code     type a policy program (end with a line holding only '.'); runs in the sandbox
@@ -43,7 +44,6 @@ class Shell:
     def __init__(self, session: Session, out=sys.stdout,
                  listen: Callable[[], str] | None = None) -> None:
         self.session, self.out, self.listen = session, out, listen
-        self.undo: list = []
         self.history = cap_home() / "shell_history"
         self.history.parent.mkdir(parents=True, exist_ok=True)
         if self.history.exists():
@@ -53,7 +53,7 @@ class Shell:
         print(*parts, file=self.out, flush=True)
 
     def loop(self) -> None:
-        self.say(f"cap shell: {len(self.session.api.get_obj_names())} objects on the table. "
+        self.say(f"cap shell: {len(self.session.object_names())} objects on the table. "
                  ":help for help, :quit to leave.")
         if self.listen:
             self.say("voice: press Enter on an empty line, then speak")
@@ -86,25 +86,20 @@ class Shell:
             self.run(lambda: self.session.command(line))
 
     def run(self, action) -> None:
-        self.undo.append(self.session.table.snapshot())
-        said_before, usage_before = len(self.session.api.said), self.session.usage.as_dict()
-        started = time.perf_counter()
         try:
             outcome = action()
         except KeyboardInterrupt:  # between worker messages: the worker handles the rest
-            self.session.worker.kill()
+            self.session.stop()
             self.say("stopped; the robot is holding")
             return
         for program in outcome.programs:
             self.say(f"--- {program['lmp']}: {program['query']}".rstrip(": "))
             self.say(highlight(program["code"]))
-        for message in self.session.api.said[said_before:]:
+        for message in outcome.said:
             self.say(f"robot: {message}")
-        usage = self.session.usage.as_dict()
         self.say(f"{'ok' if outcome.ok else 'failed: ' + str(outcome.error)}  "
-                 f"({time.perf_counter() - started:.1f} s, {usage['calls'] - usage_before['calls']}"
-                 f" model calls, {usage['prompt_tokens'] - usage_before['prompt_tokens']} "
-                 "prompt tokens)")
+                 f"({outcome.seconds:.1f} s, {outcome.llm['calls']} model calls, "
+                 f"{outcome.llm['prompt_tokens']} prompt tokens)")
 
     def hear(self) -> str:
         """One spoken command, echoed so the speaker sees what was understood ('' if none)."""
@@ -125,33 +120,30 @@ class Shell:
         self.run(lambda: self.session.exec_program("\n".join(lines), label="code"))
 
     def undo_last(self) -> None:
-        if not self.undo:
-            self.say("nothing to undo")
+        try:
+            self.session.undo()
+        except CapError as error:
+            self.say(f":undo: {error}")
             return
-        if not self.session.table.simulated:
-            self.say(":undo needs the simulator; a real table cannot be put back")
-            return
-        self.session.restore(self.undo.pop())
         self.say("restored the world from before the last command")
 
     def reset(self) -> None:
-        if not self.session.table.simulated:
-            self.say(":reset needs the simulator")
+        try:
+            self.session.reset()
+        except CapError as error:
+            self.say(f":reset: {error}")
             return
-        self.session.table.reset(self.session.config.spec)
-        self.session.api.perceiver.forget()
-        self.undo.clear()
-        self.say(f"fresh scene: {', '.join(self.session.api.get_obj_names())}")
+        self.say(f"fresh scene: {', '.join(self.session.object_names())}")
 
     def objects(self) -> None:
-        for name, info in self.session.api.perceiver.look().items():
+        for name, info in self.session.objects().items():
             self.say(f"  {name:16s} at {[round(float(v), 3) for v in info.position]}")
 
     def save_video(self, path: str) -> None:
         path = path or f"runs/shell-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
         try:
-            saved = self.session.table.save_video(path)
-        except ValueError as error:
+            saved = self.session.save_video(path)
+        except (CapError, ValueError) as error:
             self.say(f"{error}; start the shell without --no-video")
             return
         self.say(f"saved the video so far to {saved}")

@@ -25,7 +25,12 @@ class ArmModel:
     base_yaw: float = -np.pi / 2
     arm_joints: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
     finger_joints: tuple[int, ...] = (9, 10)
+    finger_open: float = 0.04  # metres each finger travels from closed to open
     tool_link: int = 11
+    # perception's capsules: link origins base..hand, and the point between the fingertips
+    # (indices into Kinematics.link_positions)
+    capsule_links: int = 9
+    fingertip_point: int = 12
     rest_positions: tuple[float, ...] = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, np.pi / 4)  # IK bias
     # out of the overhead camera's view: tool up and back near the base
     home_positions: tuple[float, ...] = (0.237, -1.378, -0.162, -2.928, -0.159, 1.552, -0.582)

@@ -30,6 +30,17 @@ class PlannedArm(Arm):
     def execute(self, trajectory: JointTrajectory) -> None:
         """Follow a checked joint trajectory to its end; raise a MotionError otherwise."""
 
+    @abstractmethod
+    def _run_gripper(self, opening: float) -> None:
+        """Drive each finger to `opening` (metres) until the fingers stop moving."""
+
+    def open_gripper(self) -> None:
+        self._run_gripper(self.kinematics.model.finger_open)
+
+    def close_gripper(self) -> bool:
+        self._run_gripper(0.0)
+        return self.holding()
+
     def ee_pose(self) -> Pose:
         position, quaternion = self.kinematics.fk(self.joint_state().positions)
         return Pose(np.asarray(position), np.asarray(quaternion))
@@ -66,7 +77,7 @@ class PlannedArm(Arm):
     def capsules(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
         model = self.kinematics.model
         points = self.kinematics.link_positions(self.joint_state().positions)
-        arm = points[: model.tool_link - 2]  # base to hand, through every joint
-        tool = points[model.tool_link + 1]
+        arm = points[: model.capsule_links]  # base to hand, through every joint
+        tool = points[model.fingertip_point]
         return ([(a, b, self.link_radius) for a, b in zip(arm, arm[1:])]
                 + [(arm[-1], tool, self.hand_radius)])

@@ -23,7 +23,6 @@ class PyBulletArmConfig:
     arm_force: float = 240.0
     position_gain: float = 0.3
     finger_force: float = 40.0
-    finger_open: float = 0.04
     finger_friction: float = 1.0
     settle_tolerance: float = 2e-3  # rad
     settle_timeout: float = 1.0  # s of simulated time after a trajectory ends
@@ -69,10 +68,10 @@ class PyBulletArm(PlannedArm):
         for joint, q in zip(model.arm_joints, positions):
             pybullet.resetJointState(self.body, joint, q, physicsClientId=self.client)
         for joint in model.finger_joints:
-            pybullet.resetJointState(self.body, joint, self.config.finger_open,
+            pybullet.resetJointState(self.body, joint, self.config.model.finger_open,
                                      physicsClientId=self.client)
         self.hold(np.array(positions))
-        self.drive_fingers(self.config.finger_open)
+        self.drive_fingers(self.config.model.finger_open)
 
     # --- state -----------------------------------------------------------------------------
     def joint_state(self) -> JointState:
@@ -86,10 +85,17 @@ class PyBulletArm(PlannedArm):
                                       computeForwardKinematics=True, physicsClientId=self.client)
         return Pose(np.array(state[4]), np.array(state[5]))
 
+    def finger_state(self) -> JointState:
+        """The finger joints: names as the URDF has them, positions and velocities."""
+        joints = self.config.model.finger_joints
+        states = pybullet.getJointStates(self.body, joints, physicsClientId=self.client)
+        names = tuple(pybullet.getJointInfo(self.body, j, physicsClientId=self.client)[1].decode()
+                      for j in joints)
+        return JointState(names, np.array([s[0] for s in states]),
+                          np.array([s[1] for s in states]))
+
     def gripper_width(self) -> float:
-        states = pybullet.getJointStates(self.body, self.config.model.finger_joints,
-                                         physicsClientId=self.client)
-        return float(sum(s[0] for s in states))
+        return float(sum(self.finger_state().positions))
 
     # --- motion ----------------------------------------------------------------------------
     def execute(self, trajectory: JointTrajectory) -> None:
@@ -153,19 +159,10 @@ class PyBulletArm(PlannedArm):
     def _run_gripper(self, target: float) -> None:
         """Drive the fingers until they stop moving (closed on something, or at their end)."""
         self.drive_fingers(target)
-        joints = self.config.model.finger_joints
         for i in range(int(self.config.gripper_time / self.timestep)):
             self._step_checked()
-            states = pybullet.getJointStates(self.body, joints, physicsClientId=self.client)
-            if i * self.timestep > 0.05 and max(abs(s[1]) for s in states) < 1e-3:
+            if i * self.timestep > 0.05 and np.max(np.abs(self.finger_state().velocities)) < 1e-3:
                 return
-
-    def open_gripper(self) -> None:
-        self._run_gripper(self.config.finger_open)
-
-    def close_gripper(self) -> bool:
-        self._run_gripper(0.0)
-        return self.holding()
 
     def close(self) -> None:
         self.kinematics.close()

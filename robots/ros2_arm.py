@@ -17,6 +17,7 @@ from robots.errors import MotionStopped, MotionTimeout, RobotDisconnected
 from robots.kinematics import ArmModel, Kinematics
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
+from robots.ros2_messages import trajectory_message
 from robots.safety import MotionFilter, SafetyLimits
 
 
@@ -28,7 +29,6 @@ class Ros2ArmConfig:
     gripper_topic: str = "/gripper_controller/joint_trajectory"
     joint_states_topic: str = "/joint_states"
     finger_names: tuple[str, ...] = ("panda_finger_joint1", "panda_finger_joint2")
-    finger_open: float = 0.04  # per finger, metres
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
@@ -51,7 +51,6 @@ class Ros2Arm(PlannedArm):
         self._latest: dict[str, tuple[float, float]] = {}  # name -> (position, velocity)
         self._received = 0.0  # monotonic time of the last /joint_states
         self._arrived = threading.Condition()
-        self.trajectories_sent = 0
         self._moving = False  # a trajectory is being followed: stop() must override it
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
         self.gripper_publisher = node.create_publisher(TrajectoryMessage,
@@ -96,13 +95,11 @@ class Ros2Arm(PlannedArm):
 
     # --- motion ----------------------------------------------------------------------------
     def execute(self, trajectory: JointTrajectory) -> None:
-        from cap.ros.messages import trajectory_message
         self._check_halt()
         self._moving = True
         try:
             self.arm_publisher.publish(trajectory_message(
                 self.kinematics.names, trajectory.times, trajectory.positions))
-            self.trajectories_sent += 1
             self._follow(trajectory)
         finally:
             self._moving = False
@@ -127,7 +124,6 @@ class Ros2Arm(PlannedArm):
             raise MotionStopped("the robot was stopped; it is holding its position")
 
     def _run_gripper(self, opening: float) -> None:
-        from cap.ros.messages import trajectory_message
         self._check_halt()
         self.gripper_publisher.publish(trajectory_message(
             self.config.finger_names, [self.config.gripper_time],
@@ -141,17 +137,10 @@ class Ros2Arm(PlannedArm):
                 return
             time.sleep(self.config.poll)
 
-    def open_gripper(self) -> None:
-        self._run_gripper(self.config.finger_open)
-
-    def close_gripper(self) -> bool:
-        self._run_gripper(0.0)
-        return self.holding()
 
     def stop(self) -> None:
         """Refuse motions until resume(); a moving arm holds where it is (the controller gets
         a one-point trajectory at the current joints)."""
-        from cap.ros.messages import trajectory_message
         self._halt.set()
         if not self._moving:
             return

@@ -59,10 +59,6 @@ class Camera:
         self._projection = pybullet.computeProjectionMatrixFOV(
             c.fov_y_deg, c.width / c.height, c.near, c.far, physicsClientId=client)
 
-    @property
-    def renderer(self) -> str:
-        return "egl" if self.egl else "tiny"
-
     def render_rgb(self) -> np.ndarray:
         return self._capture()[0]
 

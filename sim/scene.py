@@ -103,10 +103,20 @@ class Scene:
         self.objects[name] = SimObject(name, kind, color, body)
         return self.objects[name]
 
-    def populate(self, spec: SceneSpec, rng: np.random.Generator | None = None) -> None:
+    def populate(self, spec: SceneSpec) -> None:
         """Place the spec's objects as `layout` draws them."""
         for kind, color, xy, yaw in layout(spec, self.workspace):
             self.add(kind, color, xy, yaw)
+
+    def place(self, name: str, position, yaw: float | None = None) -> None:
+        """Teleport an object (no physics in between); its yaw is kept unless given."""
+        body = self.objects[name].body
+        if yaw is None:
+            quaternion = self.pose(name)[1]
+        else:
+            quaternion = pybullet.getQuaternionFromEuler((0, 0, yaw))
+        pybullet.resetBasePositionAndOrientation(body, list(map(float, position)), quaternion,
+                                                 physicsClientId=self.client)
 
     def clear(self) -> None:
         """Remove every object (the table stays)."""

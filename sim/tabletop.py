@@ -1,12 +1,16 @@
-"""The simulated tabletop: physics world, scene, Panda arm, camera and optional video."""
+"""The simulated tabletop: physics world, scene, Panda arm, camera and optional video.
+
+`Tabletop` is the simulator's robot cell (`robots.cell.SimCell`)."""
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 
-from perception.objects import Perceiver
+from perception.objects import ObjectInfo, Perceiver
 from robots.pybullet_arm import PyBulletArm
 from sim.camera import Camera, CameraConfig
 from sim.oracle import OraclePerceiver
@@ -15,6 +19,7 @@ from sim.video import VideoRecorder
 from sim.world import Snapshot, World
 
 SETTLE_SECONDS = 0.3
+TWIN_SETTLE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,6 @@ class TabletopSnapshot:
 
 class Tabletop:
     """Everything on the simulated table, built from a scene spec and a seed."""
-
-    simulated = True  # ground truth, snapshots and undo exist (not so on a real robot)
 
     def __init__(self, spec: SceneSpec, gui: bool = False, video: str | Path | None = None,
                  camera: CameraConfig | None = None, video_fps: int = 10,
@@ -43,13 +46,37 @@ class Tabletop:
             self.world.observe(1 / video_fps, self.record_frame)
             self.record_frame()
 
-    def reset(self, spec: SceneSpec) -> None:
-        """A new scene on the same table: objects replaced, arm at rest, physics settled."""
-        self.spec = spec
+    def reset(self, spec: SceneSpec | None = None) -> None:
+        """A new scene on the same table (by default the current spec again): objects
+        replaced, arm at rest, physics settled."""
+        self.spec = spec or self.spec
         self.scene.clear()
         self.arm.reset()
-        self.scene.populate(spec)
+        self.scene.populate(self.spec)
         self.world.run(SETTLE_SECONDS)
+
+    def rebuild(self, joints, objects: dict[str, ObjectInfo]) -> None:
+        """This table as another cell is now: the arm at `joints`, the objects where they were
+        seen (lowest first, so stacked objects start on what they stand on), settled."""
+        self.scene.clear()
+        self.arm.reset(joints)
+        for name, info in sorted(objects.items(), key=lambda item: item[1].position[2]):
+            self.scene.add(info.kind, info.color, info.position[:2], info.yaw, name=name)
+            self.scene.place(name, [*info.position[:2], max(info.position[2], info.size[2] / 2)],
+                             info.yaw)
+        self.world.run(TWIN_SETTLE_SECONDS)
+
+    def now(self) -> float:
+        return self.world.time
+
+    def view(self) -> np.ndarray:
+        return self.camera.render_rgb()
+
+    def watch(self, period: float, callback: Callable[[], None]) -> None:
+        self.world.observe(period, callback)
+
+    def settle(self, seconds: float) -> None:
+        self.world.run(seconds)
 
     @property
     def workspace(self):
@@ -70,7 +97,7 @@ class Tabletop:
             for _ in range(self.recorder.fps):
                 self.recorder.add(frame)
 
-    def save_video(self, path: str | Path) -> Path:
+    def save_video(self, path: str | Path) -> str:
         """Finish the video so far at `path`; recording goes on into a fresh file."""
         if self.recorder is None:
             raise ValueError("no video is being recorded")
@@ -80,7 +107,7 @@ class Tabletop:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(current, target)
         self.recorder = VideoRecorder(current, fps=fps)
-        return target
+        return str(target)
 
     def ground_truth(self) -> dict[str, list[float]]:
         return {name: [round(float(v), 4) for v in pos]
@@ -93,7 +120,7 @@ class Tabletop:
         """Put every body back; the arm then holds where it was (motor targets are not state)."""
         self.world.restore(snapshot.world)
         self.arm.stop()
-        opening = self.arm.config.finger_open  # per finger; the width counts both
+        opening = self.arm.config.model.finger_open  # per finger; the width counts both
         self.arm.drive_fingers(opening if self.arm.gripper_width() > opening else 0.0)
 
     def close(self) -> None:

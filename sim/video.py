@@ -13,7 +13,6 @@ class VideoRecorder:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fps = fps
-        self.frames = 0
         self.caption = ""
         options = {"fps": fps}
         if self.path.suffix == ".mp4":
@@ -27,7 +26,6 @@ class VideoRecorder:
 
     def add(self, rgb: np.ndarray) -> None:
         self._writer.append_data(with_caption(rgb, self.caption))
-        self.frames += 1
 
     def close(self) -> None:
         self._writer.close()

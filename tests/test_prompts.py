@@ -4,11 +4,14 @@ import ast
 import numpy as np
 import pytest
 
+from cap.api import PolicyAPI
 from cap.executor import Namespace, run
 from cap.llm.retrieval import Retrieval
 from cap.prompts import load_all
-from cap.session import Session, SessionConfig
+from cap.config import SessionConfig
+from cap.session import Session
 from sim.scene import SceneSpec
+from sim.tabletop import Tabletop
 
 PROMPTS = load_all()
 CASES = [(name, i) for name, prompt in PROMPTS.items() for i in range(len(prompt.examples))]
@@ -23,8 +26,7 @@ def scene_for(example) -> SceneSpec:
     return SceneSpec(blocks, bowls, seed=1)
 
 
-def checks_for(session: Session, before: dict, tool_path: list) -> dict:
-    api = session.api
+def checks_for(api: PolicyAPI, before: dict, tool_path: list, said_by_session: list) -> dict:
 
     def xy(name):
         return api.get_obj_pos(name)[:2]
@@ -52,7 +54,7 @@ def checks_for(session: Session, before: dict, tool_path: list) -> dict:
         return bool(np.ptp(pts[:, axis]) < 0.03 and np.ptp(pts[:, 1 - axis]) > 0.1)
 
     def said(text):
-        return any(text in s for s in api.said)
+        return any(text in s for s in said_by_session + api.said)
 
     def close(a, b):
         return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=1e-6))
@@ -78,27 +80,28 @@ def test_prompt_example_does_what_it_says(prompt_name, index):
     prompt = PROMPTS[prompt_name]
     example = prompt.examples[index]
     assert example.check, f"{prompt_name} example {index} has no check"
-    session = Session(SessionConfig(scene_for(example), perception="oracle"), Retrieval())
-    try:
-        before = {k: np.array(v) for k, v in session.table.ground_truth().items()}
+    cell = Tabletop(scene_for(example))
+    api = PolicyAPI(cell.arm, cell.oracle(), cell.workspace)  # the checks' view of the table
+    said: list[str] = []
+    with Session(SessionConfig(scene_for(example), perception="oracle"), Retrieval(),
+                 cell=cell) as session:
+        session.subscribe(on_said=said.append)
+        before = {k: np.array(v) for k, v in session.ground_truth().items()}
         tool_path: list = []
-        session.table.world.observe(
-            1 / 120, lambda: tool_path.append(session.table.arm.ee_pose().position))
-        scope = checks_for(session, before, tool_path)
+        cell.watch(1 / 120, lambda: tool_path.append(cell.arm.ee_pose().position))
+        scope = checks_for(api, before, tool_path, said)
         if prompt_name == "tabletop_ui":
             outcome = session.exec_program(example.code)
             assert outcome.ok, outcome.error
         else:
-            namespace = Namespace(session.api.functions())
+            namespace = Namespace(api.functions())
             namespace.set(shape_pts=SHAPE.copy())
             if prompt.exec_context and example.context:
                 run(example.context, namespace)
             run(example.code, namespace)
             scope.update({k: v for k, v in namespace.variables.items()})
-        session.table.world.run(0.3)
+        cell.settle(0.3)
         assert eval(example.check, scope), f"check failed: {example.check}"  # noqa: S307
-    finally:
-        session.close()
 
 
 def test_every_prompt_puts_the_unchanging_part_first_and_the_query_last():

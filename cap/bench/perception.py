@@ -10,8 +10,8 @@ import time
 from collections import defaultdict
 
 import numpy as np
-import pybullet
 
+from cap.progress import progress
 from perception.color_detector import ColorDetector
 from perception.detector import Detection, Detector
 from perception.pixels import PixelPerceiver
@@ -24,13 +24,6 @@ CONDITIONS = ("clutter", "stacked", "in_bowl", "arm_occlusion", "lighting")
 MATCH_DISTANCE = 0.03  # a detection within this of an object of its name is a true positive
 
 
-def _teleport(table: Tabletop, name: str, xyz) -> None:
-    body = table.scene.objects[name].body
-    _, quaternion = pybullet.getBasePositionAndOrientation(body, physicsClientId=table.world.client)
-    pybullet.resetBasePositionAndOrientation(body, list(xyz), quaternion,
-                                             physicsClientId=table.world.client)
-
-
 def stage(table: Tabletop, condition: str, rng: np.random.Generator,
           before_arm_moves=lambda: None) -> None:
     """Arrange the drawn scene for one condition (objects moved by hand, then settled)."""
@@ -39,10 +32,10 @@ def stage(table: Tabletop, condition: str, rng: np.random.Generator,
     bowls = [n for n in truth if n.endswith("bowl")]
     if condition == "stacked" and len(blocks) >= 2:
         below, above = rng.choice(blocks, 2, replace=False)
-        _teleport(table, above, truth[below] + [0, 0, BLOCK_SIZE + 0.002])
+        table.scene.place(above, truth[below] + [0, 0, BLOCK_SIZE + 0.002])
     elif condition == "in_bowl" and blocks and bowls:
         bowl = rng.choice(bowls)
-        _teleport(table, rng.choice(blocks), truth[bowl] + [0, 0, BOWL_FLOOR])
+        table.scene.place(rng.choice(blocks), truth[bowl] + [0, 0, BOWL_FLOOR])
     elif condition == "arm_occlusion":
         before_arm_moves()
         target = truth[rng.choice(blocks + bowls)]
@@ -71,7 +64,7 @@ def bench_perception(scenes: int, seed: int) -> dict:
     errors: dict[str, list] = defaultdict(list)
     render_ms: list[float] = []
     rng = np.random.default_rng(seed)
-    for i in range(scenes):
+    for i in progress(range(scenes), scenes, "scenes"):
         condition = CONDITIONS[i % len(CONDITIONS)]
         blocks_n = 6 if condition == "clutter" else 3
         colors = rng.permutation(list(_palette()))

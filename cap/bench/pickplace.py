@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cap.api import PolicyAPI
-from cap.errors import CapError, error_kind
-from perception.pixels import PixelPerceiver
+from cap.errors import WRONG_FINAL_STATE, CapError, failure_class
+from cap.perceivers import make_perceiver
+from cap.progress import progress
 from robots import errors as robot_errors
 from sim.colors import COLORS
 from sim.objects import BLOCK_SIZE
@@ -17,15 +18,6 @@ from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
 KINDS = ("block_on_block", "block_in_bowl", "block_to_position", "bowl_to_position")
-FAILURES = {
-    robot_errors.GraspError: "grasp_slip",
-    robot_errors.UnreachableError: "unreachable",
-    robot_errors.JointLimitError: "unreachable",
-    robot_errors.WorkspaceError: "unreachable",
-    robot_errors.CollisionError: "collision",
-    robot_errors.MotionTimeout: "timeout",
-    robot_errors.MotionStopped: "stopped",
-}
 
 
 @dataclass(frozen=True)
@@ -112,25 +104,22 @@ def run_trial(table: Tabletop, api: PolicyAPI, seed: int) -> TrialResult:
         api.put_first_on_second(trial.obj, trial.target)
     except (robot_errors.MotionError, CapError) as error:
         table.arm.stop()
-        failure = FAILURES.get(type(error), error_kind(error))
+        failure = failure_class(error)
     wall, sim = time.perf_counter() - started, table.world.time - sim_started
     if failure is None:
         table.world.run(0.3)  # let it come to rest before judging
-        failure = None if succeeded(table, trial) else "wrong_final_state"
+        failure = None if succeeded(table, trial) else WRONG_FINAL_STATE
     return TrialResult(trial, failure, wall, sim)
 
 
 def bench_pickplace(trials: int, seed: int, perception: str = "oracle") -> dict:
     table = Tabletop(SceneSpec(blocks=("red",), bowls=(), seed=seed))
-    api = PolicyAPI(table.arm, table.oracle(), table.workspace)
-    if perception == "pixels":  # a fresh tracker for each trial's new scene
-        api.perceiver = PixelPerceiver(table.camera.render, table.arm.capsules,
-                                       clock=lambda: table.world.time)
+    api = PolicyAPI(table.arm, make_perceiver(perception, table), table.workspace)
     failures: Counter[str] = Counter()
     examples: dict[str, list] = {}
     results: list[TrialResult] = []
     started = time.perf_counter()
-    for i in range(trials):
+    for i in progress(range(trials), trials, "trials"):
         result = run_trial(table, api, seed * 100_003 + i)
         results.append(result)
         if result.failure:

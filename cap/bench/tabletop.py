@@ -9,7 +9,6 @@ import csv
 import json
 import math
 import multiprocessing
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -17,10 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from robots.errors import GraspError, MotionStopped
-
-FAILURES = ("generation error", "check refused", "runtime error", "motion refused",
-            "grasp or physics failure", "wrong final state", "timeout")
+from cap.errors import WRONG_FINAL_STATE
+from cap.progress import progress
 
 
 @dataclass(frozen=True)
@@ -43,48 +40,36 @@ def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def classify(outcome) -> str:
-    """The failure taxonomy: where in the pipeline a failed trial stopped."""
-    kind, error_type = outcome.error_kind, outcome.error_type
-    if kind == "limit" and "wall time" in (outcome.error or ""):
-        return "timeout"
-    if kind == "motion":
-        return "grasp or physics failure" if error_type in (GraspError.__name__,
-                                                            MotionStopped.__name__) \
-            else "motion refused"
-    return {"generation": "generation error", "check": "check refused"}.get(kind, "runtime error")
-
-
 def run_trial(spec: TrialSpec) -> dict:
     """One trial in a fresh simulated session; returns plain data (it crosses processes)."""
-    from cap.cli import make_model
-    from cap.session import Session, SessionConfig
+    from cap.config import SessionConfig
+    from cap.llm.registry import load_model
+    from cap.session import Session
+    from sim.tabletop import Tabletop
     from sim.tasks import CATEGORIES
 
     names = list(CATEGORIES)
     rng = np.random.default_rng([spec.seed, names.index(spec.category), spec.trial])
     instance = CATEGORIES[spec.category].instance(rng)
-    model = make_model(spec.llm, no_cache=False, banner=False) if spec.llm else None
-    session = Session(SessionConfig(instance.scene, perception=spec.perception), model)
+    model = load_model(spec.llm) if spec.llm else None
+    cell = Tabletop(instance.scene)
     started = time.perf_counter()
-    try:
-        before = session.table.scene.positions()
+    with Session(SessionConfig(instance.scene, perception=spec.perception), model,
+                 cell=cell) as session:
+        before = cell.scene.positions()
         if model is None:
             outcome = session.exec_program(instance.reference, label="reference")
         else:
             outcome = session.command(instance.instruction)
-        session.table.world.run(0.5)
-        after = session.table.scene.positions()
-    finally:
-        session.close()
-    failure = None
-    if not outcome.ok:
-        failure = classify(outcome)
-    elif not instance.check(before, after):
-        failure = "wrong final state"
+        cell.settle(0.5)
+        after = cell.scene.positions()
+        usage = session.usage.as_dict()
+    failure = outcome.failure
+    if outcome.ok and not instance.check(before, after):
+        failure = WRONG_FINAL_STATE
     return {"category": spec.category, "trial": spec.trial, "instruction": instance.instruction,
             "success": failure is None, "failure": failure, "error": outcome.error,
-            "llm": session.usage.as_dict(), "seconds": time.perf_counter() - started}
+            "llm": usage, "seconds": time.perf_counter() - started}
 
 
 def summarize(results: list[dict], categories: list[str]) -> dict:
@@ -123,10 +108,7 @@ def bench_tabletop(categories: list[str], trials: int, seed: int, llm: str | Non
         runner = _on_processes(workers)
     else:
         runner = map
-    results = []
-    for i, result in enumerate(runner(run_trial, specs)):
-        results.append(result)
-        _progress(i + 1, len(specs))
+    results = list(progress(runner(run_trial, specs), len(specs), "trials"))
     results.sort(key=lambda r: (categories.index(r["category"]), r["trial"]))
     report = summarize(results, categories) | {
         "seconds": time.perf_counter() - started, "workers": workers, "ray": ray_address,
@@ -163,17 +145,6 @@ def _on_ray(address: str):
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])
     return run
-
-
-def _progress(done: int, total: int) -> None:
-    """A bar on a terminal; a line every tenth of the way otherwise (logs stay short)."""
-    width = 30
-    filled = width * done // total
-    if sys.stderr.isatty():
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} trials",
-              end="\n" if done == total else "", file=sys.stderr, flush=True)
-    elif done == total or done % max(1, total // 10) == 0:
-        print(f"{done}/{total} trials", file=sys.stderr, flush=True)
 
 
 def _write(report: dict, results: list[dict], out_dir: Path) -> dict:

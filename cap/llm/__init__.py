@@ -1,4 +1,2 @@
-"""Model backends behind one small interface, a response cache and usage accounting."""
-from cap.llm.base import ChatModel, Completion, Usage, backend, create_model
-
-__all__ = ["ChatModel", "Completion", "Usage", "backend", "create_model"]
+"""Model backends behind one small interface (`base`), found by spec (`registry`), with a
+response cache (`cache`) and usage accounting."""

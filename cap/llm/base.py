@@ -1,12 +1,10 @@
-"""The chat-model interface, usage accounting and the backend registry."""
+"""The chat-model interface, usage accounting, and the decorator backends register with."""
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
-
-from cap.errors import GenerationError
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,8 @@ class ChatModel(ABC):
     """One chat-completions model. `complete` gets the full message list and sampling settings."""
 
     name: str = "model"
-    is_baseline = False
+    is_baseline = False  # answers without a language model (labelled in every report)
+    cacheable = True  # replies worth keeping on disk (not for offline or scripted backends)
 
     @abstractmethod
     def complete(self, messages: list[dict[str, str]], temperature: float,
@@ -55,26 +54,12 @@ class ChatModel(ABC):
         """The model's reply; raises GenerationError with a clear message on any failure."""
 
 
-_BACKENDS: dict[str, Callable[[str], ChatModel]] = {}
+BACKENDS: dict[str, Callable[[str], ChatModel]] = {}
 
 
 def backend(prefix: str):
     """Register a factory for `--llm PREFIX:MODEL` specs."""
     def register(factory: Callable[[str], ChatModel]):
-        _BACKENDS[prefix] = factory
+        BACKENDS[prefix] = factory
         return factory
     return register
-
-
-def create_model(spec: str) -> ChatModel:
-    """A model from a spec: `openai:MODEL`, `ollama:MODEL` or `retrieval`."""
-    import cap.llm.openai_backend  # noqa: F401  (registers openai and ollama)
-    import cap.llm.retrieval  # noqa: F401  (registers retrieval)
-
-    prefix, _, model = spec.partition(":")
-    if prefix not in _BACKENDS:
-        raise GenerationError(f"unknown model spec {spec!r}; use openai:MODEL, ollama:MODEL "
-                              "or retrieval")
-    if prefix != "retrieval" and not model:
-        raise GenerationError(f"model spec {spec!r} names no model; e.g. {prefix}:gpt-4o-mini")
-    return _BACKENDS[prefix](model)

@@ -7,6 +7,7 @@ import time
 import openai
 
 from cap.errors import ModelUnavailable
+from cap.config import stream_replies
 from cap.llm.base import ChatModel, Completion, backend
 
 OLLAMA_URL = "http://localhost:11434/v1"
@@ -71,11 +72,11 @@ class OpenAIChat(ChatModel):
 
 @backend("openai")
 def _openai(model: str) -> ChatModel:
-    return OpenAIChat(model, stream=os.environ.get("CAP_STREAM") == "1")
+    return OpenAIChat(model, stream=stream_replies())
 
 
 @backend("ollama")
 def _ollama(model: str) -> ChatModel:
     return OpenAIChat(model, base_url=os.environ.get("OPENAI_BASE_URL") or OLLAMA_URL,
                       api_key=os.environ.get("OPENAI_API_KEY") or "ollama",
-                      stream=os.environ.get("CAP_STREAM") == "1")
+                      stream=stream_replies())

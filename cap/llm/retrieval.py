@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from cap.llm.base import ChatModel, Completion, backend
+from perception.palette import PALETTE
 from robots.workspace import PLACES_NORMALIZED
 
-COLORS = ("blue", "red", "green", "orange", "yellow", "purple", "pink", "cyan", "brown", "gray")
+COLORS = tuple(PALETTE)
 KINDS = ("block", "bowl")
 VOCABULARIES = (tuple(sorted(PLACES_NORMALIZED, key=len, reverse=True)), COLORS, KINDS)
 
@@ -53,6 +54,7 @@ def substitute(code: str, example_query: str, query: str) -> str:
 class Retrieval(ChatModel):
     name = "retrieval"
     is_baseline = True
+    cacheable = False
 
     def complete(self, messages, temperature, max_tokens, lmp) -> Completion:
         pairs = [(messages[i]["content"], messages[i + 1]["content"])

@@ -14,7 +14,9 @@ import queue
 import threading
 import time
 
+from cap.config import SessionConfig
 from cap.ros.messages import Topics
+from cap.ros.parameters import declare, declare_topics
 from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2ArmConfig
 
@@ -27,7 +29,7 @@ PARAMETERS = {  # name -> default; topic names are parameters too (declare_topic
     "base_yaw": float(ArmModel.base_yaw), "arm_joints": list(ArmModel.arm_joints),
     "tool_link": ArmModel.tool_link, "home_positions": list(ArmModel.home_positions),
     "rest_positions": list(ArmModel.rest_positions),
-    "finger_names": list(Ros2ArmConfig.finger_names), "finger_open": Ros2ArmConfig.finger_open,
+    "finger_names": list(Ros2ArmConfig.finger_names), "finger_open": ArmModel.finger_open,
 }
 
 
@@ -36,23 +38,25 @@ def arm_config(params: dict, topics: Topics) -> Ros2ArmConfig:
                      base_yaw=params["base_yaw"], arm_joints=tuple(params["arm_joints"]),
                      tool_link=params["tool_link"],
                      home_positions=tuple(params["home_positions"]),
-                     rest_positions=tuple(params["rest_positions"]))
+                     rest_positions=tuple(params["rest_positions"]),
+                     finger_open=params["finger_open"])
     return Ros2ArmConfig(model=model, arm_topic=topics.arm_trajectory,
                          gripper_topic=topics.gripper_trajectory,
                          joint_states_topic=topics.joint_states,
-                         finger_names=tuple(params["finger_names"]),
-                         finger_open=params["finger_open"])
+                         finger_names=tuple(params["finger_names"]))
 
 
 class Agent:
-    """Queue and status of one session on a ROS 2 robot; `node` is spun elsewhere."""
+    """Queue and status of one session on a ROS 2 robot; `node` is spun elsewhere.
+    `open_session(confirm)` makes the session, with `confirm` to gate each program (or
+    None when the operator need not confirm)."""
 
-    def __init__(self, node, session, topics: Topics, confirm: bool = False,
+    def __init__(self, node, open_session, topics: Topics, confirm: bool = False,
                  confirm_timeout: float = 120.0) -> None:
         from std_msgs.msg import String
         from std_srvs.srv import Trigger
 
-        self.node, self.session = node, session
+        self.node = node
         self.jobs: queue.Queue = queue.Queue()
         self.ids = itertools.count(1)
         self.running: int | None = None
@@ -64,12 +68,10 @@ class Agent:
         node.create_subscription(String, topics.command, self._on_command, 50)
         node.create_service(Trigger, topics.stop, self._on_stop)
         node.create_service(Trigger, topics.confirm, self._on_confirm)
-        session.api.on_say = self._on_say
-        session.on_program = lambda program: self.publish(
+        self.session = open_session(self._wait_for_confirmation if confirm else None)
+        self.session.subscribe(on_said=self._on_say, on_program=lambda program: self.publish(
             "program", id=self.running, lmp=program["lmp"], query=program["query"],
-            code=program["code"])
-        if confirm:
-            session.confirm = self._wait_for_confirmation
+            code=program["code"]))
         self.thread = threading.Thread(target=self._run, name="cap-agent", daemon=True)
 
     def start(self) -> None:
@@ -131,13 +133,15 @@ class Agent:
             self.running = None
 
 
-def main(args, ros_args: list[str]) -> None:
-    """Run the agent until interrupted: its parameters, the robot, the session, the queue."""
+def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool,
+         ros_args: list[str]) -> None:
+    """Run the agent until interrupted: its parameters, the robot, the session, the queue.
+    Flags (`llm`, `no_cache`, `confirm`) win over the node's parameters."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
 
-    from cap.cli import make_model, session_config
-    from cap.ros.robot import RobotTable
+    from cap.llm.registry import load_model
+    from cap.ros.robot import RobotCell
     from cap.session import Session
     from sim.camera import CameraConfig
 
@@ -147,11 +151,13 @@ def main(args, ros_args: list[str]) -> None:
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    table = RobotTable(topics, arm=arm_config(params, topics), camera=camera)
-    model = make_model(args.llm or params["llm"] or None, args.no_cache or params["no_cache"])
-    session = Session(session_config(args), model, table=table, rehearse=params["rehearse"])
-    agent = Agent(node, session, topics, confirm=args.confirm or params["confirm"],
+    cell = RobotCell(topics, arm=arm_config(params, topics), camera=camera)
+    model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
+    agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
+                                             rehearse=params["rehearse"], confirm=gate),
+                  topics, confirm=confirm or params["confirm"],
                   confirm_timeout=params["confirm_timeout"])
+    session = agent.session
     agent.start()
     executor = MultiThreadedExecutor(num_threads=2)
     executor.add_node(node)
@@ -165,15 +171,3 @@ def main(args, ros_args: list[str]) -> None:
         executor.shutdown()
         session.close()
         rclpy.try_shutdown()
-
-
-def declare(node, names_and_defaults: dict) -> dict:
-    """Declare parameters and return their values (launch files and --ros-args set them)."""
-    return {name: node.declare_parameter(name, default).value
-            for name, default in names_and_defaults.items()}
-
-
-def declare_topics(node) -> Topics:
-    """Topic names as parameters `topics.NAME` (e.g. topics.arm_trajectory)."""
-    values = declare(node, {f"topics.{name}": topic for name, topic in vars(Topics()).items()})
-    return Topics(**{name.removeprefix("topics."): topic for name, topic in values.items()})

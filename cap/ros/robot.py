@@ -1,5 +1,5 @@
-"""A robot behind ROS 2 as the session's table: the ROS 2 arm, the camera topics through
-the same detector, and no ground truth (what the robot sees stands in for it)."""
+"""A robot behind ROS 2 as a session's cell (`robots.cell.Cell`): the ROS 2 arm and the
+camera topics. It has no ground truth and cannot be put back."""
 from __future__ import annotations
 
 import threading
@@ -7,8 +7,11 @@ import time
 
 from cap.ros.messages import Topics, frame_from_messages
 from cap.ros.spinning import start_spinning, stop_spinning
+from typing import Callable
+
+import numpy as np
+
 from perception.frame import RGBDFrame
-from perception.pixels import PixelPerceiver
 from robots.errors import RobotDisconnected
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
 from robots.workspace import Workspace
@@ -48,16 +51,8 @@ class TopicCamera:
         return frame_from_messages(color, depth, info, self.config.world_from_camera())
 
 
-class Clock:
-    @property
-    def time(self) -> float:
-        return time.monotonic()
-
-
-class RobotTable:
-    """What a Session needs of its table, for a robot behind ROS 2 (rclpy spun here)."""
-
-    simulated = False
+class RobotCell:
+    """A robot arm and camera behind ROS 2 (rclpy spun here)."""
 
     def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
                  camera: CameraConfig | None = None, node_name: str = "cap_robot",
@@ -78,26 +73,17 @@ class RobotTable:
         self.arm = Ros2Arm(self.node, arm)
         self.camera = TopicCamera(self.node, topics, camera or CameraConfig())
         self.workspace = Workspace()
-        self.world = Clock()
         self.arm.wait_for_robot(timeout=wait)
 
-    def caption(self, text: str) -> None:
-        """Nothing to caption: a real robot has no session video."""
+    def now(self) -> float:
+        return time.monotonic()
 
-    def snapshot(self) -> None:
-        return None
+    def view(self) -> np.ndarray:
+        return self.camera.render().rgb
 
-    def restore(self, snapshot) -> None:
-        """The real world cannot be put back; the arm holds where it is."""
-
-    def ground_truth(self) -> dict[str, list[float]]:
-        """No ground truth on a robot: what one fresh look sees stands in for it."""
-        seen = PixelPerceiver(self.camera.render, self.arm.capsules, clock=lambda: 0.0).look()
-        return {name: [round(float(v), 4) for v in info.position] for name, info in seen.items()}
-
-    def oracle(self):
-        raise ValueError("oracle perception needs the simulator; a ROS 2 robot sees through "
-                         "its camera (--perception pixels)")
+    def watch(self, period: float, callback: Callable[[], None]) -> None:
+        """A timer of the node (its executor thread) calls back every `period` seconds."""
+        self.node.create_timer(period, callback)
 
     def close(self) -> None:
         stop_spinning(self.executor, self.spinner)

@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from cap.ros.messages import Topics, camera_info_message, image_message, trajectory_arrays
+from cap.ros.messages import Topics, camera_info_message, image_message
+from robots.ros2_messages import trajectory_arrays
 from robots.planning import JointTrajectory
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
@@ -31,14 +32,13 @@ class SimRobot:
                  joint_rate: float = JOINT_RATE, camera_rate: float = CAMERA_RATE) -> None:
         from sensor_msgs.msg import CameraInfo, Image, JointState
         from std_srvs.srv import Trigger
-        from trajectory_msgs.msg import JointTrajectory
+        from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
         from visualization_msgs.msg import MarkerArray
 
         self.table, self.node, self.spec = Tabletop(spec), node, spec
         self.arm = self.table.arm
-        model = self.arm.config.model
         self.arm_names = list(self.arm.kinematics.names)
-        self.finger_names = [self._joint_name(j) for j in model.finger_joints]
+        self.finger_names = list(self.arm.finger_state().names)
         self.inbox: queue.Queue = queue.Queue()  # (kind, payload) from ROS callbacks
         self.arm_plan: tuple[float, JointTrajectory] | None = None  # sim start time, path
         self.joint_period, self.camera_period = 1 / joint_rate, 1 / camera_rate
@@ -47,17 +47,12 @@ class SimRobot:
         self.publish_depth = node.create_publisher(Image, topics.depth, 2)
         self.publish_info = node.create_publisher(CameraInfo, topics.camera_info, 2)
         self.publish_objects = node.create_publisher(MarkerArray, topics.objects, 2)
-        node.create_subscription(JointTrajectory, topics.arm_trajectory,
+        node.create_subscription(TrajectoryMessage, topics.arm_trajectory,
                                  lambda m: self.inbox.put(("arm", m)), 10)
-        node.create_subscription(JointTrajectory, topics.gripper_trajectory,
+        node.create_subscription(TrajectoryMessage, topics.gripper_trajectory,
                                  lambda m: self.inbox.put(("gripper", m)), 10)
         node.create_service(Trigger, topics.reset, self._reset_service)
         self.running = True
-
-    def _joint_name(self, joint: int) -> str:
-        import pybullet
-        return pybullet.getJointInfo(self.arm.body, joint,
-                                     physicsClientId=self.table.world.client)[1].decode()
 
     # --- ROS callbacks (executor thread) ---------------------------------------------------
     def _reset_service(self, request, response):
@@ -131,14 +126,12 @@ class SimRobot:
             self.arm_plan = None
 
     def _publish_joints(self) -> None:
-        import pybullet
         from sensor_msgs.msg import JointState
-        arm = self.arm.joint_state()
-        fingers = pybullet.getJointStates(self.arm.body, self.arm.config.model.finger_joints,
-                                          physicsClientId=self.table.world.client)
+        arm, fingers = self.arm.joint_state(), self.arm.finger_state()
         message = JointState(name=self.arm_names + self.finger_names,
-                             position=[*map(float, arm.positions), *(f[0] for f in fingers)],
-                             velocity=[*map(float, arm.velocities), *(f[1] for f in fingers)])
+                             position=[*map(float, arm.positions), *map(float, fingers.positions)],
+                             velocity=[*map(float, arm.velocities),
+                                       *map(float, fingers.velocities)])
         message.header.stamp = self.node.get_clock().now().to_msg()
         self.publish_joints.publish(message)
 
@@ -179,7 +172,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from cap.ros.agent import declare_topics
+    from cap.ros.parameters import declare_topics
     from cap.ros.spinning import start_spinning, stop_spinning
 
     rclpy.init(args=["cap", *ros_args])

@@ -13,10 +13,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from cap.errors import CapError, ExecutionError, LimitExceeded, OperatorStop
-from cap.sandbox.protocol import Channel, ChannelClosed, ChannelTimeout, decode, encode
-from cap.sandbox.worker import ERRORS
+from cap.errors import (CapError, ExecutionError, LimitExceeded, OperatorStop,
+                        WallTimeExceeded, error_types)
+from cap.program import Program
+from cap.sandbox.protocol import (Channel, ChannelClosed, ChannelTimeout, decode, encode,
+                                  encode_signature)
 from robots.errors import MotionError
+
+ERRORS = error_types()
 
 STOPPED = "stopped by the operator; the robot is holding"
 
@@ -69,7 +73,7 @@ def confine(memory_mb: int) -> Callable[[], None]:
     return apply
 
 
-class Worker:
+class Sandbox:
     """One policy worker process and the message loop that answers its API calls."""
 
     def __init__(self, api: dict[str, Callable], language: dict[str, Callable[..., Subprogram]],
@@ -78,9 +82,9 @@ class Worker:
         self.limits = limits or Limits()
         self.on_stop = on_stop or (lambda: None)
         self.process: subprocess.Popen | None = None
-        self.restore: dict = {}  # variables to hand a fresh worker
-        self.restore_point: dict = {}  # the variables after the last run
-        self.definitions: list[str] = []  # generated functions, replayed into a fresh worker
+        self.pending_variables: dict = {}  # handed to the next run (a fresh worker's state)
+        self.variables: dict = {}  # the program variables after the last run, as data
+        self.definitions: list[Program] = []  # generated functions, replayed into a fresh worker
         self.calls = self.motions = 0
         self.interrupted = False
 
@@ -96,27 +100,36 @@ class Worker:
             preexec_fn=confine(self.limits.memory_mb),
         )
         self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
-        self.channel.send({"op": "hello", "api": sorted(self.api) + sorted(self.language)})
-        if self.definitions or self.restore:
+        functions = self.api | self.language
+        self.channel.send({"op": "hello", "api": {name: encode_signature(function)
+                                                   for name, function in functions.items()}})
+        if self.definitions or self.pending_variables:
             replay, self.definitions = self.definitions, []
-            self.run("", replay)
+            self.run(None, replay)
+
+    def restore_variables(self, variables: dict) -> None:
+        """Start the next run from these variables (as `variables` held them)."""
+        self.pending_variables = dict(variables)
 
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def run(self, code: str, definitions: list[str] = (), printed: list[str] | None = None):
-        """Run definitions then code in the worker; raises a CapError or MotionError on failure."""
+    def run(self, program: Program | None, definitions: list[Program] = (),
+            printed: list[str] | None = None) -> None:
+        """Run checked definitions, then the program, in the worker; raises a CapError or
+        MotionError on failure."""
         if self.interrupted:
             self.interrupted = False
             raise OperatorStop(STOPPED)
         if not self.alive:
             self.start()
         self.calls = self.motions = 0
-        message = {"op": "run", "code": code, "definitions": list(definitions),
+        message = {"op": "run", "code": program.code if program else "",
+                   "definitions": [d.code for d in definitions],
                    "cpu_seconds": self.limits.cpu_seconds}
-        if self.restore:
-            message["variables"], self.restore = self.restore, {}
+        if self.pending_variables:
+            message["variables"], self.pending_variables = self.pending_variables, {}
         deadline = time.monotonic() + self.limits.wall_seconds
         try:
             self.channel.send(message)
@@ -126,7 +139,7 @@ class Worker:
             raise OperatorStop(STOPPED) from None
         except ChannelTimeout:
             self.kill()
-            raise LimitExceeded(f"wall time limit of {self.limits.wall_seconds:g} s exceeded; "
+            raise WallTimeExceeded(f"wall time limit of {self.limits.wall_seconds:g} s exceeded; "
                                 "the program was stopped and the robot is holding") from None
         except ChannelClosed:
             if self.interrupted:
@@ -136,7 +149,7 @@ class Worker:
             raise self._death() from None
         if printed is not None:
             printed += reply["printed"]
-        self.restore_point = reply["variables"]
+        self.variables = reply["variables"]
         if reply["error"]:
             self.on_stop()
             error_type = ERRORS.get(reply["error"]["type"], ExecutionError)
@@ -198,6 +211,10 @@ class Worker:
         name = signal.Signals(-code).name if code and code < 0 else f"exit status {code}"
         return LimitExceeded(f"the policy worker died ({name}); the robot is holding")
 
+    def clear_interrupt(self) -> None:
+        """Forget a stop that came between runs: it applied to the command it interrupted."""
+        self.interrupted = False
+
     def interrupt(self) -> None:
         """Stop from another thread: the robot holds, the running program is killed (or the
         next one refused), and the thread in `run` reports OperatorStop."""
@@ -225,7 +242,7 @@ class Worker:
         if self.process is not None:
             for stream in (self.process.stdin, self.process.stdout):
                 stream.close()
-            self.restore = self.restore_point
+            self.pending_variables = self.variables
             self.process = None
             shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -5,10 +5,12 @@ Nothing a message holds can execute on the side that reads it.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import select
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -69,6 +71,23 @@ def decode(value):
     if isinstance(value, list):
         return [decode(v) for v in value]
     return value
+
+
+def encode_signature(function: Callable) -> dict:
+    """A function's signature as data: its text, and [name, kind, has a default] for each
+    parameter."""
+    signature = inspect.signature(function)
+    return {"text": str(signature),
+            "parameters": [[p.name, p.kind.value, p.default is not p.empty]
+                           for p in signature.parameters.values()]}
+
+
+def decode_signature(encoded: dict) -> inspect.Signature:
+    """A signature that binds arguments as the encoded one does (defaults stand in as None)."""
+    return inspect.Signature([
+        inspect.Parameter(name, inspect._ParameterKind(kind),
+                          default=None if has_default else inspect.Parameter.empty)
+        for name, kind, has_default in encoded["parameters"]])
 
 
 class Channel:

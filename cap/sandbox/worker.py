@@ -1,8 +1,9 @@
 """The policy worker: an untrusted process that runs checked programs.
 
 Every policy API call becomes a message to the controller, which owns the robot, perception and
-the model. Started by `cap.sandbox.controller.Worker` as `python -m cap.sandbox.worker`; its
-stdin and stdout are the channel, and nothing else is inherited.
+the model. Started by `cap.sandbox.controller.Sandbox` as `python -m cap.sandbox.worker`; its
+stdin and stdout are the channel, and nothing else is inherited. Arguments are bound to the
+API's signatures here, so a wrong call fails with the documented signature before it is sent.
 """
 from __future__ import annotations
 
@@ -11,27 +12,32 @@ import resource
 
 from cap import errors as cap_errors
 from cap.executor import Namespace, run
-from cap.sandbox.protocol import Channel, decode, encode
-from robots import errors as robot_errors
+from cap.sandbox.protocol import Channel, decode, decode_signature, encode
 
-ERRORS = {name: getattr(module, name) for module in (cap_errors, robot_errors)
-          for name in dir(module) if isinstance(getattr(module, name), type)
-          and issubclass(getattr(module, name), Exception)}
+ERRORS = cap_errors.error_types()
 
 
 MAX_NESTING = 3  # parse_obj_name inside parse_obj_name inside ...: a model stuck in a loop
 
 
-class Worker:
-    def __init__(self, channel: Channel, api_names: list[str]) -> None:
+class WorkerLoop:
+    """Runs what the controller sends, one program at a time, until told to exit."""
+
+    def __init__(self, channel: Channel, api: dict[str, dict]) -> None:
         self.channel = channel
         self.printed: list[str] = []
         self.nesting = 0
-        self.api = {name: self._stub(name) for name in api_names}
+        self.api = {name: self._stub(name, signature) for name, signature in api.items()}
         self.namespace = Namespace(self.api)
 
-    def _stub(self, name: str):
+    def _stub(self, name: str, encoded: dict):
+        signature = decode_signature(encoded)
+
         def call(*args, **kwargs):
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise cap_errors.PolicyError(f"{name}{encoded['text']}: {error}") from None
             try:
                 message = {"op": "call", "name": name, "args": encode(args),
                            "kwargs": encode(kwargs)}
@@ -116,7 +122,7 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(null, 1)
     hello = channel.recv()
-    Worker(channel, hello["api"]).serve()
+    WorkerLoop(channel, hello["api"]).serve()
 
 
 if __name__ == "__main__":

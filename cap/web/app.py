@@ -18,8 +18,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from cap.errors import SpeechError
 from cap.speech.audio import AudioError
-from cap.speech.recognize import SpeechError
 from cap.web.hub import FRAME_PERIOD, Client, Hub
 
 STATIC = Path(__file__).parent / "static"

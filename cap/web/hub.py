@@ -12,6 +12,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from cap.errors import CapError
 from cap.session import Session
 
 FRAME_PERIOD = 0.1  # seconds of wall time between camera frames (10 per second)
@@ -38,7 +39,6 @@ class Hub:
         self.history: list[dict] = []  # every event so far, replayed to a new browser
         self.pending: list[dict] = []  # queued jobs, oldest first
         self.running: dict | None = None
-        self.undo_points: list = []  # world snapshots before each command
         self.object_names: list[str] = []
         self.truth: dict = {}  # simulator ground truth and joints, refreshed as physics steps
         self.frame = b""
@@ -103,14 +103,13 @@ class Hub:
             self.failure = error
             self.ready.set()
             return
-        self.session.api.on_say = self._said
-        self.session.on_program = self._program
-        self.simulated = self.session.table.simulated
+        self.session.subscribe(on_program=self._program, on_said=self._said)
+        self.simulated = self.session.simulated
         if self.simulated:  # frames and truth from the physics thread as it steps
-            self.session.table.world.observe(1 / 60, self._observe)
+            self.session.watch(1 / 60, self._observe)
         else:  # a robot's camera topics are thread-safe: a thread of their own
             threading.Thread(target=self._camera_loop, name="cap-camera", daemon=True).start()
-        self.object_names = sorted(self.session.table.ground_truth())
+        self.object_names = sorted(self.session.ground_truth())
         self._render()
         self.ready.set()
         try:
@@ -129,31 +128,22 @@ class Hub:
 
     def _execute(self, job: dict) -> None:
         session, started = self.session, time.perf_counter()
-        calls, tokens = session.usage.calls, session.usage.prompt_tokens
-        result = {"ok": True, "error": None}
+        result = {"ok": True, "error": None, "model_calls": 0, "prompt_tokens": 0}
         if job["kind"] == "command":
-            self.undo_points.append(session.table.snapshot())
             outcome = session.command(job["text"])
-            result = {"ok": outcome.ok, "error": outcome.error}
-        elif job["kind"] in ("undo", "reset") and not self.simulated:
-            result = {"ok": False, "error": f"{job['kind']} needs the simulator; a real "
-                                            "table cannot be put back"}
-        elif job["kind"] == "undo":
-            if self.undo_points:
-                session.restore(self.undo_points.pop())
-            else:
-                result = {"ok": False, "error": "nothing to undo"}
-        elif job["kind"] == "reset":
-            session.table.reset(session.config.spec)
-            session.api.perceiver.forget()
-            self.undo_points.clear()
-        objects = session.table.ground_truth()
+            result = {"ok": outcome.ok, "error": outcome.error,
+                      "model_calls": outcome.llm["calls"],
+                      "prompt_tokens": outcome.llm["prompt_tokens"]}
+        else:
+            try:
+                session.undo() if job["kind"] == "undo" else session.reset()
+            except CapError as error:
+                result |= {"ok": False, "error": str(error)}
+        objects = session.ground_truth()
         with self.lock:
             self.running, self.object_names = None, sorted(objects)
             self._publish({"type": "done", "id": job["id"], **result,
                            "seconds": round(time.perf_counter() - started, 2),
-                           "model_calls": session.usage.calls - calls,
-                           "prompt_tokens": session.usage.prompt_tokens - tokens,
                            "objects": objects})
 
     def _program(self, program: dict) -> None:
@@ -161,7 +151,6 @@ class Hub:
                               **program, "html": self.highlight(program["code"])})
 
     def _said(self, message: str) -> None:
-        self.session._said(message)
         self._publish_locked({"type": "said", "id": self.running and self.running["id"],
                               "message": message})
 
@@ -182,15 +171,12 @@ class Hub:
     def _update_truth(self) -> None:
         """Simulator ground truth (objects, on a robot: only at the end of each job) and
         joints."""
-        table = self.session.table
-        self.truth = {"objects": table.ground_truth() if self.simulated
-                      else self.truth.get("objects", {}),
-                      "joints": [round(float(q), 5) for q in table.arm.joint_state().positions],
-                      "time": round(table.world.time, 4)}
+        objects = self.session.ground_truth() if self.simulated else self.truth.get("objects", {})
+        self.truth = {"objects": objects, **self.session.state()}
 
     def _render(self) -> None:
         self._update_truth()
-        rgb = self.session.table.camera.render().rgb
+        rgb = self.session.view()
         ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]),
                                 [cv2.IMWRITE_JPEG_QUALITY, 80])
         self.frame, self.frame_time = jpeg.tobytes(), time.perf_counter()

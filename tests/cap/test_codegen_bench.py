@@ -3,7 +3,8 @@ import pytest
 
 from cap.bench.codegen import SCENE, bench_codegen, trial_program
 from cap.bench.codegen_problems import CATEGORIES, PROBLEMS
-from cap.session import Session, SessionConfig
+from cap.config import SessionConfig
+from cap.session import Session
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +18,7 @@ def test_forty_problems_in_four_categories_and_every_reference_passes_its_test()
     assert len(PROBLEMS) >= 40
     assert {p.category for p in PROBLEMS} == set(CATEGORIES)
     session = Session(SessionConfig(SCENE, perception="oracle"))
-    failures = {p.name: session.exec_program(trial_program(p, [], p.reference)).error
+    failures = {p.name: session.exec_program(trial_program(p, p.reference)).error
                 for p in PROBLEMS}
     session.close()
     assert {k: v for k, v in failures.items() if v} == {}

@@ -4,7 +4,8 @@ import pytest
 
 from cap.llm.cache import CachedModel
 from cap.llm.openai_backend import OpenAIChat
-from cap.session import Session, SessionConfig, cap_home
+from cap.config import SessionConfig, cap_home
+from cap.session import Session
 from sim.scene import SceneSpec
 
 SCENE = SceneSpec(blocks=("red", "green"), bowls=("blue",), seed=4)
@@ -30,7 +31,7 @@ def test_three_level_hierarchy_defines_children_before_parents(llm_server, sessi
     llm_server.on("def leaf_value(", "def leaf_value():\n    return 3")
     outcome = session.command("say the magic number")
     assert outcome.ok, outcome.error
-    assert session.api.said == ["7"]
+    assert session.report()["said"] == ["7"]
     queries = fgen_queries(llm_server)
     assert queries[0].startswith("# def magic():")
     assert {q.split("(")[0] for q in queries} == {"# def magic", "# def double", "# def base",
@@ -46,11 +47,10 @@ def test_existing_functions_are_reused_in_session_and_from_the_library(llm_serve
     assert first.command("say the answer").ok  # the session already has answer()
     first.close()
     assert len(fgen_queries(llm_server)) == 1
-    second = Session(SessionConfig(SCENE), scripted_model)  # same CAP_HOME: skill library
-    assert second.command("say the answer").ok
-    second.close()
+    with Session(SessionConfig(SCENE), scripted_model) as second:  # same CAP_HOME: the library
+        outcome = second.command("say the answer")
+    assert outcome.ok and outcome.said == ["42"]
     assert len(fgen_queries(llm_server)) == 1
-    assert second.api.said == ["42"]
 
 
 def test_depth_limit_refuses_a_chain_too_deep(llm_server, scripted_model):
@@ -79,7 +79,7 @@ def test_a_self_recursive_definition_is_fine(llm_server, session):
     llm_server.on("# factorial", "say(str(fact(5)))")
     llm_server.on("def fact(", "def fact(n):\n    return 1 if n <= 1 else n * fact(n - 1)")
     assert session.command("factorial").ok
-    assert session.api.said == ["120"]
+    assert session.report()["said"] == ["120"]
 
 
 def test_siblings_are_generated_concurrently(llm_server, session):
@@ -88,7 +88,7 @@ def test_siblings_are_generated_concurrently(llm_server, session):
         llm_server.on(f"def s{i}(", f"def s{i}():\n    return {i}")
     llm_server.delay = 0.3
     assert session.command("four").ok
-    assert session.api.said == ["10"]
+    assert session.report()["said"] == ["10"]
     assert llm_server.max_in_flight >= 2  # the four definitions were requested side by side
 
 
@@ -97,7 +97,7 @@ def test_variables_persist_across_commands(llm_server, session):
     llm_server.on("# use it", "put_first_on_second(favourite, 'blue bowl')")
     assert session.command("remember the green block").ok
     assert session.command("use it").ok
-    truth = session.table.scene.positions()
+    truth = {k: np.array(v) for k, v in session.ground_truth().items()}
     assert np.linalg.norm(truth["green block"][:2] - truth["blue bowl"][:2]) < 0.04
     last = llm_server.requests[-1]["messages"]
     assert any("favourite = 'green block'" == m["content"] for m in last)  # in history
@@ -122,14 +122,14 @@ def test_repair_loop_restores_the_world_and_retries(llm_server, session):
               "put_first_on_second('purple block', 'blue bowl')")
     llm_server.on("# put the red block in the blue bowl", broken, times=1)
     llm_server.on("That program failed", "put_first_on_second('red block', 'blue bowl')")
-    before = session.table.ground_truth()
+    before = session.ground_truth()
     outcome = session.command("put the red block in the blue bowl")
     assert outcome.ok
     assert [p["code"] for p in outcome.programs] == [broken, "put_first_on_second('red block', 'blue bowl')"]
     repair_request = llm_server.requests[-1]["messages"][-1]["content"]
     assert "no object named 'purple block'; visible objects:" in repair_request
     assert repair_request.endswith("# put the red block in the blue bowl")
-    truth = session.table.scene.positions()
+    truth = {k: np.array(v) for k, v in session.ground_truth().items()}
     assert np.linalg.norm(truth["red block"][:2] - truth["blue bowl"][:2]) < 0.04
     assert np.allclose(truth["green block"], before["green block"], atol=3e-3)
 
@@ -138,7 +138,7 @@ def test_a_reply_without_code_is_repaired(llm_server, session):
     llm_server.on("# wave", "Sure! I would be happy to help with that.", times=1)
     llm_server.on("That program failed", "```python\nsay('hi')\n```")
     outcome = session.command("wave")
-    assert outcome.ok and session.api.said == ["hi"]
+    assert outcome.ok and session.report()["said"] == ["hi"]
 
 
 def test_cache_answers_a_rerun_without_the_server(llm_server, scripted_model):
@@ -155,11 +155,10 @@ def test_cache_answers_a_rerun_without_the_server(llm_server, scripted_model):
 def test_streaming_replies(llm_server):
     llm_server.on("# stream", "say('streamed reply of some length')")
     model = OpenAIChat("scripted", base_url=llm_server.base_url, api_key="k", stream=True)
-    session = Session(SessionConfig(SCENE), model)
-    assert session.command("stream").ok
-    session.close()
+    with Session(SessionConfig(SCENE), model) as session:
+        outcome = session.command("stream")
+    assert outcome.ok and outcome.said == ["streamed reply of some length"]
     assert llm_server.requests[-1]["stream"] is True
-    assert session.api.said == ["streamed reply of some length"]
     assert session.usage.prompt_tokens > 0
 
 

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cap.sandbox.controller import Limits
-from cap.session import Session, SessionConfig
+from cap.config import SessionConfig
+from cap.session import Session
 from sim.scene import SceneSpec
 from tests.security.attacks import FAMILIES
 
@@ -56,10 +57,10 @@ def test_attack_is_contained(session, target, family, index):
     assert target["token"] not in report
     assert not os.path.exists(target["canary"])
     assert elapsed < LIMITS.wall_seconds + 6
-    assert session.worker.alive or not outcome.ok  # a dead worker only after a reported failure
+    assert session._sandbox.alive or not outcome.ok  # a dead worker only after a reported failure
     follow_up = session.exec_program("say('still here')")
     assert follow_up.ok, follow_up.error
-    assert session.api.said[-1] == "still here"
+    assert session.report()["said"][-1] == "still here"
 
 
 # one attack per family through the real command line: one JSON object on stdout, always

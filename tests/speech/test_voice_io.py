@@ -20,14 +20,14 @@ pytestmark = needs_espeak
 def test_say_never_waits_for_the_speech(tmp_path):
     speaker = Speaker("espeak", out_dir=tmp_path)
     speaking, release = threading.Event(), threading.Event()
-    real_speak = speaker._speak
+    real_speak = speaker.speak
 
-    def slow_speak(message, wav):
+    def slow_speak(message, wav, model):
         speaking.set()
         release.wait(10)
-        real_speak(message, wav)
+        real_speak(message, wav, model)
 
-    speaker._speak = slow_speak
+    speaker.speak = slow_speak
     speaker.say("the red block is in the blue bowl")
     speaker.say("done")  # returns although the first message is still being spoken
     assert speaking.wait(10) and speaker.spoken == []
@@ -50,7 +50,8 @@ def test_cap_exec_with_tts_speaks_every_said_message(tmp_path):
 
 
 def test_an_empty_line_in_the_voice_shell_runs_what_was_said(tmp_path, monkeypatch):
-    from cap.session import Session, SessionConfig
+    from cap.config import SessionConfig
+    from cap.session import Session
     from cap.shell import Shell
     from sim.scene import SceneSpec
 

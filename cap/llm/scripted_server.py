@@ -1,0 +1,153 @@
+"""A scripted OpenAI-compatible server: a real HTTP server on 127.0.0.1, for tests,
+benchmarks and replays.
+
+Chat completions answer by rules (a substring of the last user message -> a reply), with
+injectable faults (HTTP status codes, delays, malformed bodies); `audio/transcriptions`
+answers with the queued `transcripts` and keeps the audio it was sent. Every request is
+logged.
+"""
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cap.llm.scripted import Rule, Script, approx_tokens
+
+
+@dataclass
+class ScriptedLLM:
+    """Serves cap's own `Script` (cap.llm.scripted) over real HTTP."""
+
+    rules: list[Rule] = field(default_factory=list)
+    faults: list[int | str] = field(default_factory=list)  # HTTP codes, "malformed", "hang"
+    delay: float = 0.0
+    requests: list[dict] = field(default_factory=list)
+    fallback: str | None = None  # reply when no rule matches (None: HTTP 400)
+    transcripts: list[str] = field(default_factory=list)  # replies to audio/transcriptions
+    audio: list[bytes] = field(default_factory=list)  # the files sent for transcription
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.script = Script(self.rules)
+        handler = type("Handler", (_Handler,), {"script": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False  # a handler told to hang must not block shutdown
+        self.in_flight = self.max_in_flight = 0
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def on(self, contains: str, reply: str, times: int | None = None,
+           system: str = "") -> "ScriptedLLM":
+        self.script.add(contains, reply, times, system)
+        return self
+
+    def answer(self, body: dict) -> str | None:
+        with self._lock:
+            self.requests.append(body)
+        self.script.fallback = self.fallback
+        return self.script.answer(body["messages"])
+
+    def next_fault(self) -> int | str | None:
+        with self._lock:
+            return self.faults.pop(0) if self.faults else None
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    script: ScriptedLLM
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        script = self.script
+        with script._lock:
+            script.in_flight += 1
+            script.max_in_flight = max(script.max_in_flight, script.in_flight)
+        try:
+            self._answer()
+        finally:
+            with script._lock:
+                script.in_flight -= 1
+
+    def _answer(self) -> None:
+        if self.path.endswith("/audio/transcriptions"):
+            return self._transcribe()
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        fault = self.script.next_fault()
+        if fault == "hang":
+            time.sleep(30)
+            return
+        if isinstance(fault, int):
+            return self._send(fault, {"error": {"message": f"scripted {fault}", "type": "x"}})
+        if self.script.delay:
+            time.sleep(self.script.delay)
+        reply = self.script.answer(body)
+        if reply is None:
+            return self._send(400, {"error": {"message": "no scripted reply", "type": "x"}})
+        if fault == "malformed":
+            return self._raw(200, b'{"choices": [ this is not json', "application/json")
+        prompt = sum(approx_tokens(m["content"]) for m in body["messages"])
+        usage = {"prompt_tokens": prompt, "completion_tokens": approx_tokens(reply),
+                 "total_tokens": prompt + approx_tokens(reply)}
+        if body.get("stream"):
+            return self._stream(body["model"], reply, usage)
+        self._send(200, {
+            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"], "usage": usage,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": reply}}],
+        })
+
+    def _transcribe(self) -> None:
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+        files = [part.get_payload(decode=True) for part in message.iter_parts()
+                 if part.get_filename()]
+        with self.script._lock:
+            self.script.audio += files
+            text = self.script.transcripts.pop(0) if self.script.transcripts else None
+        if text is None:
+            return self._send(400, {"error": {"message": "no scripted transcript", "type": "x"}})
+        self._send(200, {"text": text})
+
+    def _stream(self, model: str, reply: str, usage: dict) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        pieces = [reply[i:i + 16] for i in range(0, len(reply), 16)]
+        for piece in pieces:
+            self._event({"id": "c", "object": "chat.completion.chunk", "created": 0,
+                         "model": model, "choices": [{"index": 0, "delta": {"content": piece},
+                                                      "finish_reason": None}]})
+        self._event({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model,
+                     "choices": [], "usage": usage})
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def _event(self, data: dict) -> None:
+        self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+        self.wfile.flush()
+
+    def _send(self, code: int, data: dict) -> None:
+        self._raw(code, json.dumps(data).encode(), "application/json")
+
+    def _raw(self, code: int, payload: bytes, kind: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
