@@ -8,6 +8,8 @@ import numpy as np
 from shapely.geometry import Point
 
 from cap.errors import PolicyError
+from cap.placement import Placement, verify
+from cap.placement import plan as placement_for
 from perception.objects import ObjectInfo, Perceiver
 from robots.arm import Arm
 from robots.skills import GraspTarget, block_grasps, bowl_grasps, choose_grasp, pick_and_place
@@ -83,44 +85,55 @@ class PolicyAPI:
         if on_top:
             raise PolicyError(f"the {held.name} is under the {on_top[0]}; move the "
                               f"{on_top[0]} first")
-        place_xy, surface_z = self._place_target(target, held, objects)
-        self.motions += 1
-        others = [o for o in objects.values() if o.name != held.name]
-        obstacles = [o.footprint for o in others]
-        # at the place, what the object goes on or into is no obstacle; its neighbours are
-        around_place = [o.footprint for o in others if not o.footprint.contains(Point(place_xy))]
-        grasp = choose_grasp(self.arm, self._grasps(held), obstacles, place_xy, surface_z,
-                             around_place)
-        pick_and_place(self.arm, grasp, place_xy, surface_z)
-        self.perceiver.expect(held.name, np.array([*place_xy, surface_z + held.size[2] / 2]))
-
-    def _place_target(self, target, held: ObjectInfo, objects) -> tuple[np.ndarray, float]:
-        """Where the held object's centre goes (xy) and the height of the surface under it."""
         others = {n: o for n, o in objects.items() if n != held.name}
+        placement = placement_for(held, self._target(target, held, objects), others,
+                                  self.grasp.bowl_wall, self.grasp.bowl_floor)
+        self.motions += 1
+        grasp, release = self._grasp_for(held, placement, others)
+        pick_and_place(self.arm, grasp, placement.xy, placement.surface_z,
+                       release_width=release)
+        self.perceiver.expect(held.name, placement.center(held))
+        self._verify(held, placement)
+
+    def _target(self, target, held: ObjectInfo, objects) -> ObjectInfo | np.ndarray:
+        """The object to put it on or in, or the xy spot (named places included)."""
         if isinstance(target, str):
             key = _name(target)
             if key == held.name:
                 raise PolicyError(f"cannot put {held.name!r} on itself")
             if key in PLACES_NORMALIZED:
-                return self._onto(self.workspace.place(key), 0.0, others)
-            other = self._object(key, objects)
-            if other.kind == "bowl":  # the fingers only fit at the centre; blocks pile up there
-                floor = other.top - other.size[2] + self.grasp.bowl_floor
-                inside = {n: o for n, o in others.items() if n != key}
-                return self._onto(other.position[:2], floor, inside)
-            return other.position[:2], other.top
+                return self.workspace.place(key)
+            return self._object(key, objects)
         position = _position(target, "target")
         if not self.workspace.contains(position):
             raise PolicyError(f"target {np.round(position, 3).tolist()} is off the table; "
                               "use denormalize_xy or a named place for positions")
-        return self._onto(position[:2], 0.0, others)
+        return position[:2]
 
-    @staticmethod
-    def _onto(xy, surface_z: float, others: dict[str, ObjectInfo]) -> tuple[np.ndarray, float]:
-        """The surface at xy: the base height, or the top of whatever already stands there."""
-        spot = Point(xy[0], xy[1])
-        tops = [o.top for o in others.values() if o.footprint.contains(spot)]
-        return np.asarray(xy, dtype=float), max([surface_z, *tops])
+    def _grasp_for(self, held: ObjectInfo, placement: Placement, others
+                   ) -> tuple[GraspTarget, float | None]:
+        """The grasp whose fingers stay clearest of everything, and how wide to open them to
+        let go (into a bowl: just enough, so they miss its wall)."""
+        support = placement.support
+        into_bowl = support is not None and support.kind == "bowl"
+        release = held.size[0] + RELEASE_ROOM if into_bowl else None
+        obstacles = [o.footprint for o in others.values()]
+        around_place = [o.footprint for o in others.values() if o is not support]
+        if into_bowl:
+            floor = Point(*support.position[:2]).buffer(support.size[0] / 2 - self.grasp.bowl_wall)
+            around_place.append(support.footprint.difference(floor))  # the wall
+        grasp = choose_grasp(self.arm, self._grasps(held), obstacles, placement.xy,
+                             placement.surface_z, around_place, release)
+        return grasp, release
+
+    def _verify(self, held: ObjectInfo, placement: Placement) -> None:
+        """Look where the object was put; PlacementError when it is not there. An arm in the
+        camera's way goes home first."""
+        seen = self.perceiver.look()
+        if not seen.get(held.name, held).visible:
+            self.arm.home()
+            seen = self.perceiver.look()
+        verify(held, placement, seen, self.grasp.bowl_wall)
 
     def _grasps(self, info: ObjectInfo) -> list[GraspTarget]:
         if info.kind == "bowl":
@@ -173,6 +186,7 @@ class PolicyAPI:
 
 
 MAX_TRAJECTORY = 1000
+RELEASE_ROOM = 0.02  # metres beyond the object's width the fingers open to let go in a bowl
 
 API_FUNCTIONS = (
     "get_obj_names", "get_obj_pos", "get_bbox", "get_color", "is_obj_visible",

@@ -7,31 +7,67 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import inspect
+import string
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from cap.errors import CheckRefused
+from cap.safe_modules import ALLOWED_MODULES, surface_names
 
-FORBIDDEN_CALLS = frozenset("""
-exec eval compile open input getattr setattr delattr globals locals vars dir type __import__
-breakpoint help memoryview object super classmethod staticmethod property exit quit
+# builtins a program may never reach, even by a name it binds itself
+DANGEROUS = frozenset("""
+exec eval compile open getattr setattr delattr globals locals vars __import__ breakpoint
+memoryview
+""".split())
+# builtins policy code does not get; a program may still bind these names as its own variables
+UNAVAILABLE = DANGEROUS | frozenset("""
+input dir type help object super classmethod staticmethod property exit quit id hasattr
 """.split())
 FORBIDDEN_ATTRIBUTES = frozenset("""
 gi_frame gi_code gi_yieldfrom cr_frame cr_code cr_await ag_frame ag_code f_back f_globals
-f_locals f_builtins f_code tb_frame tb_next co_code func_globals mro format format_map tofile
+f_locals f_builtins f_code tb_frame tb_next co_code func_globals mro tofile
 dump dumps ctypes data load save fromfile loadtxt savetxt genfromtxt memmap lib ctypeslib f2py
-stride_tricks DataSource testing os sys subprocess
-""".split())
-ALLOWED_MODULES = frozenset("""
-numpy numpy.linalg numpy.random math shapely shapely.geometry shapely.affinity shapely.ops
+stride_tricks DataSource testing os sys subprocess getstate setstate
 """.split())
 SAFE_BUILTINS = """
-abs all any bool dict divmod enumerate filter float frozenset int isinstance len list map max min
-next print range reversed round set slice sorted str sum tuple zip True False None
-Exception ValueError TypeError KeyError IndexError RuntimeError ZeroDivisionError
-AssertionError StopIteration ArithmeticError LookupError NotImplementedError
+abs all any bool dict divmod enumerate filter float frozenset int isinstance issubclass len list
+map max min next print range reversed round set slice sorted str sum tuple zip True False None
+pow repr iter ord chr hex oct bin ascii callable hash format complex bytes NotImplemented
+Ellipsis BaseException Exception ValueError TypeError KeyError IndexError RuntimeError
+ZeroDivisionError AssertionError StopIteration ArithmeticError LookupError NotImplementedError
+AttributeError NameError OverflowError UnboundLocalError FloatingPointError TimeoutError
+RecursionError UserWarning Warning
 """.split()
+SUGGEST = {"type": "isinstance(x, float)", "dir": "the policy API names",
+           "input": "parse_question or a fixed value", "getattr": "the attribute by name",
+           "open": "nothing: policy code has no files", "eval": "plain Python",
+           "exec": "plain Python", "hasattr": "isinstance"}
+
+
+NEAR = 0.85  # a called name this similar to an API name is a misspelling, not a new helper
+API_ALIASES = {  # keyword names models write -> the documented parameter
+    "follow_traj": {"positions": "points", "traj": "points", "trajectory": "points",
+                    "path": "points", "pts": "points", "waypoints": "points"},
+    "goto_pos": {"position": "pos", "xyz": "pos", "target": "pos", "point": "pos",
+                 "pt": "pos"},
+    "put_first_on_second": {"obj_name": "obj", "pick_obj": "obj", "first": "obj",
+                            "target_name": "target", "place": "target", "second": "target",
+                            "place_target": "target"},
+    "get_obj_pos": {"obj": "name", "obj_name": "name", "object_name": "name"},
+    "get_bbox": {"obj": "name", "obj_name": "name", "object_name": "name"},
+    "get_color": {"obj": "name", "obj_name": "name", "object_name": "name"},
+    "is_obj_visible": {"obj": "name", "obj_name": "name", "object_name": "name"},
+    "say": {"msg": "message", "text": "message"},
+    "denormalize_xy": {"pos": "xy", "normalized_xy": "xy", "pos_normalized": "xy"},
+    "get_corner_name": {"position": "pos", "xy": "pos"},
+    "get_side_name": {"position": "pos", "xy": "pos"},
+    "parse_obj_name": {"query": "description", "desc": "description", "ctx": "context"},
+    "parse_position": {"query": "description", "desc": "description", "ctx": "context"},
+    "parse_question": {"query": "question", "ctx": "context"},
+    "transform_shape_pts": {"query": "description", "pts": "shape_pts", "points": "shape_pts"},
+}
 
 
 def refuse(node: ast.AST, rule: str) -> CheckRefused:
@@ -47,29 +83,25 @@ def parse(code: str) -> ast.Module:
 
 
 def check_policy(tree: ast.AST) -> None:
-    """Refuse private names, introspection, dangerous builtins and disallowed imports."""
+    """Refuse dunder names, private attributes, introspection, dangerous builtins and
+    imports beyond the allowed modules. Names the program binds are its own."""
+    bound = defined_names(tree)
     for node in ast.walk(tree):
-        _check_node(node)
+        _check_node(node, bound)
 
 
-def _check_node(node: ast.AST) -> None:
+def _check_node(node: ast.AST, bound: set[str]) -> None:
     if isinstance(node, ast.Name):
-        if node.id != "_":  # the throwaway variable is only a name
-            _check_identifier(node, node.id)
-        if node.id in FORBIDDEN_CALLS:
-            raise refuse(node, f"{node.id!r} is not available to policy code")
+        _check_name(node, bound)
     elif isinstance(node, ast.Attribute):
-        _check_identifier(node, node.attr)
-        if node.attr in ("format", "format_map"):
-            raise refuse(node, "str.format is not allowed; use an f-string")
-        if node.attr in FORBIDDEN_ATTRIBUTES:
-            raise refuse(node, f"attribute {node.attr!r} is not allowed in policy code")
+        _check_attribute(node)
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
         _check_import(node)
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         _check_identifier(node, node.name)
         if not isinstance(node, ast.FunctionDef):
-            raise refuse(node, "only plain functions (def) may be defined, no classes or async")
+            raise refuse(node, "only plain functions (def) may be defined, no classes or async; "
+                         "use a dict or a tuple for data")
     elif isinstance(node, ast.arg):
         _check_identifier(node, node.arg)
     elif isinstance(node, ast.keyword) and node.arg:
@@ -78,28 +110,69 @@ def _check_node(node: ast.AST) -> None:
         for name in node.names:
             _check_identifier(node, name)
     elif isinstance(node, (ast.AsyncFor, ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom)):
-        raise refuse(node, "generators, async and await are not allowed in policy code")
+        raise refuse(node, "generators, async and await are not allowed in policy code; "
+                     "build and return a list instead")
+
+
+def _check_name(node: ast.Name, bound: set[str]) -> None:
+    if node.id == "__name__" and isinstance(node.ctx, ast.Load):
+        return  # reads "__main__": the `if __name__ == "__main__":` guard runs its body
+    _check_identifier(node, node.id)
+    if node.id in DANGEROUS or (node.id in UNAVAILABLE and node.id not in bound):
+        hint = f"; use {SUGGEST[node.id]} instead" if node.id in SUGGEST else ""
+        raise refuse(node, f"{node.id!r} is not available to policy code{hint}")
+
+
+def _check_attribute(node: ast.Attribute) -> None:
+    if node.attr.startswith("_"):
+        raise refuse(node, f"attribute {node.attr!r}: attributes starting with an underscore "
+                     "are not allowed; use the public API")
+    if node.attr in FORBIDDEN_ATTRIBUTES:
+        raise refuse(node, f"attribute {node.attr!r} is not allowed in policy code (no files, "
+                     "memory or interpreter internals)")
+    if node.attr in ("format", "format_map") and not _plain_format_string(node.value):
+        raise refuse(node, "str.format is allowed only on a string literal whose fields are "
+                     "plain ({}, {0}, {name}, {:.2f}); use an f-string")
+
+
+def _plain_format_string(value: ast.expr) -> bool:
+    """A literal format string whose fields reach no attribute or item ("{0.x}", "{a[k]}")."""
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return False
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value.value)
+                  if name is not None]
+    except ValueError:
+        return False
+    return all((name == "" or name.isdigit() or name.isidentifier()) and "{" not in spec
+               for name, spec in fields)
 
 
 def _check_identifier(node: ast.AST, name: str) -> None:
-    if name.startswith("_"):
-        raise refuse(node, f"names starting with an underscore ({name!r}) are not allowed")
+    if name.startswith("__"):
+        raise refuse(node, f"names starting with two underscores ({name!r}) are not allowed")
 
 
 def _check_import(node: ast.Import | ast.ImportFrom) -> None:
     if isinstance(node, ast.ImportFrom):
+        if node.module == "__future__":
+            if any(alias.name != "annotations" for alias in node.names):
+                raise refuse(node, "only 'from __future__ import annotations' is allowed")
+            return
         if node.level or node.module not in ALLOWED_MODULES:
-            raise refuse(node, f"import of {node.module!r} is not allowed; "
-                         f"allowed modules: {', '.join(sorted(ALLOWED_MODULES))}")
+            raise refuse(node, f"import of {node.module!r} is not allowed; allowed modules: "
+                         f"{', '.join(sorted(ALLOWED_MODULES))}")
+        allowed = surface_names(node.module)
         for alias in node.names:
-            if alias.name == "*":
-                raise refuse(node, "'from ... import *' is not allowed; import names explicitly")
-            _check_identifier(node, alias.name)
+            if alias.name != "*" and alias.name not in allowed:
+                raise refuse(node, f"cannot import {alias.name!r} from {node.module}; it is not "
+                             f"among the allowed names (import {node.module} and use what "
+                             "it offers, or write it yourself)")
         return
     for alias in node.names:
         if alias.name not in ALLOWED_MODULES:
-            raise refuse(node, f"import of {alias.name!r} is not allowed; "
-                         f"allowed modules: {', '.join(sorted(ALLOWED_MODULES))}")
+            raise refuse(node, f"import of {alias.name!r} is not allowed; allowed modules: "
+                         f"{', '.join(sorted(ALLOWED_MODULES))}")
 
 
 @dataclass(frozen=True)
@@ -129,7 +202,7 @@ def defined_names(tree: ast.AST) -> set[str]:
 def undefined_calls_and_names(tree: ast.AST, code: str, known: set[str]
                               ) -> tuple[list[CallSite], list[CallSite]]:
     """Names used but bound nowhere: (called as functions, used as plain values)."""
-    bound = defined_names(tree) | known | set(SAFE_BUILTINS)
+    bound = defined_names(tree) | known | set(SAFE_BUILTINS) | {"__name__"}
     called: dict[str, CallSite] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -145,7 +218,8 @@ def undefined_calls_and_names(tree: ast.AST, code: str, known: set[str]
 
 
 def check_api_calls(tree: ast.AST, api: dict[str, Callable]) -> None:
-    """Refuse calls to API functions whose arguments do not fit their signatures."""
+    """Refuse calls to API functions whose arguments do not fit their signatures (keyword
+    names as documented, or a common variant of them: `API_ALIASES`)."""
     shadowed = defined_names(tree)
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
@@ -156,12 +230,31 @@ def check_api_calls(tree: ast.AST, api: dict[str, Callable]) -> None:
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
                 k.arg is None for k in node.keywords):
             continue
-        fake_args = [None] * len(node.args)
-        fake_kwargs = {k.arg: None for k in node.keywords}
+        keywords = canonical_keywords(name, {k.arg: None for k in node.keywords})
         try:
-            inspect.signature(api[name]).bind(*fake_args, **fake_kwargs)
+            inspect.signature(api[name]).bind(*[None] * len(node.args), **keywords)
         except TypeError as error:
             raise refuse(node, f"{name}{inspect.signature(api[name])}: {error}") from None
+
+
+def canonical_keywords(function: str, keywords: dict) -> dict:
+    """Keyword arguments under their documented names (`positions=` -> `points=`)."""
+    aliases = API_ALIASES.get(function, {})
+    return {aliases.get(key, key): value for key, value in keywords.items()}
+
+
+def refuse_unwritable(calls: list[CallSite], api: Iterable[str]) -> None:
+    """Calls no helper should be generated for: a near miss of an API name, or a Python
+    builtin policy code does not get."""
+    for call in calls:
+        if call.name in vars(builtins):
+            hint = f"; use {SUGGEST[call.name]} instead" if call.name in SUGGEST else ""
+            raise CheckRefused(f"line {call.line}: {call.name}() is a Python builtin that policy "
+                               f"code does not get{hint}")
+        near = [n for n in api if difflib.SequenceMatcher(None, call.name, n).ratio() >= NEAR]
+        if near:
+            raise CheckRefused(f"line {call.line}: no function {call.name}(); did you mean "
+                               f"{near[0]}()?")
 
 
 def safe_builtins() -> dict[str, object]:

@@ -36,6 +36,16 @@ class PolicyError(CapError):
     kind = "api"
 
 
+class NoRoom(PolicyError):
+    """A place was refused before any motion: the object would not fit at the target."""
+
+
+class PlacementError(CapError):
+    """A place happened but the object is not where it was meant to be (checked by a look)."""
+
+    kind = "placement"
+
+
 class ExecutionError(CapError):
     """The program raised while running."""
 
@@ -72,7 +82,7 @@ class SpeechError(CapError):
 
 def error_kind(error: BaseException) -> str:
     """A short category for reports: generation, check, api, runtime, limit, stopped,
-    rehearsal, speech, robot (the robot stopped answering) or motion."""
+    rehearsal, speech, placement, robot (the robot stopped answering) or motion."""
     if isinstance(error, robot_errors.RobotDisconnected):
         return "robot"
     if isinstance(error, robot_errors.MotionError):
@@ -87,6 +97,8 @@ FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specifi
     (GenerationError, "generation"),
     (CheckRefused, "check_refused"),
     (RehearsalRefused, "rehearsal_refused"),
+    (NoRoom, "no_room"),
+    (PlacementError, "placement_missed"),
     (PolicyError, "api_error"),
     (OperatorStop, "stopped"),
     (ExecutionError, "runtime_error"),
@@ -97,7 +109,7 @@ FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specifi
     (robot_errors.CollisionError, "collision"),
     (robot_errors.MotionError, "unreachable"),  # workspace, IK, joint limits
 )
-WRONG_FINAL_STATE = "wrong_final_state"  # the run said done; the world disagrees
+WRONG_FINAL_STATE = "wrongly_reported_success"  # the run said done; the world disagrees
 
 
 def failure_class(error: BaseException) -> str:

@@ -5,6 +5,7 @@ See docs/threat-model.md for what that does and does not defend.
 """
 from __future__ import annotations
 
+import __future__
 import ast
 import builtins
 import io
@@ -36,7 +37,8 @@ class Namespace:
         # libraries import lazily from C (numpy does) through the caller's builtins; policy code
         # cannot name __import__, and its own import statements are rewritten (see _rewrite)
         scope_builtins["__import__"] = builtins.__import__
-        self.scope: dict[str, object] = {"__builtins__": scope_builtins, "__name__": "policy",
+        # __name__ is "__main__", so a program's `if __name__ == "__main__":` guard runs
+        self.scope: dict[str, object] = {"__builtins__": scope_builtins, "__name__": "__main__",
                                          MODULES: self.surfaces,
                                          **library_names(self.surfaces), **api}
         self._fixed = set(self.scope)
@@ -68,9 +70,14 @@ class _ImportRewriter(ast.NodeTransformer):
         return [ast.copy_location(n, node) for n in out]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> list[ast.stmt]:
+        if node.module == "__future__":
+            return []  # policy code is always compiled with postponed annotations
         surface = self.surfaces[node.module]
+        names = node.names
+        if [alias.name for alias in names] == ["*"]:  # every allowed name of the module
+            names = [ast.alias(name) for name in vars(surface) if not name.startswith("_")]
         out = []
-        for alias in node.names:
+        for alias in names:
             if not hasattr(surface, alias.name):
                 raise CheckRefused(f"line {node.lineno}: cannot import {alias.name!r} from "
                                    f"{node.module}; it is not among the allowed names")
@@ -93,7 +100,9 @@ def run(code: str, namespace: Namespace, printed: list[str] | None = None) -> No
     buffer = io.StringIO()
     try:
         with redirect_stdout(buffer):
-            exec(compile(tree, POLICY_FILE, "exec"), namespace.scope)  # noqa: S102 (checked)
+            code_object = compile(tree, POLICY_FILE, "exec", flags=__future__.annotations.compiler_flag,
+                                  dont_inherit=True)
+            exec(code_object, namespace.scope)  # noqa: S102 (checked)
     except (CapError, MotionError) as error:
         raise type(error)(_with_trace(str(error), error)) from None
     except MemoryError:

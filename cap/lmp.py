@@ -1,39 +1,13 @@
 """A language-model program: a prompt, a model, and the code it writes for a query."""
 from __future__ import annotations
 
-import ast
-import re
 from dataclasses import dataclass, field
 
-from cap.errors import GenerationError
-from cap.llm.base import ChatModel, Usage
+from cap.llm.base import ChatModel, Completion, Usage
 from cap.prompts import Prompt
+from cap.replies import TruncatedReply, extract_code
 
-FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
-
-
-def extract_code(reply: str) -> str:
-    """The Python in a model reply: fenced blocks if any, else the longest parsable span."""
-    blocks = FENCE.findall(reply)
-    text = "\n".join(blocks) if blocks else reply
-    lines = text.strip("\n").splitlines()
-    for start in range(len(lines)):
-        for end in range(len(lines), start, -1):
-            candidate = "\n".join(lines[start:end])
-            if _is_code(candidate):
-                return candidate
-    raise GenerationError("the model's reply held no Python code: "
-                          f"{reply.strip()[:200]!r}; reply with code only")
-
-
-def _is_code(text: str) -> bool:
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return False
-    # a lone name or constant ("Sure", "Here is the code") is prose, not a program
-    return any(not (isinstance(node, ast.Expr) and isinstance(node.value, (ast.Name, ast.Constant)))
-               for node in tree.body)
+RETRY_TOKENS_FACTOR = 4
 
 
 def approx_tokens(text: str) -> int:
@@ -78,7 +52,24 @@ class LMP:
             user = (f"That program failed:\n{failed[1]}\nWrite the whole corrected program.\n"
                     f"{user}")
         messages.append({"role": "user", "content": user})
-        completion = self.model.complete(messages, self.prompt.temperature,
-                                         self.prompt.max_tokens, self.prompt.name)
+        try:
+            return self._code(self._complete(messages, self.prompt.max_tokens))
+        except TruncatedReply:  # once more with room; a cut-off program never runs
+            limit = RETRY_TOKENS_FACTOR * self.prompt.max_tokens
+            try:
+                return self._code(self._complete(messages, limit))
+            except TruncatedReply as error:
+                raise TruncatedReply(f"{error} (asked again with {limit} tokens); ask for "
+                                     "a shorter program") from None
+
+    def _complete(self, messages: list[dict], max_tokens: int) -> Completion:
+        completion = self.model.complete(messages, self.prompt.temperature, max_tokens,
+                                         self.prompt.name)
         self.usage.add(completion)
+        return completion
+
+    @staticmethod
+    def _code(completion: Completion) -> str:
+        if completion.truncated:
+            raise TruncatedReply("the reply was cut off at the token limit")
         return extract_code(completion.text)

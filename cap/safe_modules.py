@@ -1,8 +1,15 @@
-"""The library surfaces programs may use: allowlisted numpy, math and shapely names only."""
+"""The library surfaces programs may use: allowlisted names of numpy, math, shapely and a few
+pure standard modules (random, itertools, collections, functools, typing). Nothing here reads
+files, starts processes, builds classes from strings or evaluates text."""
 from __future__ import annotations
 
+import collections
+import functools
+import itertools
 import math
+import random
 import types
+import typing
 
 import numpy
 import shapely
@@ -20,7 +27,16 @@ logical_and logical_not logical_or matmul max maximum mean median meshgrid min m
 multiply nan nanmax nanmean nanmin ndarray newaxis nonzero ones ones_like outer percentile pi
 polyfit polyval power prod ptp rad2deg radians ravel repeat reshape roll rot90 round sign sin
 sort sqrt square squeeze stack std subtract sum swapaxes take tan tile trace transpose tril
-triu unique unravel_index vstack where zeros zeros_like
+triu unique unravel_index vstack where zeros zeros_like r_ c_ integer floating number
+signedinteger unsignedinteger uint8 uint16 uint32 uint64 int8 int16 float16 complex128
+argwhere count_nonzero cumprod flatnonzero histogram inner isinf isscalar logical_xor nanargmax
+nanargmin nansum nanstd nanmedian pad searchsorted split array_split tanh sinh cosh arctanh
+arcsinh arccosh apply_along_axis broadcast_to convolve cov corrcoef gradient ndim shape size
+signbit trunc fix floor_divide remainder fmod reciprocal negative positive cbrt exp2 expm1
+log1p nan_to_num atleast_3d empty_like geomspace logspace mgrid ogrid indices select choose
+diagonal kron tensordot einsum vdot array_equiv real imag angle unwrap sinc finfo iinfo
+errstate lexsort partition argpartition bincount ediff1d intersect1d union1d setdiff1d in1d
+resize moveaxis rollaxis delete insert fabs rint spacing nextafter copysign ldexp frexp
 """.split()
 LINALG_NAMES = "det eig eigh inv lstsq norm pinv qr solve svd".split()
 RANDOM_NAMES = ("choice default_rng normal permutation rand randint randn random seed shuffle "
@@ -30,6 +46,18 @@ GEOMETRY_NAMES = ("Point LineString Polygon MultiPoint MultiLineString MultiPoly
                   "GeometryCollection box").split()
 AFFINITY_NAMES = "affine_transform rotate scale skew translate".split()
 OPS_NAMES = "nearest_points unary_union".split()
+RANDOM_MODULE_NAMES = ("random uniform randint randrange choice choices sample shuffle seed gauss "
+                       "normalvariate triangular betavariate expovariate").split()
+ITERTOOLS_NAMES = [n for n in dir(itertools) if not n.startswith("_")]
+COLLECTIONS_NAMES = "Counter defaultdict deque OrderedDict ChainMap".split()  # no namedtuple
+FUNCTOOLS_NAMES = "reduce partial lru_cache cache cmp_to_key".split()
+TYPING_NAMES = ("Any List Dict Tuple Set FrozenSet Optional Union Sequence Iterable Iterator "
+                "Callable Mapping MutableMapping MutableSequence Literal Final TypeVar cast "
+                "TYPE_CHECKING").split()  # no get_type_hints, ForwardRef or class builders
+ALLOWED_MODULES = frozenset("""
+numpy numpy.linalg numpy.random math shapely shapely.geometry shapely.affinity shapely.ops
+random itertools collections functools typing
+""".split())
 
 
 def _surface(name: str, source, names) -> types.SimpleNamespace:
@@ -58,7 +86,18 @@ def module_surfaces() -> dict[str, types.SimpleNamespace]:
         "math": _surface("math", math, MATH_NAMES),
         "shapely": top, "shapely.geometry": geometry, "shapely.affinity": affinity,
         "shapely.ops": ops,
+        "random": _surface("random", random, RANDOM_MODULE_NAMES),
+        "itertools": _surface("itertools", itertools, ITERTOOLS_NAMES),
+        "collections": _surface("collections", collections, COLLECTIONS_NAMES),
+        "functools": _surface("functools", functools, FUNCTOOLS_NAMES),
+        "typing": _surface("typing", typing, TYPING_NAMES),
     }
+
+
+@functools.lru_cache(maxsize=None)
+def surface_names(module: str) -> frozenset[str]:
+    """The names `from MODULE import NAME` may take."""
+    return frozenset(n for n in vars(module_surfaces()[module]) if not n.startswith("_"))
 
 
 def library_names(surfaces: dict[str, types.SimpleNamespace]) -> dict[str, object]:

@@ -9,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 
+from cap import checks
 from cap.api import PolicyAPI
 from cap.config import SessionConfig, cap_home
 from cap.errors import (CapError, CheckRefused, ExecutionError, ModelUnavailable, OperatorStop,
@@ -255,8 +256,12 @@ class Session:
         self._notify("outcome", outcome)
         return outcome
 
+    def _context(self) -> str:
+        """What a program is shown of the scene (and finds defined when it runs)."""
+        return f"objects = {self._api.get_obj_names()}"
+
     def _generate_and_run(self, text: str, outcome: Outcome) -> None:
-        context = f"objects = {self._api.get_obj_names()}"
+        context = self._context()
         snapshot = self._undo[-1] if self.simulated else None  # from before this command
         lmp, failed = self._lmps["tabletop_ui"], None
         for _ in range(1 + self.config.max_repairs):
@@ -284,7 +289,7 @@ class Session:
         """Check the program, generate the helpers it lacks, and run it in the sandbox."""
         self._cell.arm.resume()
         program = Program.check(code, self._signatures)
-        known = set(self._known)
+        known = self._known | {"objects"}
         definitions = self._definitions(program, known)
         if self._rehearsal:
             self._rehearsal.check(program, definitions, self._sandbox.variables,
@@ -292,7 +297,8 @@ class Session:
                                   self._api.perceiver.look())
         if self._confirm and not self._confirm(code):
             raise OperatorStop("the operator declined the program; nothing moved")
-        self._sandbox.run(program, definitions, self._printed)
+        self._sandbox.run(program, definitions, self._printed,
+                          variables={"objects": self._api.get_obj_names()})
         self._known = known | program.defines
 
     def _definitions(self, program: Program, known: set[str]) -> list[Program]:
@@ -300,10 +306,12 @@ class Session:
         if self._model is not None:
             return self._fgen.ensure(program, known, self._signatures)
         calls, plain = program.missing(known)
+        checks.refuse_unwritable(calls, self._signatures)
         if calls or plain:
+            first = min(calls + plain, key=lambda c: c.line)
             missing = ", ".join(sorted({c.name for c in calls + plain}))
-            raise CheckRefused(f"undefined name(s) {missing}; without a model (--llm) no "
-                               "helper functions are generated")
+            raise CheckRefused(f"line {first.line}: undefined name(s) {missing}; without a model "
+                               "(--llm) no helper functions are generated")
         return []
 
     def _restore_world(self, snapshot) -> None:
@@ -344,17 +352,20 @@ class Session:
 
     # --- language sub-programs, callable from policy code ---------------------------------
     def _language_functions(self) -> dict:
-        def parse_obj_name(description: str, context: str):
-            return self._sub_lmp("parse_obj_name", description, context)
+        """The sub-programs; a context left out is the objects on the table, as the
+        top-level program was shown them."""
+        def parse_obj_name(description: str, context: str = ""):
+            return self._sub_lmp("parse_obj_name", description, context or self._context())
 
-        def parse_position(description: str):
-            return self._sub_lmp("parse_position", description)
+        def parse_position(description: str, context: str = ""):
+            return self._sub_lmp("parse_position", description, context)
 
-        def parse_question(question: str, context: str):
-            return self._sub_lmp("parse_question", question, context)
+        def parse_question(question: str, context: str = ""):
+            return self._sub_lmp("parse_question", question, context or self._context())
 
         def transform_shape_pts(description: str, shape_pts):
-            return self._sub_lmp("transform_shape_pts", description, shape_pts=shape_pts)
+            return self._sub_lmp("transform_shape_pts", description,
+                                 shape_pts=np.asarray(shape_pts, dtype=float))
 
         return {f.__name__: f for f in (parse_obj_name, parse_position, parse_question,
                                         transform_shape_pts)}

@@ -15,7 +15,7 @@ import numpy as np
 
 from perception.detector import Capsule, Detection, Detector
 from perception.frame import RGBDFrame
-from perception.palette import PALETTE
+from perception.palette import BLOCK_SIZE, PALETTE
 
 UNKNOWN = "unknown"
 
@@ -29,7 +29,7 @@ class ColorDetectorConfig:
     min_pixels: int = 12
     value_weight: float = 0.35
     max_color_distance: float = 0.22  # farther from every palette colour: "unknown"
-    block_size: float = 0.04
+    block_size: float = BLOCK_SIZE
     bowl_radius_min: float = 0.05  # a footprint wider than this is a bowl
     top_band: float = 0.008  # top-face pixels lie within this of the highest
 

@@ -19,6 +19,7 @@ class ObjectInfo:
     position: np.ndarray  # (3,) centre
     yaw: float  # rotation about z, radians
     size: np.ndarray  # (3,) extent along x, y, z of the upright object
+    visible: bool = True  # seen in the last look (False: remembered, e.g. under the gripper)
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:

@@ -1,8 +1,11 @@
-"""The ten object colours of the policy API, as RGB in [0, 1].
+"""The tabletop's objects: the ten colours of the policy API, as RGB in [0, 1], and the block
+size.
 
 The simulator paints objects with these values and the colour detector classifies against
 them; a real cell calibrates its own palette (`ColorDetector(palette=...)`).
 """
+
+BLOCK_SIZE = 0.04  # metres, every edge of a block
 
 PALETTE: dict[str, tuple[float, float, float]] = {
     "blue": (0.10, 0.30, 0.85),

@@ -1,7 +1,7 @@
 """Names that stay attached to the same physical object across looks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -51,7 +51,8 @@ class Tracker:
             self.tracks[name].missed += 1
             if self.tracks[name].missed > self.memory:
                 del self.tracks[name]
-        return {name: track.info for name, track in self.tracks.items()}
+        return {name: replace(track.info, visible=name in seen)
+                for name, track in self.tracks.items()}
 
     def expect(self, name: str, position) -> None:
         if name in self.tracks:

@@ -49,8 +49,9 @@ class Arm(ABC):
         """Go to the home pose (out of the overhead camera's view)."""
 
     @abstractmethod
-    def open_gripper(self) -> None:
-        """Open the fingers fully."""
+    def open_gripper(self, width: float | None = None) -> None:
+        """Open the fingers fully, or to `width` metres between them (enough to let go of a
+        held object where full opening would touch something)."""
 
     @abstractmethod
     def close_gripper(self) -> bool:

@@ -34,8 +34,9 @@ class PlannedArm(Arm):
     def _run_gripper(self, opening: float) -> None:
         """Drive each finger to `opening` (metres) until the fingers stop moving."""
 
-    def open_gripper(self) -> None:
-        self._run_gripper(self.kinematics.model.finger_open)
+    def open_gripper(self, width: float | None = None) -> None:
+        full = self.kinematics.model.finger_open
+        self._run_gripper(full if width is None else min(full, width / 2))
 
     def close_gripper(self) -> bool:
         self._run_gripper(0.0)

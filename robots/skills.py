@@ -62,25 +62,28 @@ def bowl_grasps(center, radius: float, wall: float, height: float,
     return grasps
 
 
-def finger_pads(tool_xy, yaw: float) -> list[Polygon]:
-    """Footprints of the two open fingers: 2 cm pads from 4 to 6 cm either side of the tool."""
+def finger_pads(tool_xy, yaw: float, opening: float = FINGER_OPEN) -> list[Polygon]:
+    """Footprints of the two open fingers: 2 cm pads from `opening` (4 cm when fully open)
+    to 2 cm beyond, either side of the tool."""
     axis = finger_axis(yaw)
     across = np.array([-axis[1], axis[0]])
     pads = []
     for side in (1.0, -1.0):
-        near, far = side * FINGER_OPEN * axis, side * FINGER_REACH * axis
+        near = side * opening * axis
+        far = side * (opening + FINGER_REACH - FINGER_OPEN) * axis
         corners = [near + across * FINGER_HALF_WIDTH, far + across * FINGER_HALF_WIDTH,
                    far - across * FINGER_HALF_WIDTH, near - across * FINGER_HALF_WIDTH]
         pads.append(Polygon([tuple(np.asarray(tool_xy)[:2] + c) for c in corners]))
     return pads
 
 
-def clearance(grasp: GraspTarget, obstacles: list[Polygon], at=None) -> float:
+def clearance(grasp: GraspTarget, obstacles: list[Polygon], at=None,
+              opening: float = FINGER_OPEN) -> float:
     """How far the open fingers (at the grasp, or with the tool at `at`) stay from the
     obstacles' footprints; negative when they would overlap one (the deeper, the lower)."""
     tool = grasp.tool_position[:2] if at is None else np.asarray(at)[:2]
     best = np.inf
-    for pad in finger_pads(tool, grasp.yaw):
+    for pad in finger_pads(tool, grasp.yaw, opening):
         for obstacle in obstacles:
             gap = pad.distance(obstacle)
             if gap == 0.0:
@@ -108,9 +111,11 @@ def _feasible(arm: Arm, grasp: GraspTarget, place_center_xy, surface_z: float) -
 
 
 def choose_grasp(arm: Arm, grasps: list[GraspTarget], obstacles, place_center_xy,
-                 surface_z: float, place_obstacles=None) -> GraspTarget:
+                 surface_z: float, place_obstacles=None,
+                 release_width: float | None = None) -> GraspTarget:
     """The grasp, feasible at both ends, whose fingers land farthest from other objects when
-    they open at the pick and at the place."""
+    they open at the pick and at the place (to `release_width` there, when given)."""
+    opening = FINGER_OPEN if release_width is None else release_width / 2
     reachable = [g for g in grasps if _feasible(arm, g, place_center_xy, surface_z)]
     if not reachable:
         raise UnreachableError("no way to grip the object lets the arm reach both it and the "
@@ -119,13 +124,15 @@ def choose_grasp(arm: Arm, grasps: list[GraspTarget], obstacles, place_center_xy
 
     def margin(g: GraspTarget) -> float:
         place = place_tool_position(g, place_center_xy, surface_z)
-        return min(clearance(g, obstacles), clearance(g, place_obstacles, at=place))
+        return min(clearance(g, obstacles), clearance(g, place_obstacles, at=place,
+                                                      opening=opening))
     return max(reachable, key=margin)
 
 
 def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_z: float,
-                   speed: float | None = None) -> None:
-    """Pick per `grasp` and set the object down centred on `place_center_xy` at height `surface_z`.
+                   speed: float | None = None, release_width: float | None = None) -> None:
+    """Pick per `grasp` and set the object down centred on `place_center_xy` at height
+    `surface_z`, letting go by opening the fingers to `release_width` (default: fully).
 
     Raises GraspError when the gripper closes on nothing or the object slips while carried.
     """
@@ -144,5 +151,5 @@ def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_
     if not arm.holding():
         raise GraspError("the object slipped out of the gripper while carried")
     arm.move_to(place, yaw=grasp.yaw, speed=speed)
-    arm.open_gripper()
+    arm.open_gripper(release_width)
     arm.move_to([*place[:2], travel], yaw=grasp.yaw, speed=speed)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet
 
+from perception.palette import BLOCK_SIZE
 from sim.colors import COLORS
 
-BLOCK_SIZE = 0.04
 BOWL_RADIUS = 0.075  # outer radius
 BOWL_HEIGHT = 0.045
 BOWL_WALL = 0.008

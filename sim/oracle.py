@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from perception.objects import ObjectInfo, Perceiver
-from sim.objects import BLOCK_SIZE, BOWL_HEIGHT, BOWL_RADIUS
+from perception.palette import BLOCK_SIZE
+from sim.objects import BOWL_HEIGHT, BOWL_RADIUS
 from sim.scene import Scene
 
 

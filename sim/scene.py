@@ -8,7 +8,8 @@ import pybullet
 
 from robots.workspace import Workspace
 from sim.colors import COLORS, TABLE_RGB
-from sim.objects import BLOCK_SIZE, BOWL_RADIUS, SimObject, make_block, make_bowl
+from perception.palette import BLOCK_SIZE
+from sim.objects import BOWL_RADIUS, SimObject, make_block, make_bowl
 
 PLACEMENT_TRIES = 200  # per object; a scene that cannot be placed is an error, not a hang
 EDGE_MARGIN = 0.03

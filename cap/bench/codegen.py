@@ -13,7 +13,7 @@ from collections import Counter
 from cap.bench.codegen_problems import CATEGORIES, PROBLEMS, Problem
 from cap.config import SessionConfig
 from cap.errors import CapError
-from cap.fgen import FunctionGenerator
+from cap.fgen import definition_only
 from cap.llm.base import ChatModel, Usage
 from cap.lmp import LMP
 from cap.prompts import load_all
@@ -32,8 +32,8 @@ def trial_program(problem: Problem, candidate: str) -> str:
 
 def solve(session: Session, writer: LMP, problem: Problem) -> tuple[bool, str | None]:
     try:
-        candidate = writer.generate(f"{problem.signature} {problem.description}")
-        FunctionGenerator.check_defines(candidate, problem.name)
+        candidate = definition_only(writer.generate(f"{problem.signature} {problem.description}"),
+                                    problem.name)
     except CapError as error:
         return False, str(error)
     outcome = session.exec_program(trial_program(problem, candidate),

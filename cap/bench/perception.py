@@ -16,7 +16,8 @@ from perception.color_detector import ColorDetector
 from perception.detector import Detection, Detector
 from perception.pixels import PixelPerceiver
 from sim.camera import CameraConfig
-from sim.objects import BLOCK_SIZE, BOWL_FLOOR
+from perception.palette import BLOCK_SIZE
+from sim.objects import BOWL_FLOOR
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 

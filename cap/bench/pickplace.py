@@ -13,7 +13,7 @@ from cap.perceivers import make_perceiver
 from cap.progress import progress
 from robots import errors as robot_errors
 from sim.colors import COLORS
-from sim.objects import BLOCK_SIZE
+from perception.palette import BLOCK_SIZE
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 

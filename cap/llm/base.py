@@ -14,6 +14,7 @@ class Completion:
     completion_tokens: int = 0
     cached: bool = False
     seconds: float = 0.0
+    truncated: bool = False  # cut off at the token limit (finish_reason "length")
 
 
 @dataclass

@@ -35,6 +35,8 @@ class CachedModel(ChatModel):
         if row:
             return Completion(row[0], row[1], row[2], cached=True)
         completion = self.inner.complete(messages, temperature, max_tokens, lmp)
+        if completion.truncated:  # asked again with more room, never answered from disk
+            return completion
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)",
                              (key, completion.text, completion.prompt_tokens,

@@ -28,12 +28,14 @@ class OpenAIChat(ChatModel):
         started = time.perf_counter()
         try:
             if self.stream:
-                text, usage = self._stream(messages, temperature, max_tokens)
+                text, usage, finish = self._stream(messages, temperature, max_tokens)
             else:
                 response = self.client.chat.completions.create(
                     model=self.name, messages=messages, temperature=temperature,
                     max_tokens=max_tokens)
-                text, usage = response.choices[0].message.content or "", response.usage
+                choice = response.choices[0]
+                text, usage, finish = choice.message.content or "", response.usage, \
+                    choice.finish_reason
         except openai.AuthenticationError:
             raise ModelUnavailable(f"the model server refused the API key; set OPENAI_API_KEY "
                                   f"({self._where()})") from None
@@ -53,18 +55,20 @@ class OpenAIChat(ChatModel):
                                   f"{type(error).__name__}") from None
         return Completion(text, getattr(usage, "prompt_tokens", 0) or 0,
                           getattr(usage, "completion_tokens", 0) or 0,
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started, truncated=finish == "length")
 
     def _stream(self, messages, temperature, max_tokens):
-        chunks, usage = [], None
+        chunks, usage, finish = [], None, None
         stream = self.client.chat.completions.create(
             model=self.name, messages=messages, temperature=temperature, max_tokens=max_tokens,
             stream=True, stream_options={"include_usage": True})
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 chunks.append(chunk.choices[0].delta.content)
+            if chunk.choices and chunk.choices[0].finish_reason:
+                finish = chunk.choices[0].finish_reason
             usage = chunk.usage or usage
-        return "".join(chunks), usage
+        return "".join(chunks), usage, finish
 
     def _where(self) -> str:
         return f"model {self.name} at {self.client.base_url}"

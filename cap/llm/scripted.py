@@ -3,7 +3,7 @@
 `--llm scripted:FILE` reads a JSON file:
 
     {"rules": [{"contains": "red block", "reply": "put_first_on_second(...)",
-                "system": "", "times": null}],
+                "system": "", "times": null, "finish_reason": "stop"}],
      "fallback": null}
 
 (or just the list of rules). A rule answers when `contains` is in the last user message and
@@ -28,6 +28,7 @@ class Rule:
     reply: str
     times: int | None = None  # answer this many times, then stop matching
     system: str = ""  # and, when given, against the system message
+    finish_reason: str = "stop"  # "length": the reply was cut off at the token limit
 
 
 @dataclass
@@ -54,20 +55,22 @@ class Script:
             raise GenerationError(f"malformed model script {path}: {error}; each rule has "
                                   "contains, reply and optionally times, system") from None
 
-    def add(self, contains: str, reply: str, times: int | None = None, system: str = "") -> None:
+    def add(self, contains: str, reply: str, times: int | None = None, system: str = "",
+            finish_reason: str = "stop") -> None:
         with self._lock:
-            self.rules.append(Rule(contains, reply, times, system))
+            self.rules.append(Rule(contains, reply, times, system, finish_reason))
 
-    def answer(self, messages: list[dict[str, str]]) -> str | None:
-        """The reply for a conversation: the first rule that matches, else the fallback."""
+    def answer(self, messages: list[dict[str, str]]) -> tuple[str, str] | None:
+        """(reply, finish reason) for a conversation: the first rule that matches, else the
+        fallback; None when neither."""
         last, system = messages[-1]["content"], messages[0]["content"]
         with self._lock:
             for rule in self.rules:
                 if rule.contains in last and rule.system in system and rule.times != 0:
                     if rule.times is not None:
                         rule.times -= 1
-                    return rule.reply
-        return self.fallback
+                    return rule.reply, rule.finish_reason
+        return None if self.fallback is None else (self.fallback, "stop")
 
 
 def approx_tokens(text: str) -> int:
@@ -85,12 +88,14 @@ class ScriptedModel(ChatModel):
 
     def complete(self, messages, temperature, max_tokens, lmp) -> Completion:
         started = time.perf_counter()
-        reply = self.script.answer(messages)
-        if reply is None:
+        answer = self.script.answer(messages)
+        if answer is None:
             raise GenerationError(f"the model script has no reply for: "
                                   f"{messages[-1]['content'][-200:]!r}")
+        reply, finish_reason = answer
         return Completion(reply, sum(approx_tokens(m["content"]) for m in messages),
-                          approx_tokens(reply), seconds=time.perf_counter() - started)
+                          approx_tokens(reply), seconds=time.perf_counter() - started,
+                          truncated=finish_reason == "length")
 
 
 @backend("scripted")

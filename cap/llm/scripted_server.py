@@ -47,11 +47,11 @@ class ScriptedLLM:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     def on(self, contains: str, reply: str, times: int | None = None,
-           system: str = "") -> "ScriptedLLM":
-        self.script.add(contains, reply, times, system)
+           system: str = "", finish_reason: str = "stop") -> "ScriptedLLM":
+        self.script.add(contains, reply, times, system, finish_reason)
         return self
 
-    def answer(self, body: dict) -> str | None:
+    def answer(self, body: dict) -> tuple[str, str] | None:
         with self._lock:
             self.requests.append(body)
         self.script.fallback = self.fallback
@@ -95,20 +95,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(fault, {"error": {"message": f"scripted {fault}", "type": "x"}})
         if self.script.delay:
             time.sleep(self.script.delay)
-        reply = self.script.answer(body)
-        if reply is None:
+        answer = self.script.answer(body)
+        if answer is None:
             return self._send(400, {"error": {"message": "no scripted reply", "type": "x"}})
+        reply, finish_reason = answer
         if fault == "malformed":
             return self._raw(200, b'{"choices": [ this is not json', "application/json")
         prompt = sum(approx_tokens(m["content"]) for m in body["messages"])
         usage = {"prompt_tokens": prompt, "completion_tokens": approx_tokens(reply),
                  "total_tokens": prompt + approx_tokens(reply)}
         if body.get("stream"):
-            return self._stream(body["model"], reply, usage)
+            return self._stream(body["model"], reply, usage, finish_reason)
         self._send(200, {
             "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
             "model": body["model"], "usage": usage,
-            "choices": [{"index": 0, "finish_reason": "stop",
+            "choices": [{"index": 0, "finish_reason": finish_reason,
                          "message": {"role": "assistant", "content": reply}}],
         })
 
@@ -125,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": {"message": "no scripted transcript", "type": "x"}})
         self._send(200, {"text": text})
 
-    def _stream(self, model: str, reply: str, usage: dict) -> None:
+    def _stream(self, model: str, reply: str, usage: dict, finish_reason: str) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -134,6 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._event({"id": "c", "object": "chat.completion.chunk", "created": 0,
                          "model": model, "choices": [{"index": 0, "delta": {"content": piece},
                                                       "finish_reason": None}]})
+        self._event({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model,
+                     "choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]})
         self._event({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model,
                      "choices": [], "usage": usage})
         self.wfile.write(b"data: [DONE]\n\n")

@@ -116,9 +116,9 @@ class Sandbox:
         return self.process is not None and self.process.poll() is None
 
     def run(self, program: Program | None, definitions: list[Program] = (),
-            printed: list[str] | None = None) -> None:
-        """Run checked definitions, then the program, in the worker; raises a CapError or
-        MotionError on failure."""
+            printed: list[str] | None = None, variables: dict | None = None) -> None:
+        """Run checked definitions, then the program, in the worker (`variables` set first);
+        raises a CapError or MotionError on failure."""
         if self.interrupted:
             self.interrupted = False
             raise OperatorStop(STOPPED)
@@ -128,8 +128,9 @@ class Sandbox:
         message = {"op": "run", "code": program.code if program else "",
                    "definitions": [d.code for d in definitions],
                    "cpu_seconds": self.limits.cpu_seconds}
-        if self.pending_variables:
-            message["variables"], self.pending_variables = self.pending_variables, {}
+        if self.pending_variables or variables:
+            message["variables"] = {**self.pending_variables, **encode(variables or {})}
+            self.pending_variables = {}
         deadline = time.monotonic() + self.limits.wall_seconds
         try:
             self.channel.send(message)

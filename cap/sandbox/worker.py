@@ -10,11 +10,29 @@ from __future__ import annotations
 import os
 import resource
 
+import numpy as np
+
 from cap import errors as cap_errors
+from cap.checks import canonical_keywords
 from cap.executor import Namespace, run
 from cap.sandbox.protocol import Channel, decode, decode_signature, encode
 
 ERRORS = cap_errors.error_types()
+
+
+POINT_RESULTS = {"parse_position", "transform_shape_pts"}  # positions travel as numpy arrays
+
+
+def as_points(value):
+    """A position or a list of positions as a float array; anything else unchanged."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            points = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return value
+        if points.ndim in (1, 2) and points.size:
+            return points
+    return value
 
 
 MAX_NESTING = 3  # parse_obj_name inside parse_obj_name inside ...: a model stuck in a loop
@@ -34,6 +52,7 @@ class WorkerLoop:
         signature = decode_signature(encoded)
 
         def call(*args, **kwargs):
+            kwargs = canonical_keywords(name, kwargs)
             try:
                 signature.bind(*args, **kwargs)
             except TypeError as error:
@@ -75,7 +94,8 @@ class WorkerLoop:
         if reply["return_var"] not in namespace.scope:
             raise cap_errors.ExecutionError(f"the {reply['lmp']} program assigned no "
                                             f"{reply['return_var']}")
-        return namespace.scope[reply["return_var"]]
+        value = namespace.scope[reply["return_var"]]
+        return as_points(value) if reply["lmp"] in POINT_RESULTS else value
 
     def serve(self) -> None:
         while True:

@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from perception.palette import PALETTE
+from perception.palette import BLOCK_SIZE, PALETTE
 from robots.workspace import CORNERS, SIDES, Workspace
 from sim.scene import SceneError, SceneSpec
 
@@ -68,7 +68,7 @@ class Task:
 
 def initial_truth(spec: SceneSpec) -> Truth:
     """Where a scene's objects stand before anything moves (from its layout, no physics)."""
-    from sim.objects import BLOCK_SIZE, BOWL_HEIGHT
+    from sim.objects import BOWL_HEIGHT
     from sim.scene import layout
 
     return {f"{color} {kind}": np.array([*xy, (BLOCK_SIZE if kind == "block" else BOWL_HEIGHT) / 2])
@@ -95,7 +95,6 @@ def category(family: str, paper: tuple[float, float] | float, unseen_only: bool 
 
 
 # --- geometry the checks share ----------------------------------------------------------
-BLOCK = 0.04
 NEAR = 0.04  # a block within this (xy) of a target is on it
 IN_BOWL = 0.05
 
@@ -116,8 +115,8 @@ def one_stack(truth: Truth, names: list[str]) -> bool:
     """The named blocks stand in one column, each on the one below."""
     column = sorted(names, key=lambda n: truth[n][2])
     return all(xy_distance(truth[a], truth[b]) < 0.025 and
-               abs(truth[b][2] - truth[a][2] - BLOCK) < 0.01 for a, b in zip(column, column[1:])) \
-        and truth[column[0]][2] < BLOCK
+               abs(truth[b][2] - truth[a][2] - BLOCK_SIZE) < 0.01 for a, b in zip(column, column[1:])) \
+        and truth[column[0]][2] < BLOCK_SIZE
 
 def scene(rng: np.random.Generator, blocks, bowls) -> SceneSpec:
     return SceneSpec(tuple(blocks), tuple(bowls), int(rng.integers(2**31)))

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.scene import layout
 from sim.tasks.base import (
-    BLOCK, DIRECTIONS, IN_BOWL, NEAR, WORKSPACE, TaskInstance, blocks_of, category, one_stack,
+    BLOCK_SIZE, DIRECTIONS, IN_BOWL, NEAR, WORKSPACE, TaskInstance, blocks_of, category, one_stack,
     place_xy, scene, xy_distance,
 )
 
@@ -48,7 +48,7 @@ def pick_place(rng, a):
         if target.endswith("bowl"):
             return xy_distance(after[block], after[target]) < IN_BOWL
         return xy_distance(after[block], after[target]) < 0.025 and \
-            abs(after[block][2] - after[target][2] - BLOCK) < 0.01
+            abs(after[block][2] - after[target][2] - BLOCK_SIZE) < 0.01
     return TaskInstance("pick_place", f"pick up the {block} and place it on the {target}",
                         scene(rng, blocks, bowls),
                         f"put_first_on_second('{block}', '{target}')", check)

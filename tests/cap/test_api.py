@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from cap.api import PolicyAPI
-from cap.errors import PolicyError
+from cap.errors import NoRoom, PlacementError, PolicyError
 from robots.errors import MotionError
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
@@ -51,11 +51,31 @@ def test_bowl_to_place_carries_its_contents(table, api):
     api.put_first_on_second("red block", "yellow bowl")
     api.put_first_on_second("yellow bowl", "top right corner")
     table.world.run(0.3)
-    target = api.denormalize_xy([0.85, 0.85])
-    api.put_first_on_second("blue bowl", target)
-    table.world.run(0.3)
-    assert np.linalg.norm(xy(table, "blue bowl") - target) < 0.03
     assert np.linalg.norm(xy(table, "yellow bowl") - api.get_obj_pos("top right corner")[:2]) < 0.03
+    assert np.linalg.norm(xy(table, "red block") - xy(table, "yellow bowl")) < 0.05
+
+
+def test_a_spot_without_room_is_refused_before_anything_moves(table, api):
+    api.put_first_on_second("yellow bowl", "top right corner")
+    before = table.scene.positions()
+    crowded = api.denormalize_xy([0.85, 0.85])  # 10 cm from the yellow bowl's centre
+    with pytest.raises(NoRoom, match=r"cm from the yellow bowl; a bowl needs 1\d\.\d cm"):
+        api.put_first_on_second("blue bowl", crowded)
+    after = table.scene.positions()
+    assert all(np.allclose(before[n], after[n], atol=1e-3) for n in before)
+
+
+def test_a_place_that_misses_is_an_error_not_a_success(table, api, monkeypatch):
+    """The world disagrees with the plan (here: the block is knocked away as it is let go)."""
+    release = table.arm.open_gripper
+
+    def knock(width=None):
+        release(width)
+        if width is not None:  # letting go in the bowl (opening only part way)
+            table.scene.place("red block", [0.2, -0.15, 0.02])
+    monkeypatch.setattr(table.arm, "open_gripper", knock)
+    with pytest.raises(PlacementError, match="red block (did not come to rest in|landed)"):
+        api.put_first_on_second("red block", "blue bowl")
 
 
 def test_goto_follow_and_gripper(api):
