@@ -72,8 +72,9 @@ def _on_block(held: ObjectInfo, block: ObjectInfo, others) -> Placement:
 
 def _into_bowl(held: ObjectInfo, bowl: ObjectInfo, others, wall: float, floor: float
                ) -> Placement:
-    """The first free spot on the bowl's floor (blocks go beside, not on, the blocks already
-    in it); NoRoom when none is left."""
+    """The first free spot on the bowl's floor (blocks go beside the blocks already in it);
+    when the floor is taken, on top of a block in it that has nothing on it yet; NoRoom when
+    neither is left."""
     if held.kind == "bowl":
         raise PolicyError(f"a bowl cannot go into the {bowl.name}; put it on the table")
     inner = Point(*bowl.position[:2]).buffer(bowl.size[0] / 2 - wall)
@@ -89,9 +90,18 @@ def _into_bowl(held: ObjectInfo, bowl: ObjectInfo, others, wall: float, floor: f
             _check_room(held, placement, {n: o for n, o in others.items()
                                           if o not in inside})
             return placement
+    on_floor = [o for o in inside if o.kind == "block" and o.position[2] < surface + o.size[2]]
+    for block in on_floor:
+        if not any(_stands_on(o, block) for o in inside):
+            return Placement(block.position[:2].copy(), block.top, block)
     names = " and ".join(f"the {o.name}" for o in inside)
     raise NoRoom(f"the {bowl.name} is full: it holds {names}; take something out first or use "
                  "another bowl")
+
+
+def _stands_on(upper: ObjectInfo, lower: ObjectInfo) -> bool:
+    return (upper.position[2] > lower.top - 0.005
+            and lower.footprint.contains(Point(*upper.position[:2])))
 
 
 def _at_spot(held: ObjectInfo, xy: np.ndarray, others, wall: float, floor: float) -> Placement:
