@@ -24,6 +24,7 @@ def load_corpus(path: Path) -> list:
     """The corpus module read as data (it lives with the tests it also drives)."""
     spec = importlib.util.spec_from_file_location("reply_corpus", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module.CORPUS
 

@@ -64,11 +64,16 @@ def stack_all(rng, a):
                         lambda before, after: one_stack(after, blocks_of(after)))
 
 
+# blocks in a row from a place toward the middle: 6.3 cm apart, room for two blocks turned
+# any way plus the placement margin (cap refuses spots without room)
+ROW_START, ROW_SPACING = 0.01, 0.063
+
+
 def _spots_toward_middle(place: str, count: int) -> list[np.ndarray]:
     start = place_xy(place)
     inward = -start / max(np.linalg.norm(start), 1e-9)
-    start = start + inward * 0.03
-    return [start + inward * 0.05 * i for i in range(count)]
+    start = start + inward * ROW_START
+    return [start + inward * ROW_SPACING * i for i in range(count)]
 
 
 @category("all_to_place", (92, 100))
@@ -81,7 +86,7 @@ def all_to_place(rng, a):
         return None
     body = (f"corner = get_obj_pos('{place}')[:2]\ninward = -corner / np.linalg.norm(corner)\n"
             "for i, name in enumerate(names):\n"
-            "    put_first_on_second(name, corner + inward * (0.03 + 0.05 * i))")
+            f"    put_first_on_second(name, corner + inward * ({ROW_START} + {ROW_SPACING} * i))")
 
     def check(before, after):
         return all(xy_distance(after[b], place_xy(place)) < 0.15 and after[b][2] < 0.03
