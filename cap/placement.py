@@ -21,6 +21,7 @@ MARGIN = 0.005  # metres of air between a placed object and its neighbours
 POSITION_TOLERANCE = 0.025  # how far a placed block may rest from its target (measured: see README)
 BOWL_POSITION_TOLERANCE = 0.035
 HEIGHT_TOLERANCE = 0.015
+FLAT_TOLERANCE = 0.006  # a block's centre this far from a resting level is tilted
 SUPPORT_PUSHED = 0.015  # a support that moved further than this was knocked by the place
 IN_BOWL_SLACK = 0.005  # a block leaning on the wall inside still counts as in the bowl
 # spots on a bowl's floor for a block turned by yaw: (radius, angle from yaw). First 3 cm out
@@ -58,13 +59,17 @@ def plan(held: ObjectInfo, target: ObjectInfo | np.ndarray, others: dict[str, Ob
     if isinstance(target, ObjectInfo):
         if target.kind == "bowl":
             return _into_bowl(held, target, others, bowl_wall, bowl_floor)
-        return _on_block(held, target, others)
+        return _on_block(held, target, others, bowl_floor)
     return _at_spot(held, np.asarray(target, dtype=float)[:2], others, bowl_wall, bowl_floor)
 
 
-def _on_block(held: ObjectInfo, block: ObjectInfo, others) -> Placement:
+def _on_block(held: ObjectInfo, block: ObjectInfo, others, floor: float) -> Placement:
     if held.kind == "bowl":
         raise PolicyError(f"a bowl cannot stand on the {block.name}; put the bowl on the table")
+    if not _lies_flat(block, floor, others):
+        raise NoRoom(f"the {block.name} is not lying flat (its centre is "
+                     f"{100 * block.position[2]:.1f} cm high, resting on nothing level); stack on "
+                     f"a block that lies flat, or set the {block.name} down on the table first")
     placement = Placement(block.position[:2].copy(), block.top, block)
     _check_room(held, placement, others)
     return placement
@@ -97,6 +102,16 @@ def _into_bowl(held: ObjectInfo, bowl: ObjectInfo, others, wall: float, floor: f
     names = " and ".join(f"the {o.name}" for o in inside)
     raise NoRoom(f"the {bowl.name} is full: it holds {names}; take something out first or use "
                  "another bowl")
+
+
+def _lies_flat(block: ObjectInfo, floor: float, others: dict[str, ObjectInfo]) -> bool:
+    """Whether the block rests flat: its bottom on the table, on a bowl's floor, or on the
+    top of what is under it (a tilted block's bottom is at none of these heights)."""
+    bottom = block.position[2] - block.size[2] / 2
+    under = [o for o in others.values() if o.name != block.name
+             and o.footprint.contains(Point(*block.position[:2]))]
+    rests = [0.0] + [o.top - o.size[2] + floor if o.kind == "bowl" else o.top for o in under]
+    return any(abs(bottom - level) < FLAT_TOLERANCE for level in rests)
 
 
 def _stands_on(upper: ObjectInfo, lower: ObjectInfo) -> bool:

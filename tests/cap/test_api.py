@@ -115,3 +115,14 @@ def test_say_records_messages(api):
     api.say("hello")
     api.say(42)
     assert api.said == ["hello", "42"]
+
+
+def test_stacking_on_a_tilted_block_is_refused(table, api):
+    """A block leaning on the bowl's rim is no flat top; nothing moves."""
+    bowl = table.scene.positions()["blue bowl"]
+    table.scene.place("green block", [bowl[0] + 0.07, bowl[1], 0.045])
+    table.settle(0.5)
+    before = table.scene.positions()
+    with pytest.raises(NoRoom, match="green block is not lying flat"):
+        api.put_first_on_second("red block", "green block")
+    assert all(np.allclose(before[n], table.scene.positions()[n], atol=1e-3) for n in before)
