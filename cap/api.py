@@ -8,8 +8,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from cap.errors import PolicyError
-from cap.placement import Placement, verify
-from cap.placement import plan as placement_for
+from cap.placement import Placement, plan_placement, verify
 from perception.objects import ObjectInfo, Perceiver
 from robots.arm import Arm
 from robots.skills import GraspTarget, block_grasps, bowl_grasps, choose_grasp, pick_and_place
@@ -86,8 +85,8 @@ class PolicyAPI:
             raise PolicyError(f"the {held.name} is under the {on_top[0]}; move the "
                               f"{on_top[0]} first")
         others = {n: o for n, o in objects.items() if n != held.name}
-        placement = placement_for(held, self._target(target, held, objects), others,
-                                  self.grasp.bowl_wall, self.grasp.bowl_floor)
+        placement = plan_placement(held, self._target(target, held, objects), others,
+                                   self.grasp.bowl_wall, self.grasp.bowl_floor)
         self.motions += 1
         grasp, release = self._grasp_for(held, placement, others)
         pick_and_place(self.arm, grasp, placement.xy, placement.surface_z,

@@ -1,8 +1,8 @@
 """Where a held object may go, and whether it got there.
 
-Before any motion, `plan` finds the spot and what the object will rest on (the table, a
-block's flat top, a bowl's floor beside what it already holds) and refuses a spot without
-room: the held object's footprint at the target, at its final yaw and with a margin, must not
+Before any motion, `plan_placement` finds the spot and what the object will rest on (the
+table, a block's flat top, a bowl's floor beside what it already holds) and refuses a spot
+without room: the held object's footprint at the target, at its final yaw and with a margin, must not
 touch any object but its support. After the place, `verify` compares a fresh look with the
 plan: position, support, upright; a miss is a PlacementError that names what happened.
 """
@@ -53,8 +53,9 @@ def footprint_at(info: ObjectInfo, xy, margin: float = 0.0) -> Polygon:
     return shape.buffer(margin) if margin else shape
 
 
-def plan(held: ObjectInfo, target: ObjectInfo | np.ndarray, others: dict[str, ObjectInfo],
-         bowl_wall: float, bowl_floor: float) -> Placement:
+def plan_placement(held: ObjectInfo, target: ObjectInfo | np.ndarray,
+                   others: dict[str, ObjectInfo], bowl_wall: float,
+                   bowl_floor: float) -> Placement:
     """The placement for a target object (stack on it, or into it) or an xy spot."""
     if isinstance(target, ObjectInfo):
         if target.kind == "bowl":
