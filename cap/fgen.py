@@ -44,22 +44,26 @@ def _first_line(node: ast.stmt) -> int:
 
 
 def _check_definition_time(function: ast.FunctionDef) -> None:
-    """What runs when a def runs: its decorators and default values."""
+    """What runs when a def runs: its decorators (only functools' caches), their arguments
+    and its default values (calls to numpy, math and pure builtins only)."""
+    evaluated = function.args.defaults + [d for d in function.args.kw_defaults if d]
     for decorator in function.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         label = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
         if label not in DECORATORS:
             raise checks.refuse(decorator, f"decorator on {function.name}() is not allowed "
                                 "(only functools.lru_cache); call the function plainly")
-    defaults = function.args.defaults + [d for d in function.args.kw_defaults if d]
-    for call in (n for d in defaults for n in ast.walk(d) if isinstance(n, ast.Call)):
+        if isinstance(decorator, ast.Call):
+            evaluated += decorator.args + [k.value for k in decorator.keywords]
+    for call in (n for d in evaluated for n in ast.walk(d) if isinstance(n, ast.Call)):
         func = call.func
         pure = (isinstance(func, ast.Name) and func.id in checks.SAFE_BUILTINS) or (
             isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
             and func.value.id in DEFAULT_CALL_MODULES)
         if not pure:
-            raise checks.refuse(call, f"a default value of {function.name}() calls a function; "
-                                "use None as the default and compute the value in the body")
+            raise checks.refuse(call, f"{function.name}() calls a function when it is defined "
+                                "(in a default value or a decorator's arguments); use None as "
+                                "the default and compute the value in the body")
 
 
 def signature_of(call: checks.CallSite) -> str:

@@ -188,3 +188,17 @@ def test_connection_refused_is_a_clear_error():
     outcome = session.command("hello")
     session.close()
     assert not outcome.ok and "cannot reach the model server" in outcome.error
+
+
+@pytest.mark.parametrize("helper", [
+    "@lru_cache(maxsize=goto_pos([0.1, 0.1, 0.2]))\ndef wiggle():\n    return 1",
+    "def wiggle(at=put_first_on_second('red block', 'blue bowl')):\n    return at",
+])
+def test_defining_a_helper_never_moves_the_robot(llm_server, scripted_model, helper):
+    llm_server.on("# wiggle", "wiggle()")
+    llm_server.on("def wiggle(", helper)
+    with Session(SessionConfig(SCENE, max_repairs=0), scripted_model) as session:
+        before = session.ground_truth()
+        outcome = session.command("wiggle")
+        assert "when it is defined" in outcome.error
+        assert session.ground_truth() == before

@@ -457,7 +457,7 @@ HELPERS = [
              "def free_spot():\n    candidates = [denormalize_xy([u, v]) for u in (0.2, 0.5, 0.8) for v in (0.2, 0.5, 0.8)]\n"
              "    return max(candidates, key=distance_to_nearest)")}),
     Item("helper_default_calls_robot", "helper", "wave the gripper",
-         "wave()", "refused: default value of wave() calls a function",
+         "wave()", "refused: wave() calls a function when it is defined",
          more={"def wave(": "def wave(start=get_ee_pos()):\n    goto_pos(start)"}),
     Item("helper_decorator_refused", "helper", "do the dance",
          "dance()", "refused: decorator on dance() is not allowed",
