@@ -24,6 +24,11 @@ class ModelUnavailable(GenerationError):
     """The model server could not be reached, refused the request, or answered garbage."""
 
 
+class NoCloseExample(ModelUnavailable):
+    """No model is configured and the offline baseline has no prompt example close to the
+    command: it refuses rather than run something unrelated."""
+
+
 class CheckRefused(CapError):
     """Static checks refused the program before it ran."""
 
@@ -93,6 +98,7 @@ def error_kind(error: BaseException) -> str:
 FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specific first
     (WallTimeExceeded, "timeout"),
     (LimitExceeded, "limit"),
+    (NoCloseExample, "out_of_scope"),
     (ModelUnavailable, "model_unavailable"),
     (GenerationError, "generation"),
     (CheckRefused, "check_refused"),

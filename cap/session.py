@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from cap import checks
+from cap import checks, overlays
 from cap.api import PolicyAPI
 from cap.config import SessionConfig, cap_home
 from cap.errors import (CapError, CheckRefused, ExecutionError, ModelUnavailable, OperatorStop,
@@ -20,17 +20,19 @@ from cap.lmp import LMP, History
 from cap.perceivers import make_perceiver
 from cap.program import Program
 from cap.prompts import load_all
+from cap.recording import Recording
 from cap.rehearsal import Rehearsal
 from cap.safe_modules import library_names, module_surfaces
 from cap.sandbox.controller import Sandbox, Subprogram
 from cap.skills import SkillLibrary
 from cap.speech.tts import Speaker
-from perception.objects import ObjectInfo
+from perception.objects import Look, ObjectInfo
 from robots.cell import Cell, SimCell
 from robots.errors import MotionError, RobotDisconnected
 from sim.tabletop import Tabletop
 
 EVENTS = ("program", "said", "outcome")
+VIDEO_FPS = 10  # frames per second of the cell's time
 
 
 @dataclass
@@ -65,7 +67,7 @@ class Session:
         `rehearse`: every program first runs on a simulated twin. `confirm(code)`: asked
         before a program moves the robot (after its rehearsal); False refuses it."""
         self.config = config
-        self._cell = cell or Tabletop(config.spec, gui=config.gui, video=config.video)
+        self._cell = cell or Tabletop(config.spec, gui=config.gui)
         self._subscribers: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._confirm = confirm
         self._api = PolicyAPI(self._cell.arm, make_perceiver(config.perception, self._cell),
@@ -87,6 +89,11 @@ class Session:
         self._printed: list[str] = []
         self._objects_before = self.ground_truth()
         self._started = time.perf_counter()
+        self._recording = Recording(config.video, self._title(), VIDEO_FPS) \
+            if config.video else None
+        if self._recording:
+            self._record_frame()
+            self._cell.watch(1 / VIDEO_FPS, self._record_frame)
         if model is not None:
             self._lmps = {name: LMP(prompt, model, self._usage)
                           for name, prompt in load_all().items()}
@@ -187,8 +194,14 @@ class Session:
                 "time": round(self._cell.now(), 4)}
 
     def view(self) -> np.ndarray:
-        """An RGB image of the cell for people to watch."""
-        return self._cell.view()
+        """What people watch: the cell's presentation view (RGB), the path of the motion under
+        way drawn in."""
+        return overlays.with_path(self._cell.view(), self._cell.arm.planned_path())
+
+    def last_look(self) -> Look | None:
+        """Perception's latest look: the objects it believes are on the table (seen or
+        remembered) and the image it looked at. Takes no new look."""
+        return self._api.perceiver.last
 
     def watch(self, period: float, callback: Callable[[], None]) -> None:
         """Call `callback` about every `period` seconds of the cell's time as it runs."""
@@ -196,8 +209,9 @@ class Session:
 
     def save_video(self, path: str) -> str:
         """The session's recording so far, saved at `path` (recording goes on)."""
-        self._require_simulator("video")
-        return self._cell.save_video(path)
+        if self._recording is None:
+            raise CapError("this session records no video")
+        return self._recording.save(path)
 
     def report(self, outcome: Outcome | None = None) -> dict:
         """The JSON object of `cap run` / `cap exec` (DESIGN.md), after the last command
@@ -228,6 +242,8 @@ class Session:
         if self._rehearsal:
             self._rehearsal.close()
         self._sandbox.close()
+        if self._recording:
+            self._recording.close()
         self._cell.close()
 
     # --- one command ------------------------------------------------------------------------
@@ -236,7 +252,7 @@ class Session:
         said, model use and time; the arm goes home after it."""
         self._sandbox.clear_interrupt()  # a stop applies to the command it interrupts
         self._commands.append(label)
-        self._caption(label)
+        self._caption([f"> {label}"])
         if self.simulated:
             self._undo.append(self._cell.snapshot())
         outcome, first = Outcome(), len(self._programs)
@@ -335,13 +351,26 @@ class Session:
         for callback in list(self._subscribers[event]):
             callback(payload)
 
-    def _caption(self, text: str) -> None:
-        if self.simulated:
-            self._cell.caption(text)
+    def _caption(self, lines: list[str]) -> None:
+        if self._recording:
+            self._recording.set_caption(lines)
+
+    def _record_frame(self) -> None:
+        self._recording.add(self.view(),
+                            overlays.draw_look(self.last_look(), overlays.INSET_WIDTH))
+
+    def _title(self) -> list[str]:
+        model = self.model_name or "none (programs run as given)"
+        if getattr(self._model, "is_baseline", False):
+            model += " (an offline baseline, not a language model)"
+        where = f"simulated table, seed {self.config.spec.seed}" if self.simulated else "robot"
+        return ["cap: code as policies", f"model: {model}",
+                f"perception: {self.config.perception}; {where}",
+                "objects: " + ", ".join(sorted(self._objects_before))]
 
     def _said(self, message: str) -> None:
         command = self._commands[-1] if self._commands else ""
-        self._caption(f"{command}  |  robot: {message}")
+        self._caption([f"> {command}", f"robot: {message}"])
         if self._speaker:
             self._speaker.say(message)
         self._notify("said", message)

@@ -8,6 +8,8 @@ import numpy as np
 from shapely.affinity import rotate, translate
 from shapely.geometry import Point, Polygon, box
 
+from perception.frame import RGBDFrame
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -45,8 +47,18 @@ class ObjectInfo:
         return float(self.position[2] + self.size[2] / 2)
 
 
+@dataclass(frozen=True)
+class Look:
+    """One look at the table: what perception concluded, and the image it looked at."""
+
+    objects: dict[str, ObjectInfo]
+    frame: RGBDFrame | None = None  # None: the objects did not come from pixels
+
+
 class Perceiver(ABC):
     """A source of object knowledge: pixels and a detector, or simulator ground truth."""
+
+    last: Look | None = None  # the latest look, for people to watch (no new look needed)
 
     @abstractmethod
     def look(self) -> dict[str, ObjectInfo]:

@@ -8,7 +8,7 @@ import numpy as np
 from perception.color_detector import ColorDetector
 from perception.detector import Capsule, Detector
 from perception.frame import RGBDFrame
-from perception.objects import ObjectInfo, Perceiver
+from perception.objects import Look, ObjectInfo, Perceiver
 from perception.tracking import Tracker
 
 
@@ -34,11 +34,12 @@ class PixelPerceiver(Perceiver):
         seen = self.tracker.update(self.detector.detect(frame, robot),
                                    lambda p: hidden_by(p, camera, robot))
         self._last = (now, seen) if now is not None else None
+        self.last = Look(dict(seen), frame)
         return dict(seen)
 
     def forget(self) -> None:
         self.tracker = Tracker(self.tracker.memory, self.tracker.gate)
-        self._last = None
+        self._last = self.last = None
 
     def expect(self, name: str, position) -> None:
         self.tracker.expect(name, position)

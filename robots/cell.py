@@ -32,8 +32,9 @@ class Cell(Protocol):
     def now(self) -> float:
         """The cell's clock in seconds (simulated time in the simulator)."""
 
-    def view(self) -> np.ndarray:
-        """An RGB image for people to watch (not necessarily the perception camera's)."""
+    def view(self) -> RGBDFrame:
+        """A frame for people to watch, with its camera geometry (for drawing overlays); not
+        necessarily the perception camera's."""
 
     def watch(self, period: float, callback: Callable[[], None]) -> None:
         """Call `callback` about every `period` seconds of the cell's time while it runs."""
@@ -60,12 +61,6 @@ class SimCell(Cell, Protocol):
 
     def oracle(self) -> Perceiver:
         """A perceiver that reads the truth instead of pixels (for ablations)."""
-
-    def caption(self, text: str) -> None:
-        """Caption the cell's recording from now on (a no-op when nothing records)."""
-
-    def save_video(self, path: str) -> str:
-        """Finish the recording so far at `path`."""
 
     def settle(self, seconds: float) -> None:
         """Let the world run (objects come to rest) with the arm holding."""

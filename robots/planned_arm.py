@@ -15,6 +15,7 @@ from robots.safety import MotionFilter
 
 HOME_CLEARANCE = 0.15  # metres: the tool rises to this height before it goes home
 HOME_TOLERANCE = 0.01  # rad: an arm this close to home is there
+PATH_POINTS = 48  # at most this many tool positions describe a planned motion to watchers
 
 
 class PlannedArm(Arm):
@@ -25,6 +26,7 @@ class PlannedArm(Arm):
     filter: MotionFilter
     link_radius = 0.09  # capsules around the links, for perception's self-filter
     hand_radius = 0.11
+    _planned: np.ndarray | None = None
 
     @abstractmethod
     def execute(self, trajectory: JointTrajectory) -> None:
@@ -49,7 +51,7 @@ class PlannedArm(Arm):
     def move_path(self, positions, yaw: float = 0.0, speed: float | None = None) -> None:
         trajectory = plan_cartesian(self.kinematics, self.filter, self.joint_state().positions,
                                     self.ee_pose().position, list(positions), yaw, speed)
-        self.execute(trajectory)
+        self._follow(trajectory)
 
     def home(self) -> None:
         home = np.asarray(self.kinematics.model.home_positions)
@@ -58,8 +60,22 @@ class PlannedArm(Arm):
         position = self.ee_pose().position
         if position[2] < HOME_CLEARANCE:  # rise first, so nothing is swept off the table
             self.move_to([*position[:2], HOME_CLEARANCE], yaw=self._tool_yaw())
-        self.execute(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
+        self._follow(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
                                      home))
+
+    def planned_path(self) -> np.ndarray | None:
+        """Tool positions (N, 3) along the motion under way; None while no motion runs."""
+        return self._planned
+
+    def _follow(self, trajectory: JointTrajectory) -> None:
+        """Execute a checked trajectory, its tool path published to watchers meanwhile."""
+        stride = max(1, len(trajectory.positions) // PATH_POINTS)
+        waypoints = [*trajectory.positions[::stride], trajectory.positions[-1]]
+        self._planned = np.array([self.kinematics.fk(q)[0] for q in waypoints])
+        try:
+            self.execute(trajectory)
+        finally:
+            self._planned = None
 
     def _tool_yaw(self) -> float:
         return float(pybullet.getEulerFromQuaternion(self.ee_pose().quaternion)[2])

@@ -44,6 +44,12 @@ class CameraConfig:
         return pose
 
 
+# For people, not perception: the arm and the table seen from the front right, at 640x480.
+PRESENTATION_CAMERA = CameraConfig(width=640, height=480, fov_y_deg=44.0,
+                                   position=(0.95, -0.72, 0.98), target=(0.0, 0.1, 0.26),
+                                   up=(0.0, 0.0, 1.0), far=4.0)
+
+
 class Camera:
     """Renders RGB-D frames of one PyBullet client with TinyRenderer, or EGL when the world
     loaded it (`World(egl=True)`: the plugin must load before any body exists)."""
@@ -58,9 +64,6 @@ class Camera:
                                                 physicsClientId=client)
         self._projection = pybullet.computeProjectionMatrixFOV(
             c.fov_y_deg, c.width / c.height, c.near, c.far, physicsClientId=client)
-
-    def render_rgb(self) -> np.ndarray:
-        return self._capture()[0]
 
     def render(self) -> RGBDFrame:
         """Colour and metric depth (distance along the optical axis) with the camera geometry."""

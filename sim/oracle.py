@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from perception.objects import ObjectInfo, Perceiver
+from perception.objects import Look, ObjectInfo, Perceiver
 from perception.palette import BLOCK_SIZE
 from sim.objects import BOWL_HEIGHT, BOWL_RADIUS
 from sim.scene import Scene
@@ -14,7 +14,9 @@ class OraclePerceiver(Perceiver):
         self.scene = scene
 
     def look(self) -> dict[str, ObjectInfo]:
-        return {name: self._info(name) for name in self.scene.objects}
+        seen = {name: self._info(name) for name in self.scene.objects}
+        self.last = Look(dict(seen))
+        return seen
 
     def _info(self, name: str) -> ObjectInfo:
         obj = self.scene.objects[name]

@@ -1,21 +1,20 @@
-"""The simulated tabletop: physics world, scene, Panda arm, camera and optional video.
+"""The simulated tabletop: physics world, scene, Panda arm, a perception camera and a
+presentation camera for people.
 
 `Tabletop` is the simulator's robot cell (`robots.cell.SimCell`)."""
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from perception.objects import ObjectInfo, Perceiver
 from robots.pybullet_arm import PyBulletArm
-from sim.camera import Camera, CameraConfig
+from perception.frame import RGBDFrame
+from sim.camera import PRESENTATION_CAMERA, Camera, CameraConfig
 from sim.oracle import OraclePerceiver
 from sim.scene import Scene, SceneSpec
-from sim.video import VideoRecorder
 from sim.world import Snapshot, World
 
 SETTLE_SECONDS = 0.3
@@ -30,8 +29,7 @@ class TabletopSnapshot:
 class Tabletop:
     """Everything on the simulated table, built from a scene spec and a seed."""
 
-    def __init__(self, spec: SceneSpec, gui: bool = False, video: str | Path | None = None,
-                 camera: CameraConfig | None = None, video_fps: int = 10,
+    def __init__(self, spec: SceneSpec, gui: bool = False, camera: CameraConfig | None = None,
                  egl: bool = False) -> None:
         self.spec = spec
         self.world = World(gui=gui, egl=egl)
@@ -40,11 +38,7 @@ class Tabletop:
                                self.scene.table)
         self.reset(spec)
         self.camera = Camera(self.world.client, camera, egl=self.world.egl)
-        self.recorder: VideoRecorder | None = None
-        if video:
-            self.recorder = VideoRecorder(video, fps=video_fps)
-            self.world.observe(1 / video_fps, self.record_frame)
-            self.record_frame()
+        self.presentation = Camera(self.world.client, PRESENTATION_CAMERA, egl=self.world.egl)
 
     def reset(self, spec: SceneSpec | None = None) -> None:
         """A new scene on the same table (by default the current spec again): objects
@@ -69,8 +63,9 @@ class Tabletop:
     def now(self) -> float:
         return self.world.time
 
-    def view(self) -> np.ndarray:
-        return self.camera.render_rgb()
+    def view(self) -> RGBDFrame:
+        """The presentation camera (rendered only when asked: about 65 ms with TinyRenderer)."""
+        return self.presentation.render()
 
     def watch(self, period: float, callback: Callable[[], None]) -> None:
         self.world.observe(period, callback)
@@ -84,30 +79,6 @@ class Tabletop:
 
     def oracle(self) -> Perceiver:
         return OraclePerceiver(self.scene)
-
-    def record_frame(self) -> None:
-        if self.recorder:
-            self.recorder.add(self.camera.render_rgb())
-
-    def caption(self, text: str) -> None:
-        """Caption the video from now on; the still scene is held a second so it can be read."""
-        if self.recorder:
-            self.recorder.caption = text
-            frame = self.camera.render_rgb()
-            for _ in range(self.recorder.fps):
-                self.recorder.add(frame)
-
-    def save_video(self, path: str | Path) -> str:
-        """Finish the video so far at `path`; recording goes on into a fresh file."""
-        if self.recorder is None:
-            raise ValueError("no video is being recorded")
-        current, fps = self.recorder.path, self.recorder.fps
-        self.recorder.close()
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(current, target)
-        self.recorder = VideoRecorder(current, fps=fps)
-        return str(target)
 
     def ground_truth(self) -> dict[str, list[float]]:
         return {name: [round(float(v), 4) for v in pos]
@@ -124,8 +95,5 @@ class Tabletop:
         self.arm.drive_fingers(opening if self.arm.gripper_width() > opening else 0.0)
 
     def close(self) -> None:
-        if self.recorder:
-            self.recorder.close()
-            self.recorder = None
         self.arm.close()
         self.world.close()

@@ -6,8 +6,11 @@ from cap.config import cap_home, llm_spec
 from cap.errors import GenerationError
 from cap.llm.base import BACKENDS, ChatModel
 
-BASELINE_BANNER = ("[cap] no model configured (--llm or CAP_LLM): using the 'retrieval' "
-                   "baseline, which copies the nearest prompt example. It is not a language model.")
+BASELINE_BANNER = (
+    "[cap] no model configured (--llm or CAP_LLM): using the offline 'retrieval' baseline. It "
+    "is not a language model: it runs the prompt example closest to a command with the "
+    "colours, objects and places swapped (e.g. 'put the red block in the blue bowl', 'stack "
+    "the blocks', 'how many blocks are there?') and refuses commands no example is close to.")
 
 def _register_builtins() -> None:
     import cap.llm.openai_backend  # noqa: F401  (openai, ollama)

@@ -1,31 +1,48 @@
 """The offline baseline: no model, the nearest prompt example with its words swapped.
 
-For each request it takes the example whose query shares the most words with the query, maps the
-example's colours, object kinds and place names onto the query's (in order of appearance), and
-returns that example's code with the same substitutions. For `fgen` it only returns a definition
-the prompt already holds. Deterministic; a baseline, not a language model.
+For each request it takes the example whose query is most like the query, maps the example's
+colours, object kinds and place names onto the query's (in order of appearance), and returns
+that example's code with the same substitutions. For `fgen` it only returns a definition the
+prompt already holds. Deterministic; a baseline, not a language model.
+
+It answers only a query close to an example: the weighted Dice overlap of their content words
+(stop words dropped, a few synonyms merged, colours, kinds and places counted as such at half
+weight) must reach SIMILARITY_THRESHOLD, and a command must share a word other than colours,
+kinds and places (what to do, not only what with). Anything else is refused with
+`NoCloseExample`: "do a little dance" is not "move the green block a bit to the left".
 """
 from __future__ import annotations
 
 import re
 
+from cap.errors import NoCloseExample
 from cap.llm.base import ChatModel, Completion, backend
 from perception.palette import PALETTE
 from robots.workspace import PLACES_NORMALIZED
 
 COLORS = tuple(PALETTE)
 KINDS = ("block", "bowl")
-VOCABULARIES = (tuple(sorted(PLACES_NORMALIZED, key=len, reverse=True)), COLORS, KINDS)
+PLACES = tuple(sorted(PLACES_NORMALIZED, key=len, reverse=True))
+VOCABULARIES = (PLACES, COLORS, KINDS)
+SIMILARITY_THRESHOLD = 0.5
+VOCABULARY_WEIGHT = 0.5  # a colour, kind or place says what with, not what to do
+STOP_WORDS = frozenset(
+    "a an the to of on in into onto at by for from with and or it its them their they this "
+    "that these those there is are be do does i me my you your we us our please can could "
+    "would will up what which who how why when where".split())
+PHRASES = {"how many": "count"}
+SYNONYMS = {"place": "put", "move": "put", "pick": "put", "drop": "put", "bring": "put",
+            "set": "put", "colour": "color", "colours": "color", "colors": "color",
+            "colored": "color", "coloured": "color", "nearest": "closest", "every": "all",
+            "each": "all"}
+ORDINALS = frozenset("first second third fourth fifth sixth last".split())
+VOCABULARY_TOKENS = ("<place>", "<color>", "<kind>")
 
 
 def query_of(user_message: str) -> str:
     """The query line of a user message ("# put the ..."), without the context."""
     lines = [line[2:] for line in user_message.splitlines() if line.startswith("# ")]
     return lines[-1] if lines else user_message
-
-
-def words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def mentions(text: str, vocabulary) -> list[str]:
@@ -63,10 +80,18 @@ class Retrieval(ChatModel):
         query = query_of(messages[-1]["content"])
         if lmp == "fgen":
             return Completion(self._definition(pairs, query))
-        if not pairs:
-            return Completion("# no example to retrieve")
-        best = max(pairs, key=lambda pair: _similarity(query_of(pair[0]), query))
-        return Completion(substitute(best[1], query_of(best[0]), query))
+        scored = [(similarity(query_of(asked), query), query_of(asked), code)
+                  for asked, code in pairs
+                  if lmp != "tabletop_ui" or fits(query_of(asked), query)]
+        score, asked, code = max(scored, key=lambda row: row[0], default=(0.0, "", ""))
+        if score < SIMILARITY_THRESHOLD:
+            raise NoCloseExample(
+                f"no model is configured, and the offline 'retrieval' baseline has no prompt "
+                f"example close to {query!r} (nearest similarity {score:.2f} < "
+                f"{SIMILARITY_THRESHOLD}). Configure a model: --llm openai:MODEL with "
+                f"OPENAI_API_KEY (and OPENAI_BASE_URL for a local server), --llm ollama:MODEL, "
+                f"or CAP_LLM")
+        return Completion(substitute(code, asked, query))
 
     @staticmethod
     def _definition(pairs, query: str) -> str:
@@ -77,9 +102,39 @@ class Retrieval(ChatModel):
         return "# the retrieval baseline knows no definition for this function"
 
 
-def _similarity(a: str, b: str) -> float:
-    wa, wb = words(a), words(b)
-    return len(wa & wb) / max(1, len(wa | wb))
+def content_words(text: str) -> set[str]:
+    """The words that carry meaning: places, colours and kinds as tokens of their class,
+    ordinals as one token, synonyms merged, stop words dropped."""
+    text = text.lower()
+    for phrase, token in PHRASES.items():
+        text = re.sub(rf"\b{phrase}\b", f" {token} ", text)
+    for vocabulary, token in zip(VOCABULARIES, VOCABULARY_TOKENS):
+        pattern = r"\b(" + "|".join(map(re.escape, vocabulary)) + r")s?\b"
+        text = re.sub(pattern, f" {token} ", text)
+    found = set()
+    for word in re.findall(r"<\w+>|[a-z0-9]+", text):
+        if word not in STOP_WORDS:
+            found.add("<ordinal>" if word in ORDINALS else SYNONYMS.get(word, word))
+    return found
+
+
+def _weight(words_: set[str]) -> float:
+    return sum(VOCABULARY_WEIGHT if w in VOCABULARY_TOKENS else 1.0 for w in words_)
+
+
+def similarity(a: str, b: str) -> float:
+    """Weighted Dice overlap of the content words, 0 (nothing shared) to 1."""
+    wa, wb = content_words(a), content_words(b)
+    return 2 * _weight(wa & wb) / max(1e-9, _weight(wa) + _weight(wb))
+
+
+def fits(example: str, command: str) -> bool:
+    """Whether an example can stand for a command: they share a content word that is not a
+    colour, kind or place, and the command names at least as many colours, kinds and places as
+    the example (so none of the example's own objects is left in the code)."""
+    shared = (content_words(example) & content_words(command)) - set(VOCABULARY_TOKENS)
+    return bool(shared) and all(len(mentions(example, v)) <= len(mentions(command, v))
+                                for v in VOCABULARIES)
 
 
 @backend("retrieval")

@@ -78,8 +78,8 @@ class RobotCell:
     def now(self) -> float:
         return time.monotonic()
 
-    def view(self) -> np.ndarray:
-        return self.camera.render().rgb
+    def view(self) -> RGBDFrame:
+        return self.camera.render()
 
     def watch(self, period: float, callback: Callable[[], None]) -> None:
         """A timer of the node (its executor thread) calls back every `period` seconds."""

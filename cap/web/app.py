@@ -26,6 +26,7 @@ STATIC = Path(__file__).parent / "static"
 MAX_COMMAND_CHARS = 500
 MAX_AUDIO_BYTES = 8 * 1024 * 1024
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+VIEW, LOOK = b"v", b"p"  # binary frame channels: the presentation view, the robot's last look
 
 
 class RateLimit:
@@ -95,7 +96,8 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
         if not authorised(request.query_params):
             return JSONResponse({"error": "token required"}, status_code=401)
         return JSONResponse({**hub.truth, "running": hub.running, "queued": hub.pending,
-                             "frames_rendered": hub.frames_rendered})
+                             "frames_rendered": hub.frames_rendered,
+                             "believed": hub.look_event["objects"]})
 
     async def socket(websocket: WebSocket) -> None:
         if not (authorised(websocket.query_params) and same_origin(websocket)):
@@ -148,10 +150,15 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
             await websocket.send_text(json.dumps(await client.events.get()))
 
     async def send_frames(websocket: WebSocket) -> None:
-        """The latest frame every FRAME_PERIOD, stamped with when it was rendered."""
+        """The latest view every FRAME_PERIOD, and the robot's last look when it changes; each
+        a channel byte (VIEW or LOOK), when it was rendered (little-endian float64), a JPEG."""
+        look_sent = None
         while True:
             started = time.perf_counter()
-            await websocket.send_bytes(struct.pack("<d", hub.frame_stamp) + hub.frame)
+            await websocket.send_bytes(VIEW + struct.pack("<d", hub.frame_stamp) + hub.frame)
+            if hub.look_frame and hub.look_stamp != look_sent:
+                look_sent = hub.look_stamp
+                await websocket.send_bytes(LOOK + struct.pack("<d", look_sent) + hub.look_frame)
             await asyncio.sleep(max(0.0, FRAME_PERIOD - (time.perf_counter() - started)))
 
     return Starlette(routes=[

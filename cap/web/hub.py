@@ -1,5 +1,6 @@
 """The one session behind the web page: a job queue run on its own thread, events
-broadcast to every connected browser, and camera frames for the live view."""
+broadcast to every connected browser, and frames for the live view: the presentation view with
+the planned path, and the robot's last look with what it found."""
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,10 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from cap import overlays
 from cap.errors import CapError
 from cap.session import Session
+from robots.errors import MotionError
 
 FRAME_PERIOD = 0.1  # seconds of wall time between camera frames (10 per second)
 
@@ -44,6 +47,9 @@ class Hub:
         self.frame = b""
         self.frame_time = self.frame_stamp = 0.0
         self.frames_rendered = 0
+        self.look = None  # the session's last look, as drawn below
+        self.look_frame, self.look_stamp = b"", 0.0  # its image, objects outlined and named
+        self.look_event: dict = {"type": "look", "objects": [], "image": False}
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
         self.wake = threading.Condition(self.lock)
@@ -64,6 +70,7 @@ class Hub:
             for event in self.history:
                 client.send(event)
             client.send(self._state())
+            client.send(self.look_event)
 
     def disconnect(self, client: Client) -> None:
         with self.lock:
@@ -110,6 +117,7 @@ class Hub:
         else:  # a robot's camera topics are thread-safe: a thread of their own
             threading.Thread(target=self._camera_loop, name="cap-camera", daemon=True).start()
         self.object_names = sorted(self.session.ground_truth())
+        self._look()  # a first look, so the page shows what the robot sees
         self._render()
         self.ready.set()
         try:
@@ -122,6 +130,7 @@ class Hub:
                     self.running = self.pending.pop(0)
                     self._publish({"type": "started", "id": self.running["id"]})
                 self._execute(self.running)
+                self._look()  # how the job left the table
                 self._render()
         finally:
             self.session.close()
@@ -145,6 +154,12 @@ class Hub:
             self._publish({"type": "done", "id": job["id"], **result,
                            "seconds": round(time.perf_counter() - started, 2),
                            "objects": objects})
+
+    def _look(self) -> None:
+        try:
+            self.session.objects()
+        except MotionError as error:  # a robot's camera is gone: the page says so
+            self._publish_locked({"type": "error", "message": f"camera: {error}"})
 
     def _program(self, program: dict) -> None:
         self._publish_locked({"type": "program", "id": self.running and self.running["id"],
@@ -176,12 +191,20 @@ class Hub:
 
     def _render(self) -> None:
         self._update_truth()
-        rgb = self.session.view()
-        ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]),
-                                [cv2.IMWRITE_JPEG_QUALITY, 80])
-        self.frame, self.frame_time = jpeg.tobytes(), time.perf_counter()
+        self.frame, self.frame_time = _jpeg(self.session.view()), time.perf_counter()
         self.frame_stamp = time.time()  # wall clock, for latency at the browser
         self.frames_rendered += 1
+        look = self.session.last_look()
+        if look is not self.look:  # a new look: its picture and the objects panel
+            self.look = look
+            picture = overlays.draw_look(look)
+            if picture is not None:
+                self.look_frame, self.look_stamp = _jpeg(picture), self.frame_stamp
+            self.look_event = {"type": "look", "image": picture is not None, "objects": [
+                {"name": name, "position": [round(float(v), 3) for v in info.position],
+                 "visible": info.visible} for name, info in sorted((look and look.objects
+                                                                    or {}).items())]}
+            self._broadcast(self.look_event)
 
     # --- events -----------------------------------------------------------------------------
     def _publish_locked(self, event: dict) -> None:
@@ -189,12 +212,25 @@ class Hub:
             self._publish(event)
 
     def _publish(self, event: dict) -> None:
+        """Send to every browser, and to those that connect later (the last 500 events)."""
         event = {**event, "time": round(time.time(), 3)}
         self.history.append(event)
         del self.history[:-500]
         for client in self.clients:
             client.send(event)
 
+    def _broadcast(self, event: dict) -> None:
+        """Send to every browser now (a state that a later browser gets on connecting)."""
+        with self.lock:
+            for client in self.clients:
+                client.send(event)
+
     def _state(self) -> dict:
         return {"type": "state", "running": self.running, "queued": list(self.pending),
                 "objects": self.object_names}
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]),
+                            [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return jpeg.tobytes()

@@ -16,4 +16,4 @@ def test_demo_runs_its_tour_and_writes_a_playable_video(tmp_path):
     assert "retrieval" in result.stderr  # the baseline is labelled as one
     assert report["summary"]["succeeded"] == report["summary"]["commands"] == 5
     frames = [frame for frame in imageio.get_reader(report["video"])]
-    assert len(frames) > 50 and frames[0].shape == (264, 320, 3)
+    assert len(frames) > 50 and frames[0].shape == (536, 640, 3)

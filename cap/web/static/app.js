@@ -1,5 +1,6 @@
-// The cap page: one WebSocket carries events (JSON text) and camera frames (binary JPEG,
-// prefixed by the render time as a little-endian float64).
+// The cap page: one WebSocket carries events (JSON text) and frames (binary: a channel byte,
+// "v" for the view or "p" for the robot's last look, the render time as a little-endian
+// float64, then a JPEG).
 "use strict";
 const token = new URLSearchParams(location.search).get("token") || "";
 const query = token ? "?token=" + encodeURIComponent(token) : "";
@@ -20,13 +21,22 @@ function connect() {
 
 function badge(id, text, kind) { const el = $(id); el.textContent = text; el.className = "badge " + (kind || ""); }
 
-let frameUrl = null;
+const frameUrls = {};
+function showImage(id, jpeg) {
+  const url = URL.createObjectURL(new Blob([jpeg], { type: "image/jpeg" }));
+  $(id).src = url;
+  if (frameUrls[id]) URL.revokeObjectURL(frameUrls[id]);
+  frameUrls[id] = url;
+}
+
 function showFrame(buffer) {
-  const rendered = new DataView(buffer).getFloat64(0, true);
-  const url = URL.createObjectURL(new Blob([buffer.slice(8)], { type: "image/jpeg" }));
-  $("camera").src = url;
-  if (frameUrl) URL.revokeObjectURL(frameUrl);
-  frameUrl = url;
+  const channel = String.fromCharCode(new Uint8Array(buffer, 0, 1)[0]);
+  const rendered = new DataView(buffer).getFloat64(1, true);
+  if (channel === "p") {
+    showImage("look", buffer.slice(9));
+    return;
+  }
+  showImage("camera", buffer.slice(9));
   stats.frames += 1;
   if (rendered !== stats.lastRendered) stats.latency.push(Date.now() / 1000 - rendered);  // new frames only
   stats.lastRendered = rendered;
@@ -57,6 +67,21 @@ function line(parent, cls, text) {
 }
 
 function label(event) { return event.kind === "command" ? event.text : ":" + event.kind; }
+
+function showObjects(event) {
+  $("look-caption").textContent = event.image
+    ? "the robot's last look: objects it found outlined, remembered ones in grey"
+    : "objects come from the simulator's truth (--perception oracle): no image";
+  $("objects").tBodies[0].replaceChildren(...event.objects.map((o) => {
+    const row = document.createElement("tr");
+    row.className = o.visible ? "seen" : "remembered";
+    for (const text of [o.name, o.position.map((v) => v.toFixed(3)).join(", "),
+                        o.visible ? "seen" : "remembered"]) {
+      const cell = document.createElement("td"); cell.textContent = text; row.appendChild(cell);
+    }
+    return row;
+  }));
+}
 
 const queued = new Map();
 function renderQueue() {
@@ -99,6 +124,7 @@ function handle(event) {
       badge("status", queued.size ? "running" : "idle", queued.size ? "busy" : "ok");
       break;
     }
+    case "look": showObjects(event); break;
     case "error": line($("log"), "error", event.message); break;
   }
 }
@@ -111,6 +137,7 @@ $("command-form").onsubmit = (e) => {
   if (text) { send({ type: "command", text }); $("command").value = ""; }
 };
 $("stop").onclick = () => send({ type: "stop" });
+$("show-look").onchange = (e) => $("perception-panel").classList.toggle("hidden", !e.target.checked);
 $("undo").onclick = () => send({ type: "undo" });
 $("reset").onclick = () => send({ type: "reset" });
 
