@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test venv clean
+.PHONY: demo test media venv clean
 
 $(BIN)/cap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest -q
+
+media: venv  # the README's pictures, from the running system (needs Chromium)
+	$(BIN)/python scripts/readme_media.py
 
 clean:
 	rm -rf $(VENV) runs

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Callable, Protocol, runtime_checkable
 
-import numpy as np
-
 from perception.frame import RGBDFrame
 from perception.objects import Perceiver
 from robots.planned_arm import PlannedArm

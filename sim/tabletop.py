@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
-
 from perception.objects import ObjectInfo, Perceiver
 from robots.pybullet_arm import PyBulletArm
 from perception.frame import RGBDFrame

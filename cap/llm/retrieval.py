@@ -5,11 +5,13 @@ colours, object kinds and place names onto the query's (in order of appearance),
 that example's code with the same substitutions. For `fgen` it only returns a definition the
 prompt already holds. Deterministic; a baseline, not a language model.
 
-It answers only a query close to an example: the weighted Dice overlap of their content words
-(stop words dropped, a few synonyms merged, colours, kinds and places counted as such at half
-weight) must reach SIMILARITY_THRESHOLD, and a command must share a word other than colours,
-kinds and places (what to do, not only what with). Anything else is refused with
-`NoCloseExample`: "do a little dance" is not "move the green block a bit to the left".
+It answers only a query close to an example: the Dice overlap of their content words (stop
+words dropped, a few synonyms merged) must reach SIMILARITY_THRESHOLD. For a command only the
+words that say what to do count; colours, kinds and places do not, and the command must name at
+least as many of them as the example (none of the example's own objects may stay in the code).
+A sub-program's query counts colours, kinds and places as such, at half weight. Anything else is
+refused with `NoCloseExample`: "do a little dance" is not "move the green block a bit to the
+left", nor "throw the red block" "put the red block in the blue bowl".
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ KINDS = ("block", "bowl")
 PLACES = tuple(sorted(PLACES_NORMALIZED, key=len, reverse=True))
 VOCABULARIES = (PLACES, COLORS, KINDS)
 SIMILARITY_THRESHOLD = 0.5
-VOCABULARY_WEIGHT = 0.5  # a colour, kind or place says what with, not what to do
+# A colour, kind or place says what with, not what to do: a command is compared by what it
+# asks to do only; a sub-program's query ("the blocks") by what it names as well.
+COMMAND_VOCABULARY_WEIGHT, QUERY_VOCABULARY_WEIGHT = 0.0, 0.5
 STOP_WORDS = frozenset(
     "a an the to of on in into onto at by for from with and or it its them their they this "
     "that these those there is are be do does i me my you your we us our please can could "
@@ -80,9 +84,10 @@ class Retrieval(ChatModel):
         query = query_of(messages[-1]["content"])
         if lmp == "fgen":
             return Completion(self._definition(pairs, query))
-        scored = [(similarity(query_of(asked), query), query_of(asked), code)
-                  for asked, code in pairs
-                  if lmp != "tabletop_ui" or fits(query_of(asked), query)]
+        command = lmp == "tabletop_ui"
+        weight = COMMAND_VOCABULARY_WEIGHT if command else QUERY_VOCABULARY_WEIGHT
+        scored = [(similarity(query_of(asked), query, weight), query_of(asked), code)
+                  for asked, code in pairs if not command or names_enough(query_of(asked), query)]
         score, asked, code = max(scored, key=lambda row: row[0], default=(0.0, "", ""))
         if score < SIMILARITY_THRESHOLD:
             raise NoCloseExample(
@@ -118,23 +123,19 @@ def content_words(text: str) -> set[str]:
     return found
 
 
-def _weight(words_: set[str]) -> float:
-    return sum(VOCABULARY_WEIGHT if w in VOCABULARY_TOKENS else 1.0 for w in words_)
-
-
-def similarity(a: str, b: str) -> float:
-    """Weighted Dice overlap of the content words, 0 (nothing shared) to 1."""
+def similarity(a: str, b: str, vocabulary_weight: float) -> float:
+    """Dice overlap of the content words, 0 (nothing shared) to 1; colours, kinds and places
+    weigh `vocabulary_weight`, other words 1."""
+    def weight(words: set[str]) -> float:
+        return sum(vocabulary_weight if w in VOCABULARY_TOKENS else 1.0 for w in words)
     wa, wb = content_words(a), content_words(b)
-    return 2 * _weight(wa & wb) / max(1e-9, _weight(wa) + _weight(wb))
+    return 2 * weight(wa & wb) / max(1e-9, weight(wa) + weight(wb))
 
 
-def fits(example: str, command: str) -> bool:
-    """Whether an example can stand for a command: they share a content word that is not a
-    colour, kind or place, and the command names at least as many colours, kinds and places as
-    the example (so none of the example's own objects is left in the code)."""
-    shared = (content_words(example) & content_words(command)) - set(VOCABULARY_TOKENS)
-    return bool(shared) and all(len(mentions(example, v)) <= len(mentions(command, v))
-                                for v in VOCABULARIES)
+def names_enough(example: str, command: str) -> bool:
+    """Whether the command names at least as many colours, kinds and places as the example, so
+    that every one of the example's is swapped for one of the command's."""
+    return all(len(mentions(example, v)) <= len(mentions(command, v)) for v in VOCABULARIES)
 
 
 @backend("retrieval")

@@ -9,8 +9,6 @@ from cap.ros.messages import Topics, frame_from_messages
 from cap.ros.spinning import start_spinning, stop_spinning
 from typing import Callable
 
-import numpy as np
-
 from perception.frame import RGBDFrame
 from robots.errors import RobotDisconnected
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig

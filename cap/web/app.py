@@ -97,7 +97,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
             return JSONResponse({"error": "token required"}, status_code=401)
         return JSONResponse({**hub.truth, "running": hub.running, "queued": hub.pending,
                              "frames_rendered": hub.frames_rendered,
-                             "believed": hub.look_event["objects"]})
+                             "believed": hub.look_shown[1]["objects"]})
 
     async def socket(websocket: WebSocket) -> None:
         if not (authorised(websocket.query_params) and same_origin(websocket)):
@@ -150,15 +150,20 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
             await websocket.send_text(json.dumps(await client.events.get()))
 
     async def send_frames(websocket: WebSocket) -> None:
-        """The latest view every FRAME_PERIOD, and the robot's last look when it changes; each
-        a channel byte (VIEW or LOOK), when it was rendered (little-endian float64), a JPEG."""
+        """The latest view every FRAME_PERIOD; on each new look, its image and then its
+        objects (a "look" event), so the panel and the picture always agree. A frame is a
+        channel byte (VIEW or LOOK), its render time (little-endian float64), a JPEG."""
         look_sent = None
         while True:
             started = time.perf_counter()
             await websocket.send_bytes(VIEW + struct.pack("<d", hub.frame_stamp) + hub.frame)
-            if hub.look_frame and hub.look_stamp != look_sent:
-                look_sent = hub.look_stamp
-                await websocket.send_bytes(LOOK + struct.pack("<d", look_sent) + hub.look_frame)
+            look_frame, look_event = look = hub.look_shown
+            if look is not look_sent:
+                look_sent = look
+                if look_frame:
+                    await websocket.send_bytes(LOOK + struct.pack("<d", hub.frame_stamp)
+                                               + look_frame)
+                await websocket.send_text(json.dumps(look_event))
             await asyncio.sleep(max(0.0, FRAME_PERIOD - (time.perf_counter() - started)))
 
     return Starlette(routes=[

@@ -47,9 +47,10 @@ class Hub:
         self.frame = b""
         self.frame_time = self.frame_stamp = 0.0
         self.frames_rendered = 0
-        self.look = None  # the session's last look, as drawn below
-        self.look_frame, self.look_stamp = b"", 0.0  # its image, objects outlined and named
-        self.look_event: dict = {"type": "look", "objects": [], "image": False}
+        self.look = None  # the session's last look, and as shown: its image with the objects
+        # outlined and named (JPEG; b"": none) and the "look" event, replaced together
+        self.look_shown: tuple[bytes, dict] = (b"", {"type": "look", "objects": [],
+                                                     "image": False})
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
         self.wake = threading.Condition(self.lock)
@@ -70,7 +71,6 @@ class Hub:
             for event in self.history:
                 client.send(event)
             client.send(self._state())
-            client.send(self.look_event)
 
     def disconnect(self, client: Client) -> None:
         with self.lock:
@@ -198,13 +198,12 @@ class Hub:
         if look is not self.look:  # a new look: its picture and the objects panel
             self.look = look
             picture = overlays.draw_look(look)
-            if picture is not None:
-                self.look_frame, self.look_stamp = _jpeg(picture), self.frame_stamp
-            self.look_event = {"type": "look", "image": picture is not None, "objects": [
-                {"name": name, "position": [round(float(v), 3) for v in info.position],
-                 "visible": info.visible} for name, info in sorted((look and look.objects
-                                                                    or {}).items())]}
-            self._broadcast(self.look_event)
+            objects = [{"name": name, "position": [round(float(v), 3) for v in info.position],
+                        "visible": info.visible}
+                       for name, info in sorted((look.objects if look else {}).items())]
+            self.look_shown = (b"" if picture is None else _jpeg(picture),
+                               {"type": "look", "image": picture is not None,
+                                "objects": objects})
 
     # --- events -----------------------------------------------------------------------------
     def _publish_locked(self, event: dict) -> None:
@@ -218,13 +217,6 @@ class Hub:
         del self.history[:-500]
         for client in self.clients:
             client.send(event)
-
-    def _broadcast(self, event: dict) -> None:
-        """Send to every browser now (a state that a later browser gets on connecting)."""
-        with self.lock:
-            for client in self.clients:
-                client.send(event)
-
     def _state(self) -> dict:
         return {"type": "state", "running": self.running, "queued": list(self.pending),
                 "objects": self.object_names}

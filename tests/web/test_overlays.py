@@ -11,7 +11,9 @@ import pytest
 
 from cap import overlays
 from tests.web.conftest import Server
-from tests.web.test_page import PACE, open_page
+
+PACE = ("for i in range(200):\n    goto_pos([0.15, 0.1, 0.25])\n"
+        "    goto_pos([-0.15, -0.1, 0.25])")  # long enough to be stopped
 
 pytestmark = pytest.mark.slow
 
