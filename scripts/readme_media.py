@@ -1,4 +1,5 @@
-"""The README's pictures, made from the running system (`make media`):
+"""The README's pictures, made from the running system (`make media`, or
+`python scripts/readme_media.py [OUT_DIR]`):
 
 - docs/media/web-page.png: `cap serve` on the demo scene in Chromium at 1280x800, during a
   motion (the planned path, the robot's last look, the objects panel, the log);
@@ -99,11 +100,12 @@ def wait_for(base: str, seconds: float = 90) -> None:
 
 
 def main() -> None:
-    MEDIA.mkdir(parents=True, exist_ok=True)
-    web_page(MEDIA / "web-page.png")
-    demo_gif(MEDIA / "demo.gif")
-    for path in sorted(MEDIA.iterdir()):
-        print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KiB")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else MEDIA
+    out.mkdir(parents=True, exist_ok=True)
+    web_page(out / "web-page.png")
+    demo_gif(out / "demo.gif")
+    for name in ("web-page.png", "demo.gif"):
+        print(f"{out / name}: {(out / name).stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":
