@@ -38,7 +38,7 @@ def main() -> None:
                                seed=7), egl=args.egl)
     look = Look(table.oracle().look(), table.camera.render())
     view = table.view()
-    path = table.arm.kinematics.link_positions(table.arm.joint_state().positions)
+    path = table.arm.kinematics.skeleton(table.arm.joint_state().positions)[0]
     renderer = "EGL" if table.world.egl else "TinyRenderer"
     c, p = table.camera.config, table.presentation.config
     print(f"{renderer}, median of {args.frames} frames:")

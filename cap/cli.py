@@ -30,13 +30,16 @@ def colors(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(c.strip() for c in text.split(",") if c.strip())
 
 
-def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True) -> None:
+def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
+                    robots: tuple[str, ...] = ("sim", "ros2")) -> None:
     parser.add_argument("--blocks", help="block colours, e.g. red,green")
     parser.add_argument("--bowls", help="bowl colours, e.g. blue")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
                         help="objects from camera images (default) or simulator ground truth")
-    parser.add_argument("--robot", choices=("sim", "ros2"), default="sim")
+    parser.add_argument("--robot", choices=robots, default=robots[0],
+                        help="the simulator or a ROS 2 robot" if "sim" in robots else
+                        "the arm's parameter set (its joint and link names, home pose)")
     parser.add_argument("--video", help="write an mp4 (or gif) of the session here")
     parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
     parser.add_argument("--confirm", action="store_true",
@@ -123,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     ros_sim.add_argument("--bowls", help="bowl colours, e.g. blue")
     ros_sim.add_argument("--seed", type=int, default=0)
     ros_agent = ros_sub.add_parser("agent", help="commands on /cap/command to the robot")
-    add_scene_flags(ros_agent)
+    from robots.arm_models import ARM_MODELS
+    add_scene_flags(ros_agent, robots=tuple(ARM_MODELS))
     transcribe = sub.add_parser("transcribe", help="a spoken command (WAV) as text")
     transcribe.add_argument("file")
     transcribe.add_argument("--objects", help="the scene's object names, comma separated")
@@ -333,7 +337,8 @@ def cmd_ros(args) -> dict:
         run_sim(SceneSpec(colors(args.blocks), colors(args.bowls), args.seed), args.ros_args)
     else:
         from cap.ros.agent import main as run_agent
-        run_agent(session_config(args), args.llm, args.no_cache, args.confirm, args.ros_args)
+        run_agent(session_config(args), args.llm, args.no_cache, args.confirm, args.robot,
+                  args.ros_args)
     return {"ok": True}
 
 

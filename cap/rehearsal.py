@@ -14,13 +14,16 @@ from cap.errors import CapError, RehearsalRefused
 from cap.sandbox.controller import Limits, Sandbox, Subprogram
 from perception.objects import ObjectInfo
 from robots.errors import MotionError
+from robots.kinematics import ArmModel
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
 
 class Rehearsal:
-    def __init__(self, language: dict[str, Callable[..., Subprogram]], limits: Limits) -> None:
-        self.twin = Tabletop(SceneSpec(blocks=(), bowls=()))
+    def __init__(self, language: dict[str, Callable[..., Subprogram]], limits: Limits,
+                 arm: ArmModel) -> None:
+        """`arm`: the robot's own model (its URDF, joints and links), so the twin is it."""
+        self.twin = Tabletop(SceneSpec(blocks=(), bowls=()), arm=arm)
         self.api = PolicyAPI(self.twin.arm, self.twin.oracle(), self.twin.workspace)
         self.worker = Sandbox(self.api.functions(), language, limits, on_stop=self.twin.arm.stop)
 

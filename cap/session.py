@@ -81,7 +81,8 @@ class Session:
         self._known = set(self._builtin_names)  # grows with what the session's programs define
         self._sandbox = Sandbox(self._api.functions(), language, config.limits,
                                 on_stop=self._cell.arm.stop)
-        self._rehearsal = Rehearsal(language, config.limits) if rehearse else None
+        self._rehearsal = Rehearsal(language, config.limits, self._cell.arm.kinematics.model) \
+            if rehearse else None
         self._speaker = Speaker(config.tts, config.tts_out) if config.tts else None
         self._undo: list = []  # world snapshots before each command (simulator only)
         self._commands: list[str] = []

@@ -51,7 +51,7 @@ class PlannedArm(Arm):
     def move_path(self, positions, yaw: float = 0.0, speed: float | None = None) -> None:
         trajectory = plan_cartesian(self.kinematics, self.filter, self.joint_state().positions,
                                     self.ee_pose().position, list(positions), yaw, speed)
-        self._follow(trajectory)
+        self._run_checked(trajectory)
 
     def home(self) -> None:
         home = np.asarray(self.kinematics.model.home_positions)
@@ -60,15 +60,15 @@ class PlannedArm(Arm):
         position = self.ee_pose().position
         if position[2] < HOME_CLEARANCE:  # rise first, so nothing is swept off the table
             self.move_to([*position[:2], HOME_CLEARANCE], yaw=self._tool_yaw())
-        self._follow(plan_joint_move(self.kinematics, self.filter, self.joint_state().positions,
-                                     home))
+        self._run_checked(plan_joint_move(self.kinematics, self.filter,
+                                          self.joint_state().positions, home))
 
     def planned_path(self) -> np.ndarray | None:
         """Tool positions (N, 3) along the motion under way; None while no motion runs."""
         return self._planned
 
-    def _follow(self, trajectory: JointTrajectory) -> None:
-        """Execute a checked trajectory, its tool path published to watchers meanwhile."""
+    def _run_checked(self, trajectory: JointTrajectory) -> None:
+        """Execute a checked trajectory, its tool path shown to watchers meanwhile."""
         stride = max(1, len(trajectory.positions) // PATH_POINTS)
         waypoints = [*trajectory.positions[::stride], trajectory.positions[-1]]
         self._planned = np.array([self.kinematics.fk(q)[0] for q in waypoints])
@@ -92,9 +92,6 @@ class PlannedArm(Arm):
         return True
 
     def capsules(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
-        model = self.kinematics.model
-        points = self.kinematics.link_positions(self.joint_state().positions)
-        arm = points[: model.capsule_links]  # base to hand, through every joint
-        tool = points[model.fingertip_point]
+        arm, tool = self.kinematics.skeleton(self.joint_state().positions)
         return ([(a, b, self.link_radius) for a, b in zip(arm, arm[1:])]
                 + [(arm[-1], tool, self.hand_radius)])

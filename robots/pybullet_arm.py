@@ -1,4 +1,5 @@
-"""The Franka Panda simulated in PyBullet, behind the Arm interface."""
+"""An arm simulated in PyBullet (the Franka Panda unless its model says otherwise), behind the
+Arm interface."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,7 @@ import pybullet
 
 from robots.arm import JointState, Pose
 from robots.errors import CollisionError, MotionStopped, MotionTimeout
-from robots.kinematics import ArmModel, Kinematics
+from robots.kinematics import ArmModel, BodyIndices, Kinematics, load_arm
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
 from robots.safety import MotionFilter, SafetyLimits
@@ -30,16 +31,16 @@ class PyBulletArmConfig:
 
 
 class PyBulletArm(PlannedArm):
-    """A Panda in a PyBullet world; `step` advances the world by one physics step."""
+    """An arm with a parallel gripper in a PyBullet world; `step` advances the world by one
+    physics step."""
 
     def __init__(self, client: int, step: Callable[[], None], timestep: float, table: int,
                  config: PyBulletArmConfig | None = None) -> None:
         self.config = config or PyBulletArmConfig()
         self.client, self.step, self.timestep, self.table = client, step, timestep, table
-        model = self.config.model
-        self.body = pybullet.loadURDF(model.urdf, model.base_position, model.base_quaternion,
-                                      useFixedBase=True, physicsClientId=client)
-        self.kinematics = Kinematics(model)
+        self.body = load_arm(self.config.model, client)
+        self.indices = BodyIndices.resolve(self.config.model, self.body, client)
+        self.kinematics = Kinematics(self.config.model)
         self.filter = MotionFilter(self.config.limits, self.kinematics)
         # stop() may come from another thread (a kill, Ctrl-C, a stop service): it raises a
         # flag the motion loop checks every physics step; the lock keeps PyBullet calls apart
@@ -50,7 +51,7 @@ class PyBulletArm(PlannedArm):
 
     def _tie_fingers(self) -> None:
         """Couple the two fingers with a gear so they close symmetrically and grip firmly."""
-        left, right = self.config.model.finger_joints
+        left, right = self.indices.fingers
         gear = pybullet.createConstraint(
             self.body, left, self.body, right, pybullet.JOINT_GEAR, (1, 0, 0), (0, 0, 0),
             (0, 0, 0), physicsClientId=self.client,
@@ -65,9 +66,9 @@ class PyBulletArm(PlannedArm):
         """Put the arm at `positions` (default: home) with the gripper open, no physics."""
         model = self.config.model
         positions = model.home_positions if positions is None else positions
-        for joint, q in zip(model.arm_joints, positions):
+        for joint, q in zip(self.indices.arm, positions):
             pybullet.resetJointState(self.body, joint, q, physicsClientId=self.client)
-        for joint in model.finger_joints:
+        for joint in self.indices.fingers:
             pybullet.resetJointState(self.body, joint, self.config.model.finger_open,
                                      physicsClientId=self.client)
         self.hold(np.array(positions))
@@ -75,23 +76,21 @@ class PyBulletArm(PlannedArm):
 
     # --- state -----------------------------------------------------------------------------
     def joint_state(self) -> JointState:
-        states = pybullet.getJointStates(self.body, self.config.model.arm_joints,
+        states = pybullet.getJointStates(self.body, self.indices.arm,
                                          physicsClientId=self.client)
         return JointState(self.kinematics.names, np.array([s[0] for s in states]),
                           np.array([s[1] for s in states]))
 
     def ee_pose(self) -> Pose:
-        state = pybullet.getLinkState(self.body, self.config.model.tool_link,
+        state = pybullet.getLinkState(self.body, self.indices.tool,
                                       computeForwardKinematics=True, physicsClientId=self.client)
         return Pose(np.array(state[4]), np.array(state[5]))
 
     def finger_state(self) -> JointState:
         """The finger joints: names as the URDF has them, positions and velocities."""
-        joints = self.config.model.finger_joints
-        states = pybullet.getJointStates(self.body, joints, physicsClientId=self.client)
-        names = tuple(pybullet.getJointInfo(self.body, j, physicsClientId=self.client)[1].decode()
-                      for j in joints)
-        return JointState(names, np.array([s[0] for s in states]),
+        states = pybullet.getJointStates(self.body, self.indices.fingers,
+                                         physicsClientId=self.client)
+        return JointState(self.config.model.finger_joints, np.array([s[0] for s in states]),
                           np.array([s[1] for s in states]))
 
     def gripper_width(self) -> float:
@@ -126,7 +125,7 @@ class PyBulletArm(PlannedArm):
     def _touching_table(self) -> bool:
         contacts = pybullet.getContactPoints(bodyA=self.body, bodyB=self.table,
                                              physicsClientId=self.client)
-        return any(c[3] not in self.config.model.ignore_table_links for c in contacts)
+        return any(c[3] not in self.indices.table for c in contacts)
 
     def resume(self) -> None:
         self._halt.clear()
@@ -140,17 +139,17 @@ class PyBulletArm(PlannedArm):
 
     def hold(self, q) -> None:
         """Command the arm joints to `q` (position control; no checks: callers plan)."""
-        model = self.config.model
+        joints = self.indices.arm
         pybullet.setJointMotorControlArray(
-            self.body, model.arm_joints, pybullet.POSITION_CONTROL, targetPositions=list(q),
-            forces=[self.config.arm_force] * len(model.arm_joints),
-            positionGains=[self.config.position_gain] * len(model.arm_joints),
+            self.body, joints, pybullet.POSITION_CONTROL, targetPositions=list(q),
+            forces=[self.config.arm_force] * len(joints),
+            positionGains=[self.config.position_gain] * len(joints),
             physicsClientId=self.client,
         )
 
     # --- gripper ---------------------------------------------------------------------------
     def drive_fingers(self, target: float) -> None:
-        joints = self.config.model.finger_joints
+        joints = self.indices.fingers
         pybullet.setJointMotorControlArray(
             self.body, joints, pybullet.POSITION_CONTROL, targetPositions=[target] * len(joints),
             forces=[self.config.finger_force] * len(joints), physicsClientId=self.client,

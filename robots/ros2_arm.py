@@ -28,7 +28,6 @@ class Ros2ArmConfig:
     arm_topic: str = "/arm_controller/joint_trajectory"
     gripper_topic: str = "/gripper_controller/joint_trajectory"
     joint_states_topic: str = "/joint_states"
-    finger_names: tuple[str, ...] = ("panda_finger_joint1", "panda_finger_joint2")
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
@@ -91,7 +90,7 @@ class Ros2Arm(PlannedArm):
         return JointState(self.kinematics.names, positions, velocities)
 
     def gripper_width(self) -> float:
-        return float(self._values(self.config.finger_names)[0].sum())
+        return float(self._values(self.config.model.finger_joints)[0].sum())
 
     # --- motion ----------------------------------------------------------------------------
     def execute(self, trajectory: JointTrajectory) -> None:
@@ -126,13 +125,13 @@ class Ros2Arm(PlannedArm):
     def _run_gripper(self, opening: float) -> None:
         self._check_halt()
         self.gripper_publisher.publish(trajectory_message(
-            self.config.finger_names, [self.config.gripper_time],
-            [[opening] * len(self.config.finger_names)]))
+            self.config.model.finger_joints, [self.config.gripper_time],
+            [[opening] * len(self.config.model.finger_joints)]))
         started = time.monotonic()
         time.sleep(0.1)
         while time.monotonic() - started < self.config.gripper_time + 0.5:
             self._check_halt()
-            _, velocities = self._values(self.config.finger_names)
+            _, velocities = self._values(self.config.model.finger_joints)
             if np.max(np.abs(velocities)) < 1e-3 and time.monotonic() - started > 0.15:
                 return
             time.sleep(self.config.poll)

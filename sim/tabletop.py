@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from perception.objects import ObjectInfo, Perceiver
-from robots.pybullet_arm import PyBulletArm
+from robots.kinematics import ArmModel
+from robots.pybullet_arm import PyBulletArm, PyBulletArmConfig
 from perception.frame import RGBDFrame
 from sim.camera import PRESENTATION_CAMERA, Camera, CameraConfig
 from sim.oracle import OraclePerceiver
@@ -28,12 +29,13 @@ class Tabletop:
     """Everything on the simulated table, built from a scene spec and a seed."""
 
     def __init__(self, spec: SceneSpec, gui: bool = False, camera: CameraConfig | None = None,
-                 egl: bool = False) -> None:
+                 egl: bool = False, arm: ArmModel | None = None) -> None:
+        """`arm`: another arm than the Panda (a robot's twin, built from its own URDF)."""
         self.spec = spec
         self.world = World(gui=gui, egl=egl)
         self.scene = Scene(self.world.client)
         self.arm = PyBulletArm(self.world.client, self.world.step, self.world.timestep,
-                               self.scene.table)
+                               self.scene.table, PyBulletArmConfig(model=arm or ArmModel()))
         self.reset(spec)
         self.camera = Camera(self.world.client, camera, egl=self.world.egl)
         self.presentation = Camera(self.world.client, PRESENTATION_CAMERA, egl=self.world.egl)

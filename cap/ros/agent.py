@@ -13,10 +13,13 @@ import json
 import queue
 import threading
 import time
+from dataclasses import replace
 
 from cap.config import SessionConfig
 from cap.ros.messages import Topics
 from cap.ros.parameters import declare, declare_topics
+from cap.ros.description import model_from_description, model_from_file, read_description
+from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2ArmConfig
 
@@ -24,26 +27,38 @@ PARAMETERS = {  # name -> default; topic names are parameters too (declare_topic
     "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
     "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
     "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
-    # the arm: its URDF (for IK and checks here), mounting and joints
-    "urdf": ArmModel.urdf, "base_position": list(ArmModel.base_position),
-    "base_yaw": float(ArmModel.base_yaw), "arm_joints": list(ArmModel.arm_joints),
-    "tool_link": ArmModel.tool_link, "home_positions": list(ArmModel.home_positions),
-    "rest_positions": list(ArmModel.rest_positions),
-    "finger_names": list(Ros2ArmConfig.finger_names), "finger_open": ArmModel.finger_open,
+    # the arm's own URDF: a file, or empty for the robot's /robot_description
 }
 
 
-def arm_config(params: dict, topics: Topics) -> Ros2ArmConfig:
-    model = ArmModel(urdf=params["urdf"], base_position=tuple(params["base_position"]),
-                     base_yaw=params["base_yaw"], arm_joints=tuple(params["arm_joints"]),
-                     tool_link=params["tool_link"],
-                     home_positions=tuple(params["home_positions"]),
-                     rest_positions=tuple(params["rest_positions"]),
-                     finger_open=params["finger_open"])
+ARM_FIELDS = ("base_position", "base_yaw", "arm_joints", "finger_joints", "finger_open",
+              "tool_link", "flange_link", "table_links", "home_positions", "rest_positions")
+ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS)
+
+
+def arm_model(node, topics: Topics, robot: str) -> ArmModel:
+    """The robot's model: the parameter set `robot` (robots.arm_models), each of its fields a
+    parameter too, on the robot's own URDF (the `urdf` file, or /robot_description)."""
+    preset = ARM_MODELS[declare(node, {"robot": robot})["robot"]]
+    values = declare(node, {name: _parameter(getattr(preset, name)) for name in ARM_FIELDS})
+    preset = replace(preset, **{name: tuple(value) if isinstance(value, list) else value
+                                for name, value in values.items()})
+    params = declare(node, {"urdf": "", "description_timeout": 10.0})
+    if params["urdf"]:
+        return model_from_file(preset, params["urdf"])
+    return model_from_description(preset, read_description(
+        node, topics.robot_description, params["description_timeout"]))
+
+
+def _parameter(value):
+    return [float(v) if isinstance(v, float) else v for v in value] \
+        if isinstance(value, tuple) else float(value) if isinstance(value, float) else value
+
+
+def arm_config(model: ArmModel, topics: Topics) -> Ros2ArmConfig:
     return Ros2ArmConfig(model=model, arm_topic=topics.arm_trajectory,
                          gripper_topic=topics.gripper_trajectory,
-                         joint_states_topic=topics.joint_states,
-                         finger_names=tuple(params["finger_names"]))
+                         joint_states_topic=topics.joint_states)
 
 
 class Agent:
@@ -134,9 +149,10 @@ class Agent:
 
 
 def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool,
-         ros_args: list[str]) -> None:
+         robot: str, ros_args: list[str]) -> None:
     """Run the agent until interrupted: its parameters, the robot, the session, the queue.
-    Flags (`llm`, `no_cache`, `confirm`) win over the node's parameters."""
+    Flags (`llm`, `no_cache`, `confirm`) win over the node's parameters; `robot` names the
+    arm's parameter set (the `robot` parameter wins over it)."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
 
@@ -151,7 +167,8 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    cell = RobotCell(topics, arm=arm_config(params, topics), camera=camera)
+    cell = RobotCell(topics, arm=arm_config(arm_model(node, topics, robot), topics),
+                     camera=camera)
     model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
     agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
                                              rehearse=params["rehearse"], confirm=gate),

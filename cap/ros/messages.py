@@ -14,6 +14,7 @@ class Topics:
     """Every name is a parameter of the nodes, so a real robot's topics can be mapped."""
 
     joint_states: str = "/joint_states"
+    robot_description: str = "/robot_description"
     arm_trajectory: str = "/arm_controller/joint_trajectory"
     gripper_trajectory: str = "/gripper_controller/joint_trajectory"
     color: str = "/camera/color/image_raw"

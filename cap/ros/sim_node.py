@@ -13,11 +13,17 @@ import queue
 import threading
 import time
 
+from dataclasses import replace
+
 import numpy as np
 
+from cap.ros.description import publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
 from robots.ros2_messages import trajectory_arrays
 from robots.planning import JointTrajectory
+from robots.arm_models import ARM_MODELS
+from robots.kinematics import ArmModel
+from robots.urdf import description_of
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
@@ -29,14 +35,17 @@ class SimRobot:
     """The simulation side: trajectories in, states out, all on the physics thread."""
 
     def __init__(self, spec: SceneSpec, node, topics: Topics = Topics(),
-                 joint_rate: float = JOINT_RATE, camera_rate: float = CAMERA_RATE) -> None:
+                 joint_rate: float = JOINT_RATE, camera_rate: float = CAMERA_RATE,
+                 arm: ArmModel | None = None) -> None:
         from sensor_msgs.msg import CameraInfo, Image, JointState
         from std_srvs.srv import Trigger
         from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
         from visualization_msgs.msg import MarkerArray
 
-        self.table, self.node, self.spec = Tabletop(spec), node, spec
+        self.table, self.node, self.spec = Tabletop(spec, arm=arm), node, spec
         self.arm = self.table.arm
+        self.description = publish_description(  # as robot_state_publisher does
+            node, topics.robot_description, description_of(self.arm.kinematics.model.urdf_file()))
         self.arm_names = list(self.arm.kinematics.names)
         self.finger_names = list(self.arm.finger_state().names)
         self.inbox: queue.Queue = queue.Queue()  # (kind, payload) from ROS callbacks
@@ -172,13 +181,15 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from cap.ros.parameters import declare_topics
+    from cap.ros.parameters import declare, declare_topics
     from cap.ros.spinning import start_spinning, stop_spinning
 
     rclpy.init(args=["cap", *ros_args])
     node = rclpy.create_node("cap_sim")
     topics = declare_topics(node)
-    robot = SimRobot(spec, node, topics)
+    params = declare(node, {"robot": "panda", "urdf": ""})  # the arm: a parameter set, a file
+    arm = ARM_MODELS[params["robot"]]
+    robot = SimRobot(spec, node, topics, arm=replace(arm, urdf=params["urdf"] or arm.urdf))
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     spinner = start_spinning(executor)

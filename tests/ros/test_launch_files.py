@@ -12,12 +12,13 @@ import pytest
 import yaml
 
 from cap.cli import build_parser
-from cap.ros.agent import PARAMETERS
+from cap.ros.agent import ARM_PARAMETERS, PARAMETERS
 from cap.ros.messages import Topics
 
 LAUNCH = Path(__file__).resolve().parents[2] / "launch"
-DECLARED = {"cap_sim": {f"topics.{name}" for name in vars(Topics())},
-            "cap_agent": {f"topics.{name}" for name in vars(Topics())} | set(PARAMETERS)}
+TOPICS = {f"topics.{name}" for name in vars(Topics())}
+DECLARED = {"cap_sim": TOPICS | {"robot", "urdf"},
+            "cap_agent": TOPICS | set(PARAMETERS) | set(ARM_PARAMETERS)}
 NODE_OF = {("ros", "sim"): "cap_sim", ("ros", "agent"): "cap_agent"}
 
 
