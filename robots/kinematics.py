@@ -217,6 +217,16 @@ class Kinematics:
             raise JointLimitError(f"reaching {np.round(position, 3).tolist()} needs {joint} "
                                   "beyond its limit; choose another target")
 
+    def check_limits(self, q) -> None:
+        """Raise JointLimitError when a joint of `q` is beyond its limit in the URDF."""
+        q = np.asarray(q, dtype=float)
+        outside = (q < self.lower - 1e-6) | (q > self.upper + 1e-6)
+        if outside.any():
+            i = int(np.argmax(outside))
+            raise JointLimitError(
+                f"the motion would take {self.names[i]} to {q[i]:.3f} rad, beyond its limit "
+                f"[{self.lower[i]:.4f}, {self.upper[i]:.4f}]; nothing moved")
+
     def check_self_collision(self, q) -> None:
         """Raise CollisionError when two links of configuration `q` that are not neighbours
         (three or more joints apart) touch."""

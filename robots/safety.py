@@ -67,7 +67,9 @@ class MotionFilter:
             raise WorkspaceError(f"path has {count} points; at most {self.limits.max_waypoints}")
 
     def check_configuration(self, q) -> None:
-        """Refuse a configuration that touches the table or the arm itself."""
+        """Refuse a configuration beyond a joint limit of the arm's URDF, or one that touches
+        the table or the arm itself."""
+        self.kinematics.check_limits(q)
         self.kinematics.check_clear_of_table(q)
         self.kinematics.check_self_collision(q)
 

@@ -13,11 +13,10 @@ import queue
 import threading
 import time
 
-from dataclasses import replace
 
 import numpy as np
 
-from cap.ros.description import publish_description
+from cap.ros.description import model_from_file, publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
 from robots.ros2_messages import trajectory_arrays
 from robots.planning import JointTrajectory
@@ -189,7 +188,8 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     topics = declare_topics(node)
     params = declare(node, {"robot": "panda", "urdf": ""})  # the arm: a parameter set, a file
     arm = ARM_MODELS[params["robot"]]
-    robot = SimRobot(spec, node, topics, arm=replace(arm, urdf=params["urdf"] or arm.urdf))
+    robot = SimRobot(spec, node, topics,
+                     arm=model_from_file(arm, params["urdf"]) if params["urdf"] else arm)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     spinner = start_spinning(executor)

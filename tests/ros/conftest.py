@@ -109,11 +109,13 @@ class Graph:
 class Robot:
     """The two processes: the simulated robot and the agent (with the scripted model)."""
 
-    def __init__(self, domain: int, llm_url: str, tmp: Path, *agent_flags: str) -> None:
+    def __init__(self, domain: int, llm_url: str, tmp: Path, *agent_flags: str,
+                 sim_flags: tuple[str, ...] = ()) -> None:
         env = ros_env(domain, OPENAI_BASE_URL=llm_url, OPENAI_API_KEY="test")
         scene = ["--blocks", "red,green", "--bowls", "blue", "--seed", "3"]
         self.sim_log, self.agent_log = tmp / "sim.log", tmp / "agent.log"
-        self.sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *scene], env=env,
+        self.sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *scene, *sim_flags],
+                                    env=env,
                                     stdout=subprocess.DEVNULL, stderr=self.sim_log.open("w"))
         self.agent = subprocess.Popen(
             [sys.executable, "-m", "cap", "ros", "agent", "--llm", "openai:scripted",
@@ -149,8 +151,14 @@ def robot_flags() -> list[str]:
 
 
 @pytest.fixture
-def robot(domain, llm_server, tmp_path, graph, robot_flags):
-    started = Robot(domain, llm_server.base_url, tmp_path, *robot_flags)
+def sim_flags() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def robot(domain, llm_server, tmp_path, graph, robot_flags, sim_flags):
+    started = Robot(domain, llm_server.base_url, tmp_path, *robot_flags,
+                    sim_flags=tuple(sim_flags))
     deadline = time.monotonic() + 60
     while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
         if time.monotonic() > deadline or started.agent.poll() is not None:
