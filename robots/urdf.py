@@ -89,7 +89,7 @@ class Urdf:
             raise UrdfError(f"the URDF has no joint {', '.join(missing)}; its movable joints: "
                             f"{', '.join(self.movable_joints())}")
 
-    def for_pybullet(self, package_dirs: list[Path] | None = None) -> str:
+    def resolved(self, package_dirs: list[Path] | None = None) -> str:
         """The URDF with `package://` meshes resolved, or replaced by link cylinders."""
         package_dirs = ament_share_dirs() if package_dirs is None else package_dirs
         root = ElementTree.fromstring(ElementTree.tostring(self.root))
@@ -110,9 +110,9 @@ class Urdf:
                     _replace_with_cylinder(element, child_origins.get(link.get("name"), []))
         return ElementTree.tostring(root, encoding="unicode")
 
-    def pybullet_file(self, package_dirs: list[Path] | None = None) -> str:
-        """`for_pybullet` written to a file named by its content (PyBullet loads files)."""
-        text = self.for_pybullet(package_dirs)
+    def resolved_file(self, package_dirs: list[Path] | None = None) -> str:
+        """`resolved` written to a file named by its content (PyBullet loads files)."""
+        text = self.resolved(package_dirs)
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         path = Path(tempfile.gettempdir()) / f"cap-urdf-{self.name}-{digest}.urdf"
         if not path.exists():

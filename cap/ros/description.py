@@ -50,7 +50,7 @@ def model_from_description(preset: ArmModel, urdf_text: str) -> ArmModel:
     against it, the URDF made loadable here (meshes resolved or replaced by primitives)."""
     urdf = Urdf(urdf_text)
     urdf.require_joints(preset.arm_joints + preset.finger_joints)
-    return replace(preset, urdf=urdf.pybullet_file())
+    return replace(preset, urdf=urdf.resolved_file())
 
 
 def model_from_file(preset: ArmModel, path: str) -> ArmModel:

@@ -17,35 +17,59 @@ from sim.camera import CameraConfig
 
 
 class TopicCamera:
-    """The latest colour, depth and camera-info messages as one RGB-D frame; the camera pose
-    in the workspace comes from `config` (position, target, up: a node parameter)."""
+    """Colour, depth and camera info from a camera driver as one RGB-D frame: colour and depth
+    paired by their header stamps (a RealSense with `align_depth.enable:=true` stamps an
+    aligned pair alike), received with the sensor-data QoS drivers publish with. The camera
+    pose in the workspace comes from `config` (position, target, up: node parameters)."""
+
+    KEEP = 8  # recent images of each kind kept for pairing
 
     def __init__(self, node, topics: Topics, config: CameraConfig, timeout: float = 2.0):
+        from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import CameraInfo, Image
         self.config, self.timeout = config, timeout
-        self.latest: dict[str, tuple[float, object]] = {}
+        self.images: dict[str, dict[tuple[int, int], tuple[float, object]]] = {
+            "color": {}, "depth": {}}
+        self.info = None
         self.arrived = threading.Condition()
-        for key, kind, topic in (("color", Image, topics.color), ("depth", Image, topics.depth),
-                                 ("info", CameraInfo, topics.camera_info)):
-            node.create_subscription(kind, topic, lambda m, key=key: self._store(key, m), 2)
+        node.create_subscription(Image, topics.color, lambda m: self._store("color", m),
+                                 qos_profile_sensor_data)
+        node.create_subscription(Image, topics.depth, lambda m: self._store("depth", m),
+                                 qos_profile_sensor_data)
+        node.create_subscription(CameraInfo, topics.camera_info, self._store_info,
+                                 qos_profile_sensor_data)
 
-    def _store(self, key: str, message) -> None:
+    def _store(self, kind: str, message) -> None:
+        stamp = (message.header.stamp.sec, message.header.stamp.nanosec)
         with self.arrived:
-            self.latest[key] = (time.monotonic(), message)
+            images = self.images[kind]
+            images[stamp] = (time.monotonic(), message)
+            for old in sorted(images)[:-self.KEEP]:
+                del images[old]
+            self.arrived.notify_all()
+
+    def _store_info(self, message) -> None:
+        with self.arrived:
+            self.info = message
             self.arrived.notify_all()
 
     def render(self) -> RGBDFrame:
-        """A frame whose colour and depth both arrived after this call (what is there now)."""
+        """The newest colour and depth pair with one stamp, received after this call (what is
+        there now)."""
         asked = time.monotonic()
 
-        def fresh() -> bool:
-            return (all(k in self.latest for k in ("color", "depth", "info"))
-                    and min(self.latest[k][0] for k in ("color", "depth")) > asked)
+        def pair():
+            stamps = set(self.images["color"]) & set(self.images["depth"])
+            fresh = [s for s in stamps if min(self.images[k][s][0] for k in self.images) > asked]
+            return max(fresh) if fresh and self.info is not None else None
 
         with self.arrived:
-            if not self.arrived.wait_for(fresh, self.timeout):
-                raise RobotDisconnected(f"no camera images for {self.timeout:g} s")
-            color, depth, info = (self.latest[k][1] for k in ("color", "depth", "info"))
+            if not self.arrived.wait_for(lambda: pair() is not None, self.timeout):
+                raise RobotDisconnected(f"no colour and depth images with one stamp for "
+                                        f"{self.timeout:g} s")
+            stamp = pair()
+            color, depth = (self.images[k][stamp][1] for k in ("color", "depth"))
+            info = self.info
         return frame_from_messages(color, depth, info, self.config.world_from_camera())
 
 

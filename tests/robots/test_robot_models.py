@@ -28,7 +28,7 @@ def test_the_arm_joints_of_a_ur_skip_its_fixed_joints():
 
 
 def test_meshes_this_machine_lacks_become_link_cylinders():
-    text = Urdf(fr3_like()).for_pybullet(package_dirs=[])
+    text = Urdf(fr3_like()).resolved(package_dirs=[])
     assert "package://" not in text and "<cylinder" in text
     assert "<visual" not in text  # an unresolvable visual mesh is dropped
 
