@@ -9,6 +9,7 @@ $(BIN)/cap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,ray,speech,ros,web]'
+	scripts/build_interfaces.sh $(VENV)
 	touch $(BIN)/cap
 
 venv: $(BIN)/cap

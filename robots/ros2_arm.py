@@ -1,8 +1,13 @@
-"""An arm behind ROS 2 topics (ros2_control's joint trajectory controllers).
+"""An arm behind ros2_control: the joint trajectory controller's FollowJointTrajectory action
+and a GripperCommand gripper (control_msgs), or their trajectory topics where a controller
+offers no action.
 
 Inverse kinematics and every check run here, on the robot's URDF; the controller receives
-whole trajectories. Progress is followed on /joint_states; when they stop arriving (the robot
-side died) a motion ends with RobotDisconnected within `stale_after` seconds.
+whole timed trajectories (positions, velocities, accelerations) with path and goal
+tolerances, and its result says how they ended. Progress is also followed on /joint_states;
+when they stop arriving (the robot side died) the goal is cancelled and the motion ends with
+RobotDisconnected within `stale_after` seconds. Deadlines stretch with the robot's speed
+scaling (a UR's pendant slider); stop() cancels the running goal and the arm holds.
 """
 from __future__ import annotations
 
@@ -13,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from robots.arm import JointState
-from robots.errors import MotionStopped, MotionTimeout, RobotDisconnected
+from robots.errors import MotionError, MotionStopped, MotionTimeout, RobotDisconnected
 from robots.kinematics import ArmModel, Kinematics
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
-from robots.ros2_messages import trajectory_message
+from robots.ros2_messages import duration, trajectory_message
 from robots.safety import MotionFilter, SafetyLimits
 
 
@@ -27,7 +32,13 @@ class Ros2ArmConfig:
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     arm_topic: str = "/arm_controller/joint_trajectory"
     gripper_topic: str = "/gripper_controller/joint_trajectory"
+    arm_action: str = "/arm_controller/follow_joint_trajectory"
+    gripper_action: str = "/gripper_controller/gripper_cmd"
+    speed_scaling_topic: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent
     joint_states_topic: str = "/joint_states"
+    path_tolerance: float = 0.25  # rad a joint may lag the trajectory before it is aborted
+    gripper_effort: float = 40.0  # N, a GripperCommand's max_effort
+    accept_timeout: float = 2.0  # s for the controller to accept or reject a goal
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
@@ -40,6 +51,7 @@ class Ros2Arm(PlannedArm):
 
     def __init__(self, node, config: Ros2ArmConfig | None = None) -> None:
         from sensor_msgs.msg import JointState as JointStateMessage
+        from std_msgs.msg import Float64
         from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
 
         self.config = config or Ros2ArmConfig()
@@ -56,6 +68,15 @@ class Ros2Arm(PlannedArm):
                                                        self.config.gripper_topic, 10)
         node.create_subscription(JointStateMessage, self.config.joint_states_topic,
                                  self._on_joint_states, 20)
+        self._scaling = 1.0  # the robot's speed scaling, 0..1
+        node.create_subscription(Float64, self.config.speed_scaling_topic,
+                                 self._on_speed_scaling, 5)
+        self._goal = None  # the running FollowJointTrajectory goal's handle
+        self._arm_client = self._gripper_client = None  # set when the servers answer
+        self._clients = action_clients(node, self.config)
+
+    def _on_speed_scaling(self, message) -> None:
+        self._scaling = min(1.0, max(0.0, float(message.data) / 100.0))
 
     # --- state -----------------------------------------------------------------------------
     def _on_joint_states(self, message) -> None:
@@ -71,6 +92,14 @@ class Ros2Arm(PlannedArm):
             if not self._arrived.wait_for(self._has_state, timeout):
                 raise RobotDisconnected(f"no {self.config.joint_states_topic} within {timeout:g} s;"
                                         " is the robot (or `cap ros sim`) running?")
+        if self._clients:  # the controllers' actions where they are served, else the topics
+            arm, gripper = self._clients
+            self._arm_client = arm if arm.wait_for_server(timeout_sec=2.0) else None
+            self._gripper_client = gripper if gripper.wait_for_server(timeout_sec=0.5) else None
+
+    @property
+    def uses_actions(self) -> bool:
+        return self._arm_client is not None
 
     def _has_state(self) -> bool:
         return all(name in self._latest for name in self.kinematics.names)
@@ -95,13 +124,70 @@ class Ros2Arm(PlannedArm):
     # --- motion ----------------------------------------------------------------------------
     def execute(self, trajectory: JointTrajectory) -> None:
         self._check_halt()
+        if self._arm_client is not None:
+            self._follow_goal(trajectory)
+            return
         self._moving = True
         try:
             self.arm_publisher.publish(trajectory_message(
-                self.kinematics.names, trajectory.times, trajectory.positions))
+                self.kinematics.names, trajectory.times, trajectory.positions, timed=True))
             self._follow(trajectory)
         finally:
             self._moving = False
+
+    def _follow_goal(self, trajectory: JointTrajectory) -> None:
+        """Send the trajectory as a FollowJointTrajectory goal and wait for its result,
+        cancelling it when the joint states go stale or the scaled deadline passes."""
+        from action_msgs.msg import GoalStatus
+        from control_msgs.action import FollowJointTrajectory
+        from control_msgs.msg import JointTolerance
+
+        names = self.kinematics.names
+        goal = FollowJointTrajectory.Goal(trajectory=trajectory_message(
+            names, trajectory.times, trajectory.positions, timed=True))
+        goal.path_tolerance = [JointTolerance(name=n, position=self.config.path_tolerance)
+                               for n in names]
+        goal.goal_tolerance = [JointTolerance(name=n, position=self.config.goal_tolerance)
+                               for n in names]
+        goal.goal_time_tolerance = duration(self.config.settle_timeout)
+        handle = self._wait(self._arm_client.send_goal_async(goal), self.config.accept_timeout,
+                            "the arm controller did not answer the goal")
+        if not handle.accepted:
+            raise MotionError("the arm controller rejected the trajectory (its log says why: "
+                              "joint names, point timing); nothing moved")
+        self._goal, result = handle, handle.get_result_async()
+        try:
+            progress, last = 0.0, time.monotonic()
+            budget = trajectory.duration + self.config.settle_timeout + 1.0
+            while not result.done():
+                self._check_halt()
+                self.joint_state()  # raises RobotDisconnected when the states go stale
+                now = time.monotonic()
+                progress, last = progress + (now - last) * self._scaling, now
+                if progress > budget:
+                    raise MotionTimeout("the arm did not finish its trajectory in time "
+                                        "(speed scaling taken into account); it was stopped")
+                time.sleep(self.config.poll)
+        except (RobotDisconnected, MotionTimeout):
+            handle.cancel_goal_async()
+            raise
+        finally:
+            self._goal = None
+        answer = result.result()
+        if answer.status == GoalStatus.STATUS_CANCELED:
+            raise MotionStopped("the robot was stopped; it is holding its position")
+        if answer.status != GoalStatus.STATUS_SUCCEEDED or answer.result.error_code != 0:
+            raise MotionError(f"the arm controller aborted the trajectory: "
+                              f"{answer.result.error_string or 'no reason given'} "
+                              f"(error {answer.result.error_code}); the arm holds")
+
+    def _wait(self, future, timeout: float, message: str):
+        deadline = time.monotonic() + timeout
+        while not future.done():
+            if time.monotonic() > deadline:
+                raise MotionTimeout(f"{message} within {timeout:g} s")
+            time.sleep(self.config.poll)
+        return future.result()
 
     def _follow(self, trajectory: JointTrajectory) -> None:
         target, started = trajectory.positions[-1], time.monotonic()
@@ -124,6 +210,9 @@ class Ros2Arm(PlannedArm):
 
     def _run_gripper(self, opening: float) -> None:
         self._check_halt()
+        if self._gripper_client is not None:
+            self._grip(2 * opening)
+            return
         self.gripper_publisher.publish(trajectory_message(
             self.config.model.finger_joints, [self.config.gripper_time],
             [[opening] * len(self.config.model.finger_joints)]))
@@ -136,11 +225,33 @@ class Ros2Arm(PlannedArm):
                 return
             time.sleep(self.config.poll)
 
+    def _grip(self, width: float) -> None:
+        """A GripperCommand goal; it succeeds when the fingers reach `width` or stall on
+        something between them."""
+        from control_msgs.action import GripperCommand
+        from control_msgs.msg import GripperCommand as Command
+
+        goal = GripperCommand.Goal(command=Command(position=width,
+                                                   max_effort=self.config.gripper_effort))
+        handle = self._wait(self._gripper_client.send_goal_async(goal),
+                            self.config.accept_timeout, "the gripper did not answer")
+        if not handle.accepted:
+            raise MotionError("the gripper rejected the command")
+        result = self._wait(handle.get_result_async(), self.config.gripper_time + 5.0,
+                            "the gripper did not finish").result
+        if not (result.reached_goal or result.stalled):
+            raise MotionError(f"the gripper stopped at {result.position:.3f} m, short of "
+                              f"{width:.3f} m, without holding anything")
 
     def stop(self) -> None:
-        """Refuse motions until resume(); a moving arm holds where it is (the controller gets
-        a one-point trajectory at the current joints)."""
+        """Refuse motions until resume(); a moving arm holds where it is (its goal is
+        cancelled, or on the topic the controller gets a one-point trajectory at the current
+        joints)."""
         self._halt.set()
+        goal = self._goal
+        if goal is not None:
+            goal.cancel_goal_async()
+            return
         if not self._moving:
             return
         try:
@@ -154,3 +265,15 @@ class Ros2Arm(PlannedArm):
 
     def close(self) -> None:
         self.kinematics.close()
+
+
+def action_clients(node, config: Ros2ArmConfig):
+    """FollowJointTrajectory and GripperCommand clients, or None where control_msgs is not
+    installed (scripts/build_interfaces.sh builds it)."""
+    try:
+        from control_msgs.action import FollowJointTrajectory, GripperCommand
+    except ImportError:
+        return None
+    from rclpy.action import ActionClient
+    return (ActionClient(node, FollowJointTrajectory, config.arm_action),
+            ActionClient(node, GripperCommand, config.gripper_action))

@@ -14,13 +14,26 @@ def seconds_of(value) -> float:
     return value.sec + value.nanosec * 1e-9
 
 
-def trajectory_message(joint_names, times, positions):
-    """trajectory_msgs/JointTrajectory from times (N,) and positions (N, dof)."""
+def trajectory_message(joint_names, times, positions, timed: bool = False):
+    """trajectory_msgs/JointTrajectory from times (N,) and positions (N, dof); `timed`: with
+    velocities and accelerations too (finite differences, zero at both ends), so a controller
+    interpolates smoothly instead of starting each segment at full speed."""
     from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+    times, positions = np.asarray(times, dtype=float), np.asarray(positions, dtype=float)
     message = JointTrajectory(joint_names=list(joint_names))
-    message.points = [JointTrajectoryPoint(positions=[float(q) for q in row],
-                                           time_from_start=duration(float(t)))
-                      for t, row in zip(times, positions)]
+    velocities = accelerations = None
+    if timed and len(times) > 2:
+        velocities = np.gradient(positions, times, axis=0)
+        velocities[[0, -1]] = 0.0
+        accelerations = np.gradient(velocities, times, axis=0)
+        accelerations[[0, -1]] = 0.0
+    for i, (t, row) in enumerate(zip(times, positions)):
+        point = JointTrajectoryPoint(positions=[float(q) for q in row],
+                                     time_from_start=duration(float(t)))
+        if velocities is not None:
+            point.velocities = [float(v) for v in velocities[i]]
+            point.accelerations = [float(a) for a in accelerations[i]]
+        message.points.append(point)
     return message
 
 

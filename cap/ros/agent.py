@@ -21,7 +21,6 @@ from cap.ros.parameters import declare, declare_topics
 from cap.ros.description import model_from_description, model_from_file, read_description
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
-from robots.ros2_arm import Ros2ArmConfig
 
 PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
     "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
@@ -53,12 +52,6 @@ def arm_model(node, topics: Topics, robot: str) -> ArmModel:
 def _parameter(value):
     return [float(v) if isinstance(v, float) else v for v in value] \
         if isinstance(value, tuple) else float(value) if isinstance(value, float) else value
-
-
-def arm_config(model: ArmModel, topics: Topics) -> Ros2ArmConfig:
-    return Ros2ArmConfig(model=model, arm_topic=topics.arm_trajectory,
-                         gripper_topic=topics.gripper_trajectory,
-                         joint_states_topic=topics.joint_states)
 
 
 class Agent:
@@ -157,7 +150,7 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
     from rclpy.executors import MultiThreadedExecutor
 
     from cap.llm.registry import load_model
-    from cap.ros.robot import RobotCell
+    from cap.ros.robot import RobotCell, arm_config
     from cap.session import Session
     from sim.camera import CameraConfig
 
@@ -167,7 +160,7 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    cell = RobotCell(topics, arm=arm_config(arm_model(node, topics, robot), topics),
+    cell = RobotCell(topics, arm=arm_config(topics, arm_model(node, topics, robot)),
                      camera=camera)
     model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
     agent = Agent(node, lambda gate: Session(settings, model, cell=cell,

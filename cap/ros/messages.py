@@ -17,6 +17,9 @@ class Topics:
     robot_description: str = "/robot_description"
     arm_trajectory: str = "/arm_controller/joint_trajectory"
     gripper_trajectory: str = "/gripper_controller/joint_trajectory"
+    arm_action: str = "/arm_controller/follow_joint_trajectory"  # control_msgs actions
+    gripper_action: str = "/gripper_controller/gripper_cmd"
+    speed_scaling: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent, as UR's
     color: str = "/camera/color/image_raw"
     depth: str = "/camera/depth/image_raw"
     camera_info: str = "/camera/color/camera_info"

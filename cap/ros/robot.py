@@ -11,6 +11,7 @@ from typing import Callable
 
 from perception.frame import RGBDFrame
 from robots.errors import RobotDisconnected
+from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
 from robots.workspace import Workspace
 from sim.camera import CameraConfig
@@ -73,6 +74,15 @@ class TopicCamera:
         return frame_from_messages(color, depth, info, self.config.world_from_camera())
 
 
+def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
+    """The arm's settings with the topic and action names of `topics`."""
+    return Ros2ArmConfig(model=model or ArmModel(), arm_topic=topics.arm_trajectory,
+                         gripper_topic=topics.gripper_trajectory, arm_action=topics.arm_action,
+                         gripper_action=topics.gripper_action,
+                         speed_scaling_topic=topics.speed_scaling,
+                         joint_states_topic=topics.joint_states)
+
+
 class RobotCell:
     """A robot arm and camera behind ROS 2 (rclpy spun here)."""
 
@@ -89,9 +99,7 @@ class RobotCell:
         self.executor = MultiThreadedExecutor(num_threads=2)
         self.executor.add_node(self.node)
         self.spinner = start_spinning(self.executor)
-        arm = arm or Ros2ArmConfig(arm_topic=topics.arm_trajectory,
-                                   gripper_topic=topics.gripper_trajectory,
-                                   joint_states_topic=topics.joint_states)
+        arm = arm or arm_config(topics)
         self.arm = Ros2Arm(self.node, arm)
         self.camera = TopicCamera(self.node, topics, camera or CameraConfig())
         self.workspace = Workspace()

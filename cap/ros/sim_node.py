@@ -2,10 +2,11 @@
 
 Physics runs in real time on one thread. It publishes /joint_states (arm and fingers), the
 colour and depth images with camera info, and /sim/objects (ground truth markers, one per
-object, `ns` = the object's name, frame "workspace"); it follows JointTrajectory messages on
-the arm and gripper controller topics, honouring each point's time_from_start (a new
-trajectory replaces the one running, as ros2_control's controller does); /sim/reset
-(std_srvs/Trigger) lays out a fresh scene.
+object, `ns` = the object's name, frame "workspace"), /robot_description and the speed
+scaling. Its controllers behave as ros2_control's (`cap.ros.sim_controllers`): the
+FollowJointTrajectory and GripperCommand actions, and the trajectory topics as a fallback
+(each point's time_from_start honoured; a new trajectory replaces the one running).
+/sim/reset (std_srvs/Trigger) lays out a fresh scene.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ import numpy as np
 
 from cap.ros.description import model_from_file, publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
+from cap.ros.sim_controllers import (INVALID_GOAL, ActionServers, Grip, Motion, motion_from,
+                                     step_motion, validate)
 from robots.ros2_messages import trajectory_arrays
-from robots.planning import JointTrajectory
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
 from robots.urdf import description_of
@@ -35,8 +37,9 @@ class SimRobot:
 
     def __init__(self, spec: SceneSpec, node, topics: Topics = Topics(),
                  joint_rate: float = JOINT_RATE, camera_rate: float = CAMERA_RATE,
-                 arm: ArmModel | None = None) -> None:
+                 arm: ArmModel | None = None, speed_scaling: float = 1.0) -> None:
         from sensor_msgs.msg import CameraInfo, Image, JointState
+        from std_msgs.msg import Float64
         from std_srvs.srv import Trigger
         from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
         from visualization_msgs.msg import MarkerArray
@@ -48,18 +51,22 @@ class SimRobot:
         self.arm_names = list(self.arm.kinematics.names)
         self.finger_names = list(self.arm.finger_state().names)
         self.inbox: queue.Queue = queue.Queue()  # (kind, payload) from ROS callbacks
-        self.arm_plan: tuple[float, JointTrajectory] | None = None  # sim start time, path
+        self.motion: Motion | None = None  # the arm trajectory being followed
+        self.grip: Grip | None = None
+        self.speed_scaling = speed_scaling
         self.joint_period, self.camera_period = 1 / joint_rate, 1 / camera_rate
         self.publish_joints = node.create_publisher(JointState, topics.joint_states, 10)
         self.publish_color = node.create_publisher(Image, topics.color, 2)
         self.publish_depth = node.create_publisher(Image, topics.depth, 2)
         self.publish_info = node.create_publisher(CameraInfo, topics.camera_info, 2)
         self.publish_objects = node.create_publisher(MarkerArray, topics.objects, 2)
+        self.publish_scaling = node.create_publisher(Float64, topics.speed_scaling, 2)
         node.create_subscription(TrajectoryMessage, topics.arm_trajectory,
                                  lambda m: self.inbox.put(("arm", m)), 10)
         node.create_subscription(TrajectoryMessage, topics.gripper_trajectory,
                                  lambda m: self.inbox.put(("gripper", m)), 10)
         node.create_service(Trigger, topics.reset, self._reset_service)
+        self.actions = ActionServers(self, topics)
         self.running = True
 
     # --- ROS callbacks (executor thread) ---------------------------------------------------
@@ -94,6 +101,12 @@ class SimRobot:
             kind, payload = self.inbox.get()
             if kind == "arm":
                 self._accept_arm(payload)
+            elif kind == "motion":
+                self._start(payload)
+            elif kind == "grip":
+                self.grip = payload
+                payload.started = self.table.world.time
+                self.arm.drive_fingers(payload.target / 2)
             elif kind == "gripper":
                 names, _, positions = trajectory_arrays(payload)
                 if len(positions):  # the fingers go to the last point's opening
@@ -102,36 +115,44 @@ class SimRobot:
                     self.arm.drive_fingers(float(opening))
             elif kind == "reset":
                 self.table.reset(self.spec)
-                self.arm_plan = None
+                self._start(None)
                 payload.set()
 
     def _accept_arm(self, message) -> None:
-        """A new arm trajectory replaces the running one; an empty one stops the arm."""
-        names, times, positions = trajectory_arrays(message)
-        if not len(times):  # an empty trajectory stops the arm where it is
-            self.arm_plan = None
+        """A trajectory on the topic replaces the running one; an empty one stops the arm; an
+        invalid one is dropped with a log line, as the controller does."""
+        if not message.points:
+            self._start(None)
             self.arm.hold(self.arm.joint_state().positions)
             return
-        if sorted(names) != sorted(self.arm_names):
-            self.node.get_logger().error(f"trajectory joints {names} != {self.arm_names}")
+        reason = validate(list(message.joint_names), message, self.arm_names)
+        if reason:
+            self.node.get_logger().error(f"trajectory dropped: {reason}")
             return
-        order = [names.index(name) for name in self.arm_names]
-        current = self.arm.joint_state().positions
-        if times[0] > 0:  # start from where the arm is, as the controller does
-            times, positions = np.r_[0.0, times], np.vstack([current, positions[:, order]])
-        else:
-            positions = positions[:, order]
-        self.arm_plan = (self.table.world.time, JointTrajectory(times, positions))
+        self._start(motion_from(message, self.arm_names, self.arm.joint_state().positions))
+
+    def _start(self, motion: Motion | None) -> None:
+        if self.motion is not None and not self.motion.done.is_set():
+            self.motion.finish(INVALID_GOAL, "preempted by a new trajectory")
+        self.motion = motion
 
     def _track(self) -> None:
-        """Command the arm to the running trajectory's point for this physics step."""
-        if self.arm_plan is None:
-            return
-        start, trajectory = self.arm_plan
-        t = self.table.world.time - start
-        self.arm.hold(trajectory.sample(t))
-        if t >= trajectory.duration:
-            self.arm_plan = None
+        """Command the arm along the running trajectory for this physics step; watch a grip."""
+        if self.motion is not None:
+            q = step_motion(self.motion, self.arm.joint_state().positions,
+                            self.table.world.timestep, self.speed_scaling)
+            self.arm.hold(q)
+            if self.motion.done.is_set():
+                self.motion = None
+        grip = self.grip
+        if grip is not None and self.table.world.time - grip.started > 0.1:
+            fingers = self.arm.finger_state()
+            if np.max(np.abs(fingers.velocities)) < 1e-3:
+                width = float(fingers.positions.sum())
+                reached = abs(width - grip.target) < 0.004
+                grip.result = (width, reached, not reached)
+                grip.done.set()
+                self.grip = None
 
     def _publish_joints(self) -> None:
         from sensor_msgs.msg import JointState
@@ -152,6 +173,8 @@ class SimRobot:
         self.publish_info.publish(camera_info_message(frame.intrinsics, config.width,
                                                       config.height, "camera", stamp))
         self.publish_objects.publish(self._markers(stamp))
+        self.publish_scaling.publish(self.publish_scaling.msg_type(
+            data=100.0 * self.speed_scaling))
 
     def _markers(self, stamp):
         from visualization_msgs.msg import Marker, MarkerArray
@@ -178,7 +201,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     import signal
 
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.executors import MultiThreadedExecutor
 
     from cap.ros.parameters import declare, declare_topics
     from cap.ros.spinning import start_spinning, stop_spinning
@@ -186,11 +209,13 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     rclpy.init(args=["cap", *ros_args])
     node = rclpy.create_node("cap_sim")
     topics = declare_topics(node)
-    params = declare(node, {"robot": "panda", "urdf": ""})  # the arm: a parameter set, a file
+    # the arm: a parameter set, a file; the speed scaling a UR's pendant slider would set
+    params = declare(node, {"robot": "panda", "urdf": "", "speed_scaling": 1.0})
     arm = ARM_MODELS[params["robot"]]
     robot = SimRobot(spec, node, topics,
-                     arm=model_from_file(arm, params["urdf"]) if params["urdf"] else arm)
-    executor = SingleThreadedExecutor()
+                     arm=model_from_file(arm, params["urdf"]) if params["urdf"] else arm,
+                     speed_scaling=params["speed_scaling"])
+    executor = MultiThreadedExecutor(num_threads=4)  # action goals wait on physics
     executor.add_node(node)
     spinner = start_spinning(executor)
     signal.signal(signal.SIGTERM, lambda *_: setattr(robot, "running", False))

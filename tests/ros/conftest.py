@@ -24,7 +24,8 @@ def ros_env(domain: int, **extra) -> dict:
 
 
 class Graph:
-    """The test's own node: publishes commands, records status, markers and trajectories."""
+    """The test's own node: publishes commands, records status, markers and what reached the
+    arm controller (trajectories on its topic, goals of its action by id)."""
 
     def __init__(self, domain: int) -> None:
         from rclpy.executors import SingleThreadedExecutor
@@ -38,12 +39,18 @@ class Graph:
         self.node = rclpy.create_node("cap_test", context=self.context)
         self.events: list[dict] = []
         self.trajectories: list = []
+        self.goals: set[bytes] = set()
         self.objects: dict[str, list[float]] = {}
         self.lock = threading.Lock()
         self.commands = self.node.create_publisher(String, "/cap/command", 10)
         self.node.create_subscription(String, "/cap/status", self._status, 50)
         self.node.create_subscription(JointTrajectory, "/arm_controller/joint_trajectory",
                                       lambda m: self.trajectories.append(m), 50)
+        from action_msgs.msg import GoalStatusArray
+        self.node.create_subscription(
+            GoalStatusArray, "/arm_controller/follow_joint_trajectory/_action/status",
+            lambda m: self.goals.update(bytes(s.goal_info.goal_id.uuid) for s in m.status_list),
+            50)
         self.node.create_subscription(MarkerArray, "/sim/objects", self._markers, 5)
         self.stop_client = self.node.create_client(Trigger, "/cap/stop")
         self.confirm_client = self.node.create_client(Trigger, "/cap/confirm")
@@ -51,6 +58,10 @@ class Graph:
         self.executor.add_node(self.node)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)
         self.thread.start()
+
+    def sent(self) -> int:
+        """Trajectories that reached the arm controller, by topic or action."""
+        return len(self.trajectories) + len(self.goals)
 
     def _status(self, message) -> None:
         with self.lock:

@@ -44,23 +44,23 @@ def test_stop_during_a_motion_holds_the_robot(robot, graph, llm_server):
     llm_server.on("pace", PACE)
     graph.send("pace")
     deadline = time.monotonic() + 60
-    while len(graph.trajectories) < 2:  # the rehearsal passed and the arm is moving
+    while graph.sent() < 2:  # the rehearsal passed and the arm is moving
         assert time.monotonic() < deadline
         time.sleep(0.02)
     time.sleep(0.3)
     graph.stop()
     done = graph.done(timeout=10)[0]
     assert not done["ok"] and "stopped by the operator" in done["error"]
-    sent = len(graph.trajectories)
+    sent = graph.sent()
     time.sleep(1.0)
-    assert len(graph.trajectories) == sent  # nothing more was sent after the stop's hold
+    assert graph.sent() == sent  # nothing more was sent after the stop
 
 
 def test_the_robot_process_dying_ends_the_command_within_a_second(robot, graph, llm_server):
     llm_server.on("pace", PACE)
     graph.send("pace")
     deadline = time.monotonic() + 60
-    while len(graph.trajectories) < 2:
+    while graph.sent() < 2:
         assert time.monotonic() < deadline
         time.sleep(0.02)
     robot.sim.kill()
@@ -77,7 +77,7 @@ def test_a_program_the_rehearsal_refuses_never_reaches_the_robot(robot, graph, l
     graph.send("wander")
     done = graph.done()[0]
     assert not done["ok"] and "rehearsal" in done["error"]
-    assert graph.trajectories == []
+    assert graph.sent() == 0
 
 
 @pytest.mark.parametrize("robot_flags", [["--confirm"]])
@@ -87,7 +87,7 @@ def test_with_confirm_the_program_waits_for_the_operator(robot, graph, llm_serve
     asked = graph.wait_for(lambda e: e["event"] == "confirm", what="confirm request")
     assert "put_first_on_second" in asked["code"]
     time.sleep(1.0)
-    assert graph.trajectories == [] and not [e for e in graph.events if e["event"] == "done"]
+    assert graph.sent() == 0 and not [e for e in graph.events if e["event"] == "done"]
     graph.confirm()
     done = graph.done()[0]
-    assert done["ok"] and graph.trajectories
+    assert done["ok"] and graph.sent()

@@ -1,0 +1,182 @@
+"""`cap ros sim`'s controllers, as ros2_control's behave: a joint trajectory controller with
+the `FollowJointTrajectory` action (goals validated as the controller does: every joint named
+once, points sized to the joints, times strictly increasing; path and goal tolerances; cancel
+holds the arm; a new goal preempts the running one) and its topic, a `GripperCommand` gripper,
+and speed scaling as a UR's scaled controller applies it (trajectory time runs at that rate).
+
+Motions are tracked on the physics thread; the action callbacks only wait on them.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from robots.planning import JointTrajectory
+from robots.ros2_messages import seconds_of, trajectory_arrays
+
+SUCCESSFUL, INVALID_GOAL, INVALID_JOINTS = 0, -1, -2
+PATH_TOLERANCE_VIOLATED, GOAL_TOLERANCE_VIOLATED = -4, -5
+DEFAULT_GOAL_TOLERANCE = 0.02  # rad, when a goal gives none (the controller's default)
+DEFAULT_GOAL_TIME = 1.0  # s after the trajectory's end to get within the goal tolerance
+FEEDBACK_PERIOD = 0.02
+
+
+@dataclass
+class Motion:
+    """One trajectory being followed, in the arm's joint order."""
+
+    trajectory: JointTrajectory
+    path_tolerance: np.ndarray  # per joint; 0: unchecked
+    goal_tolerance: np.ndarray
+    goal_time: float
+    elapsed: float = 0.0  # trajectory time (runs at the speed scaling)
+    settling: float = 0.0  # simulated seconds since the trajectory's end
+    desired: np.ndarray | None = None
+    actual: np.ndarray | None = None
+    outcome: tuple[int, str] | None = None  # (error_code, error_string) once finished
+    cancel: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def finish(self, code: int, text: str = "") -> None:
+        self.outcome = (code, text)
+        self.done.set()
+
+
+@dataclass
+class Grip:
+    target: float  # metres between the fingers
+    started: float  # simulated time
+    result: tuple[float, bool, bool] | None = None  # width, reached_goal, stalled
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def validate(names: list[str], message, arm_names: list[str]) -> str | None:
+    """Why the joint trajectory controller would reject this trajectory, or None."""
+    if sorted(names) != sorted(arm_names) or len(set(names)) != len(names):
+        return f"joints {names} are not the controller's joints {arm_names}"
+    if not message.points:
+        return "the trajectory has no points"
+    times = [seconds_of(p.time_from_start) for p in message.points]
+    if any(b <= a for a, b in zip(times, times[1:])):
+        return "time_from_start must increase strictly from point to point"
+    for point in message.points:
+        if len(point.positions) != len(names):
+            return "a point's positions do not match the joint names"
+        for values in (point.velocities, point.accelerations):
+            if len(values) not in (0, len(names)):
+                return "a point's velocities or accelerations do not match the joint names"
+    return None
+
+
+def motion_from(message, arm_names: list[str], current: np.ndarray, path_tolerance=(),
+                goal_tolerance=(), goal_time: float = 0.0) -> Motion:
+    """A validated trajectory (and its tolerances, by joint name) in the arm's joint order,
+    starting from where the arm is when its first point is later than 0."""
+    names, times, positions = trajectory_arrays(message)
+    positions = positions[:, [names.index(name) for name in arm_names]]
+    if times[0] > 0:
+        times, positions = np.r_[0.0, times], np.vstack([current, positions])
+
+    def per_joint(tolerances, default: float) -> np.ndarray:
+        given = {t.name: t.position for t in tolerances}
+        return np.array([given.get(name, default) or default for name in arm_names])
+
+    return Motion(JointTrajectory(times, positions), per_joint(path_tolerance, 0.0),
+                  per_joint(goal_tolerance, DEFAULT_GOAL_TOLERANCE),
+                  goal_time or DEFAULT_GOAL_TIME)
+
+
+def step_motion(motion: Motion, actual: np.ndarray, dt: float, scaling: float) -> np.ndarray:
+    """Advance a motion by one physics step; returns the joints to command. Finishes the
+    motion when it ends, succeeds or breaks a tolerance (the arm then holds)."""
+    motion.actual = actual
+    if motion.cancel:
+        motion.finish(SUCCESSFUL, "cancelled")
+        return actual
+    trajectory = motion.trajectory
+    motion.elapsed = min(motion.elapsed + scaling * dt, trajectory.duration)
+    motion.desired = trajectory.sample(motion.elapsed)
+    error = np.abs(actual - motion.desired)
+    checked = motion.path_tolerance > 0
+    if motion.elapsed < trajectory.duration and np.any(error[checked] >
+                                                       motion.path_tolerance[checked]):
+        motion.finish(PATH_TOLERANCE_VIOLATED, f"path tolerance violated by "
+                      f"{float(np.max(error[checked])):.3f} rad")
+        return actual
+    if motion.elapsed >= trajectory.duration:
+        motion.settling += dt
+        if np.all(np.abs(actual - trajectory.positions[-1]) <= motion.goal_tolerance):
+            motion.finish(SUCCESSFUL)
+        elif motion.settling > motion.goal_time:
+            motion.finish(GOAL_TOLERANCE_VIOLATED, "the goal was not reached within "
+                          f"{motion.goal_time:.2f} s of the trajectory's end")
+            return actual
+    return motion.desired
+
+
+class ActionServers:
+    """The control_msgs action servers on the sim node; `robot` owns the physics thread."""
+
+    def __init__(self, robot, topics) -> None:
+        from control_msgs.action import FollowJointTrajectory, GripperCommand
+        from rclpy.action import ActionServer
+        from rclpy.callback_groups import ReentrantCallbackGroup
+
+        self.robot = robot
+        group = ReentrantCallbackGroup()
+        self.arm = ActionServer(robot.node, FollowJointTrajectory, topics.arm_action,
+                                self._follow, goal_callback=self._check_goal,
+                                cancel_callback=lambda goal: self._accept_cancel(),
+                                callback_group=group)
+        self.gripper = ActionServer(robot.node, GripperCommand, topics.gripper_action,
+                                    self._grip, callback_group=group)
+
+    def _accept_cancel(self):
+        from rclpy.action import CancelResponse
+        return CancelResponse.ACCEPT
+
+    def _check_goal(self, goal):
+        from rclpy.action import GoalResponse
+        trajectory = goal.trajectory
+        reason = validate(list(trajectory.joint_names), trajectory, self.robot.arm_names)
+        if reason:
+            self.robot.node.get_logger().error(f"goal rejected: {reason}")
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _follow(self, handle):
+        from control_msgs.action import FollowJointTrajectory
+        goal = handle.request
+        motion = motion_from(goal.trajectory, self.robot.arm_names,
+                             self.robot.arm.joint_state().positions, goal.path_tolerance,
+                             goal.goal_tolerance, seconds_of(goal.goal_time_tolerance))
+        self.robot.inbox.put(("motion", motion))
+        feedback = FollowJointTrajectory.Feedback(joint_names=self.robot.arm_names)
+        while not motion.done.wait(FEEDBACK_PERIOD):
+            if handle.is_cancel_requested:
+                motion.cancel = True
+            elif motion.desired is not None:
+                feedback.desired.positions = [float(v) for v in motion.desired]
+                feedback.actual.positions = [float(v) for v in motion.actual]
+                feedback.error.positions = [float(v) for v in motion.actual - motion.desired]
+                handle.publish_feedback(feedback)
+        code, text = motion.outcome
+        if motion.cancel:
+            handle.canceled()
+        elif code == SUCCESSFUL:
+            handle.succeed()
+        else:
+            handle.abort()
+        return FollowJointTrajectory.Result(error_code=code, error_string=text)
+
+    def _grip(self, handle):
+        from control_msgs.action import GripperCommand
+        grip = Grip(float(handle.request.command.position), time.monotonic())
+        self.robot.inbox.put(("grip", grip))
+        grip.done.wait(10.0)
+        width, reached, stalled = grip.result or (0.0, False, False)
+        handle.succeed() if reached or stalled else handle.abort()
+        return GripperCommand.Result(position=width, reached_goal=reached, stalled=stalled)
