@@ -42,7 +42,7 @@ class Ros2ArmConfig:
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
-    stale_after: float = 0.5  # s without /joint_states: the robot is gone
+    stale_after: float = 0.3  # s without /joint_states: the robot is gone
     poll: float = 0.005  # s between progress checks
 
 
@@ -160,7 +160,9 @@ class Ros2Arm(PlannedArm):
             progress, last = 0.0, time.monotonic()
             budget = trajectory.duration + self.config.settle_timeout + 1.0
             while not result.done():
-                self._check_halt()
+                if self._halt.is_set():  # stop() cancelled the goal: see the arm hold
+                    self._settle(result)
+                    raise MotionStopped("the robot was stopped; it is holding its position")
                 self.joint_state()  # raises RobotDisconnected when the states go stale
                 now = time.monotonic()
                 progress, last = progress + (now - last) * self._scaling, now
@@ -170,6 +172,7 @@ class Ros2Arm(PlannedArm):
                 time.sleep(self.config.poll)
         except (RobotDisconnected, MotionTimeout):
             handle.cancel_goal_async()
+            self._settle(result)
             raise
         finally:
             self._goal = None
@@ -180,6 +183,12 @@ class Ros2Arm(PlannedArm):
             raise MotionError(f"the arm controller aborted the trajectory: "
                               f"{answer.result.error_string or 'no reason given'} "
                               f"(error {answer.result.error_code}); the arm holds")
+
+    def _settle(self, result, timeout: float = 0.5) -> None:
+        """Give a cancelled goal a moment to end (the controller then holds the arm)."""
+        deadline = time.monotonic() + timeout
+        while not result.done() and time.monotonic() < deadline:
+            time.sleep(self.config.poll)
 
     def _wait(self, future, timeout: float, message: str):
         deadline = time.monotonic() + timeout

@@ -1,0 +1,161 @@
+"""The arm against small fake ros2_control servers over DDS: a FollowJointTrajectory server
+that rejects, aborts, succeeds slowly (speed scaling) or waits to be cancelled, and a
+/joint_states publisher that can fall silent. Each fault is timed from where it happens."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from robots.errors import MotionError, MotionStopped, RobotDisconnected
+from robots.kinematics import PANDA_JOINTS
+from robots.planning import JointTrajectory
+from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
+
+rclpy = pytest.importorskip("rclpy")
+pytest.importorskip("control_msgs.action", reason="control_msgs is built at setup")
+pytestmark = pytest.mark.slow
+
+HOME = np.array([0.237, -1.378, -0.162, -2.928, -0.159, 1.552, -0.582])
+
+
+class FakeController:
+    """Joint states for the Panda's joints, a speed scaling, and a trajectory action whose
+    behaviour the test sets: "reject", "abort", "slow" (success after `slow_seconds`) or
+    "hold" (runs until cancelled)."""
+
+    def __init__(self, context) -> None:
+        from control_msgs.action import FollowJointTrajectory
+        from rclpy.action import ActionServer, CancelResponse, GoalResponse
+        from rclpy.callback_groups import ReentrantCallbackGroup
+        from sensor_msgs.msg import JointState
+        from std_msgs.msg import Float64
+
+        self.node = rclpy.create_node("fake_controller", context=context)
+        self.behaviour, self.slow_seconds, self.publishing = "slow", 0.5, True
+        self.cancel_requested: float | None = None
+        self.aborted_at: float | None = None
+        self.states = self.node.create_publisher(JointState, "/joint_states", 10)
+        self.scaling = self.node.create_publisher(Float64, "/speed_scaling_state_broadcaster/"
+                                                  "speed_scaling", 10)
+        self.scaling_percent = 100.0
+        self.closing = False
+        self.server = ActionServer(
+            self.node, FollowJointTrajectory, "/arm_controller/follow_joint_trajectory",
+            self._execute, callback_group=ReentrantCallbackGroup(),
+            goal_callback=lambda goal: GoalResponse.REJECT if self.behaviour == "reject"
+            else GoalResponse.ACCEPT,
+            cancel_callback=self._cancel)
+        self._cancel_response = CancelResponse.ACCEPT
+        self._message_types = (JointState, Float64, FollowJointTrajectory)
+        threading.Thread(target=self._publish_loop, daemon=True).start()
+
+    def _publish_loop(self) -> None:
+        """At 100 Hz on a thread of its own, as a driver's joint state broadcaster."""
+        while not self.closing:
+            self._publish()
+            time.sleep(0.01)
+
+    def _publish(self) -> None:
+        JointState, Float64, _ = self._message_types
+        if self.publishing:
+            self.states.publish(JointState(name=[*PANDA_JOINTS, "panda_finger_joint1",
+                                                 "panda_finger_joint2"],
+                                           position=[*map(float, HOME), 0.04, 0.04],
+                                           velocity=[0.0] * 9))
+        self.scaling.publish(Float64(data=self.scaling_percent))
+
+    def _cancel(self, goal):
+        self.cancel_requested = time.monotonic()
+        return self._cancel_response
+
+    def _execute(self, handle):
+        Result = self._message_types[2].Result
+        started = time.monotonic()
+        while not handle.is_cancel_requested and not self.closing:
+            if self.behaviour == "abort" and time.monotonic() - started > 0.2:
+                self.aborted_at = time.monotonic()
+                handle.abort()
+                return Result(error_code=-4, error_string="path tolerance violated")
+            if self.behaviour == "slow" and time.monotonic() - started > self.slow_seconds:
+                handle.succeed()
+                return Result(error_code=0)
+            time.sleep(0.005)
+        handle.canceled()
+        return Result(error_code=0)
+
+
+@pytest.fixture
+def rig(domain):
+    from rclpy.executors import MultiThreadedExecutor
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    controller = FakeController(context)
+    node = rclpy.create_node("cap_arm", context=context)
+    executor = MultiThreadedExecutor(num_threads=4, context=context)
+    executor.add_node(controller.node)
+    executor.add_node(node)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    arm = Ros2Arm(node, Ros2ArmConfig(settle_timeout=0.5))
+    arm.wait_for_robot(timeout=10)
+    assert arm.uses_actions
+    yield controller, arm
+    controller.closing = True
+    arm.close()
+    executor.shutdown()
+    rclpy.shutdown(context=context)
+
+
+def trajectory(seconds: float) -> JointTrajectory:
+    times = np.linspace(0.0, seconds, 5)
+    return JointTrajectory(times, np.array([HOME + [0.1 * t / seconds, 0, 0, 0, 0, 0, 0]
+                                            for t in times]))
+
+
+def test_a_rejected_goal_is_a_clear_error_at_once(rig):
+    controller, arm = rig
+    controller.behaviour = "reject"
+    started = time.monotonic()
+    with pytest.raises(MotionError, match="rejected"):
+        arm.execute(trajectory(1.0))
+    assert time.monotonic() - started < 0.5
+
+
+def test_an_aborted_goal_says_why_within_half_a_second(rig):
+    controller, arm = rig
+    controller.behaviour = "abort"
+    with pytest.raises(MotionError, match="path tolerance violated"):
+        arm.execute(trajectory(1.0))
+    assert time.monotonic() - controller.aborted_at < 0.5
+
+
+def test_stop_cancels_the_goal_within_100_ms(rig):
+    controller, arm = rig
+    controller.behaviour = "hold"
+    threading.Timer(0.3, arm.stop).start()
+    stopped = time.monotonic() + 0.3
+    with pytest.raises(MotionStopped):
+        arm.execute(trajectory(5.0))
+    assert controller.cancel_requested - stopped < 0.1
+
+
+def test_silent_joint_states_cancel_the_goal_within_600_ms(rig):
+    controller, arm = rig
+    controller.behaviour = "hold"
+    silent = time.monotonic() + 0.3
+    threading.Timer(0.3, lambda: setattr(controller, "publishing", False)).start()
+    with pytest.raises(RobotDisconnected):
+        arm.execute(trajectory(5.0))
+    assert controller.cancel_requested - silent < 0.6
+
+
+def test_at_30_percent_speed_a_slow_trajectory_does_not_time_out(rig):
+    controller, arm = rig
+    controller.scaling_percent = 30.0
+    controller.slow_seconds = 1.0 / 0.3  # a 1 s trajectory at 30 %
+    time.sleep(0.1)  # the scaling arrives
+    arm.execute(trajectory(1.0))  # the unscaled deadline, 1 + 0.5 + 1 s, would have passed
