@@ -1,7 +1,10 @@
 """Pick-and-place over ROS 2 against the direct simulator backend, and the overhead from a
-program to its first trajectory on the controller topic (rehearsal included, no model).
+program to its first trajectory sent to the controller (rehearsal included, no model).
 
-    python benchmarks/ros.py [--trials 50]
+    python benchmarks/ros.py [--trials 50] [--topics]
+
+The arm goes through the controller's FollowJointTrajectory and GripperCommand actions, or with
+--topics through its trajectory topics.
 
 Each trial starts `cap ros sim` on a fresh seed (its own ROS_DOMAIN_ID, localhost only) and
 runs the same program through a session on the ROS 2 backend (rehearsal on): success is the
@@ -50,15 +53,16 @@ def direct_trial(seed: int, real_time: bool) -> tuple[bool, float]:
         return outcome.ok and in_bowl(session.ground_truth()), time.perf_counter() - started
 
 
-def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
-    """Success, wall seconds, program -> first trajectory seconds, motion seconds."""
+def ros_trial(seed: int, domain: int, actions: bool) -> tuple[bool, float, float, float]:
+    """Success, wall seconds, program -> first trajectory seconds, motion seconds; through
+    the controller's actions, or its topics."""
     os.environ["ROS_DOMAIN_ID"], os.environ["ROS_LOCALHOST_ONLY"] = str(domain), "1"
     import rclpy
 
     from cap.config import SessionConfig
-    from cap.ros.robot import RobotCell
+    from cap.ros.messages import Topics
+    from cap.ros.robot import RobotCell, arm_config
     from cap.session import Session
-    from robots.ros2_messages import seconds_of
     from sim.scene import SceneSpec
     from tests.ros.conftest import Graph
     sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *SCENE, "--seed",
@@ -66,17 +70,19 @@ def ros_trial(seed: int, domain: int) -> tuple[bool, float, float, float]:
     graph = Graph(domain)
     try:
         rclpy.init(domain_id=domain)
-        table = RobotCell()
+        topics = Topics() if actions else Topics(arm_action="", gripper_action="")
+        table = RobotCell(topics, arm=arm_config(topics))
+        assert table.arm.uses_actions == actions
         session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)),
                           cell=table, rehearse=True)
         sent: list[tuple[float, float]] = []  # (when, duration)
-        publish = table.arm.arm_publisher.publish
+        execute = table.arm.execute
 
-        def timed(message):
-            sent.append((time.perf_counter(), seconds_of(message.points[-1].time_from_start)))
-            publish(message)
+        def timed(trajectory):
+            sent.append((time.perf_counter(), trajectory.duration))
+            execute(trajectory)
 
-        table.arm.arm_publisher.publish = timed
+        table.arm.execute = timed
         try:
             session.exec_program("say('ready')")  # both sandbox workers up, as in a session
             started = time.perf_counter()
@@ -99,13 +105,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument("--topics", action="store_true",
+                        help="the controller's trajectory topics instead of its actions")
     args = parser.parse_args()
     direct, paced, ros = [], [], []
     for i in range(args.trials):
         seed = args.seed + i
         direct.append(direct_trial(seed, real_time=False))
         paced.append(direct_trial(seed, real_time=True))
-        ros.append(ros_trial(seed, 150 + i % 50))
+        ros.append(ros_trial(seed, 150 + i % 50, actions=not args.topics))
         print(f"seed {seed}: direct {direct[-1][0]} {direct[-1][1]:.2f} s, in real time "
               f"{paced[-1][1]:.2f} s | ros2 {ros[-1][0]} "
               f"{ros[-1][1]:.2f} s, first trajectory after {1e3 * ros[-1][2]:.0f} ms, "
@@ -116,7 +124,8 @@ def main() -> None:
     print(f"direct: {sum(ok for ok, _ in direct)}/{args.trials} succeeded, median "
           f"{wall_direct:.2f} s; paced in real time {sum(ok for ok, _ in paced)}/{args.trials},"
           f" median {wall_paced:.2f} s")
-    print(f"ros2:   {sum(r[0] for r in ros)}/{args.trials} succeeded, median {wall_ros:.2f} s "
+    print(f"ros2 ({'topics' if args.topics else 'actions'}): {sum(r[0] for r in ros)}/"
+          f"{args.trials} succeeded, median {wall_ros:.2f} s "
           f"({wall_ros / wall_paced:.2f}x direct in real time, {wall_ros / wall_direct:.1f}x "
           f"direct unpaced); motion time median "
           f"{statistics.median(r[3] for r in ros):.2f} s (wall / motion "

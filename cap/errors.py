@@ -108,6 +108,7 @@ FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specifi
     (PolicyError, "api_error"),
     (OperatorStop, "stopped"),
     (ExecutionError, "runtime_error"),
+    (robot_errors.RobotNotReady, "robot_not_ready"),
     (robot_errors.RobotDisconnected, "robot_disconnected"),
     (robot_errors.GraspError, "grasp_slip"),
     (robot_errors.MotionStopped, "stopped"),

@@ -35,3 +35,8 @@ class GraspError(MotionError):
 
 class RobotDisconnected(MotionError):
     """The robot stopped answering (no fresh joint states)."""
+
+
+class RobotNotReady(RobotDisconnected):
+    """The robot answers but cannot move: its program is stopped (a UR's External Control),
+    or it reports an error. Nothing is retried until someone fixes it."""

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from robots.arm import JointState
-from robots.errors import MotionError, MotionStopped, MotionTimeout, RobotDisconnected
+from robots.errors import (MotionError, MotionStopped, MotionTimeout, RobotDisconnected,
+                           RobotNotReady)
 from robots.kinematics import ArmModel, Kinematics
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
-from robots.ros2_messages import duration, trajectory_message
+from robots.ros2_messages import duration, latched_qos, trajectory_message
 from robots.safety import MotionFilter, SafetyLimits
 
 
@@ -35,6 +36,7 @@ class Ros2ArmConfig:
     arm_action: str = "/arm_controller/follow_joint_trajectory"
     gripper_action: str = "/gripper_controller/gripper_cmd"
     speed_scaling_topic: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent
+    program_running_topic: str = "/io_and_status_controller/robot_program_running"  # Bool
     joint_states_topic: str = "/joint_states"
     path_tolerance: float = 0.25  # rad a joint may lag the trajectory before it is aborted
     gripper_effort: float = 40.0  # N, a GripperCommand's max_effort
@@ -51,7 +53,7 @@ class Ros2Arm(PlannedArm):
 
     def __init__(self, node, config: Ros2ArmConfig | None = None) -> None:
         from sensor_msgs.msg import JointState as JointStateMessage
-        from std_msgs.msg import Float64
+        from std_msgs.msg import Bool, Float64
         from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
 
         self.config = config or Ros2ArmConfig()
@@ -71,6 +73,10 @@ class Ros2Arm(PlannedArm):
         self._scaling = 1.0  # the robot's speed scaling, 0..1
         node.create_subscription(Float64, self.config.speed_scaling_topic,
                                  self._on_speed_scaling, 5)
+        self._program_running: bool | None = None  # None: the robot does not say
+        node.create_subscription(Bool, self.config.program_running_topic,
+                                 lambda m: setattr(self, "_program_running", bool(m.data)),
+                                 latched_qos())
         self._goal = None  # the running FollowJointTrajectory goal's handle
         self._arm_client = self._gripper_client = None  # set when the servers answer
         self._clients = action_clients(node, self.config)
@@ -216,6 +222,9 @@ class Ros2Arm(PlannedArm):
     def _check_halt(self) -> None:
         if self._halt.is_set():
             raise MotionStopped("the robot was stopped; it is holding its position")
+        if self._program_running is False:
+            raise RobotNotReady("the robot's program is not running (a UR's External Control "
+                                "program: press play on the teach pendant); nothing moved")
 
     def _run_gripper(self, opening: float) -> None:
         self._check_halt()
@@ -278,7 +287,9 @@ class Ros2Arm(PlannedArm):
 
 def action_clients(node, config: Ros2ArmConfig):
     """FollowJointTrajectory and GripperCommand clients, or None where control_msgs is not
-    installed (scripts/build_interfaces.sh builds it)."""
+    installed (scripts/build_interfaces.sh builds it) or the arm has no action name."""
+    if not config.arm_action:
+        return None
     try:
         from control_msgs.action import FollowJointTrajectory, GripperCommand
     except ImportError:

@@ -1,7 +1,16 @@
-"""Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces)."""
+"""Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces), and
+the QoS of latched states."""
 from __future__ import annotations
 
 import numpy as np
+
+
+def latched_qos():
+    """Transient local and reliable: a state published once (a robot description, whether a
+    program runs) reaches subscribers that come later."""
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    return QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                      reliability=ReliabilityPolicy.RELIABLE)
 
 
 def duration(seconds: float):

@@ -21,18 +21,25 @@ from cap.ros.parameters import declare, declare_topics
 from cap.ros.description import model_from_description, model_from_file, read_description
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
+from robots.safety import SafetyLimits
 
 PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
     "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
     "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
     "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
-    # the arm's own URDF: a file, or empty for the robot's /robot_description
 }
-
-
+SAFETY_FIELDS = ("max_tool_speed", "default_tool_speed", "joint_speed_fraction", "margin",
+                 "z_min", "z_max")  # robots.safety.SafetyLimits; the hardware files lower them
 ARM_FIELDS = ("base_position", "base_yaw", "arm_joints", "finger_joints", "finger_open",
               "tool_link", "flange_link", "table_links", "home_positions", "rest_positions")
-ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS)
+ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS, *SAFETY_FIELDS)
+
+
+def safety_limits(node) -> SafetyLimits:
+    """The motion filter's limits, each a parameter (hardware files set conservative ones)."""
+    defaults = SafetyLimits()
+    return replace(defaults, **declare(node, {name: float(getattr(defaults, name))
+                                              for name in SAFETY_FIELDS}))
 
 
 def arm_model(node, topics: Topics, robot: str) -> ArmModel:
@@ -98,15 +105,19 @@ class Agent:
 
     def _on_stop(self, request, response):
         with self.cancel_lock:
+            self.session.stop()
+        self._cancel_queue("cancelled by /cap/stop before it started")
+        response.success, response.message = True, "stopped; the robot is holding"
+        return response
+
+    def _cancel_queue(self, reason: str) -> None:
+        """End every queued command with `reason`, each with its own done event."""
+        with self.cancel_lock:
             cancelled = []
             while not self.jobs.empty():
                 cancelled.append(self.jobs.get_nowait())
-            self.session.stop()
         for job_id, command in cancelled:
-            self.publish("done", id=job_id, command=command, ok=False,
-                         error="cancelled by /cap/stop before it started")
-        response.success, response.message = True, "stopped; the robot is holding"
-        return response
+            self.publish("done", id=job_id, command=command, ok=False, error=reason)
 
     def _on_confirm(self, request, response):
         self.confirmed.set()
@@ -131,14 +142,18 @@ class Agent:
             with self.cancel_lock:
                 self.running = job_id
             started = time.perf_counter()
+            robot_failed = False
             try:
                 outcome = self.session.command(command)
                 ok, error = outcome.ok, outcome.error
+                robot_failed = outcome.error_kind == "robot"
             except Exception as error_:  # the agent must outlive anything one command does
                 ok, error = False, f"{type(error_).__name__}: {error_}"
             self.publish("done", id=job_id, command=command, ok=ok, error=error,
                          seconds=round(time.perf_counter() - started, 3))
             self.running = None
+            if robot_failed:  # the robot cannot move: the queue would fail the same way
+                self._cancel_queue(f"cancelled: the robot cannot move ({error})")
 
 
 def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool,
@@ -160,8 +175,8 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    cell = RobotCell(topics, arm=arm_config(topics, arm_model(node, topics, robot)),
-                     camera=camera)
+    arm = replace(arm_config(topics, arm_model(node, topics, robot)), limits=safety_limits(node))
+    cell = RobotCell(topics, arm=arm, camera=camera)
     model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
     agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
                                              rehearse=params["rehearse"], confirm=gate),

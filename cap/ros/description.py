@@ -8,13 +8,8 @@ from pathlib import Path
 
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
+from robots.ros2_messages import latched_qos
 from robots.urdf import Urdf
-
-
-def latched_qos():
-    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-    return QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                      reliability=ReliabilityPolicy.RELIABLE)
 
 
 def publish_description(node, topic: str, urdf_text: str):

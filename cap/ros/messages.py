@@ -20,6 +20,7 @@ class Topics:
     arm_action: str = "/arm_controller/follow_joint_trajectory"  # control_msgs actions
     gripper_action: str = "/gripper_controller/gripper_cmd"
     speed_scaling: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent, as UR's
+    program_running: str = "/io_and_status_controller/robot_program_running"  # UR's Bool
     color: str = "/camera/color/image_raw"
     depth: str = "/camera/depth/image_raw"
     camera_info: str = "/camera/color/camera_info"

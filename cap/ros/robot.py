@@ -80,6 +80,7 @@ def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
                          gripper_topic=topics.gripper_trajectory, arm_action=topics.arm_action,
                          gripper_action=topics.gripper_action,
                          speed_scaling_topic=topics.speed_scaling,
+                         program_running_topic=topics.program_running,
                          joint_states_topic=topics.joint_states)
 
 

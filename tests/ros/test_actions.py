@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from robots.errors import MotionError, MotionStopped, RobotDisconnected
+from robots.errors import MotionError, MotionStopped, RobotDisconnected, RobotNotReady
 from robots.kinematics import PANDA_JOINTS
 from robots.planning import JointTrajectory
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
@@ -36,6 +36,7 @@ class FakeController:
         self.node = rclpy.create_node("fake_controller", context=context)
         self.behaviour, self.slow_seconds, self.publishing = "slow", 0.5, True
         self.cancel_requested: float | None = None
+        self.goals = 0
         self.aborted_at: float | None = None
         self.states = self.node.create_publisher(JointState, "/joint_states", 10)
         self.scaling = self.node.create_publisher(Float64, "/speed_scaling_state_broadcaster/"
@@ -45,10 +46,10 @@ class FakeController:
         self.server = ActionServer(
             self.node, FollowJointTrajectory, "/arm_controller/follow_joint_trajectory",
             self._execute, callback_group=ReentrantCallbackGroup(),
-            goal_callback=lambda goal: GoalResponse.REJECT if self.behaviour == "reject"
-            else GoalResponse.ACCEPT,
+            goal_callback=self._goal,
             cancel_callback=self._cancel)
         self._cancel_response = CancelResponse.ACCEPT
+        self._goal_responses = GoalResponse
         self._message_types = (JointState, Float64, FollowJointTrajectory)
         threading.Thread(target=self._publish_loop, daemon=True).start()
 
@@ -66,6 +67,19 @@ class FakeController:
                                            position=[*map(float, HOME), 0.04, 0.04],
                                            velocity=[0.0] * 9))
         self.scaling.publish(Float64(data=self.scaling_percent))
+
+    def _goal(self, goal):
+        self.goals += 1
+        responses = self._goal_responses
+        return responses.REJECT if self.behaviour == "reject" else responses.ACCEPT
+
+    def program_running(self, running: bool) -> None:
+        """As UR's io_and_status_controller says whether External Control runs (latched)."""
+        from std_msgs.msg import Bool
+        from robots.ros2_messages import latched_qos
+        publisher = self.node.create_publisher(
+            Bool, "/io_and_status_controller/robot_program_running", latched_qos())
+        publisher.publish(Bool(data=running))
 
     def _cancel(self, goal):
         self.cancel_requested = time.monotonic()
@@ -159,3 +173,12 @@ def test_at_30_percent_speed_a_slow_trajectory_does_not_time_out(rig):
     controller.slow_seconds = 1.0 / 0.3  # a 1 s trajectory at 30 %
     time.sleep(0.1)  # the scaling arrives
     arm.execute(trajectory(1.0))  # the unscaled deadline, 1 + 0.5 + 1 s, would have passed
+
+
+def test_a_stopped_robot_program_refuses_the_motion_before_any_goal(rig):
+    controller, arm = rig
+    controller.program_running(False)
+    time.sleep(0.3)  # the state arrives
+    with pytest.raises(RobotNotReady, match="press play"):
+        arm.execute(trajectory(1.0))
+    assert controller.goals == 0
