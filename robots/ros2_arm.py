@@ -107,6 +107,20 @@ class Ros2Arm(PlannedArm):
     def uses_actions(self) -> bool:
         return self._arm_client is not None
 
+    def health(self) -> tuple[str, dict[str, str]]:
+        """"ok", "warn" or "error", and what it rests on, for /diagnostics."""
+        with self._arrived:
+            age = time.monotonic() - self._received if self._received else float("inf")
+        facts = {"joint_states_age_s": f"{age:.3f}",
+                 "interface": "actions" if self.uses_actions else "topics",
+                 "speed_scaling": f"{self._scaling:.2f}",
+                 "program_running": {None: "unknown", True: "yes",
+                                     False: "no"}[self._program_running],
+                 "stopped": str(self._halt.is_set()).lower()}
+        if age > self.config.stale_after or self._program_running is False:
+            return "error", facts
+        return ("warn" if self._scaling < 1.0 or not self.uses_actions else "ok"), facts
+
     def _has_state(self) -> bool:
         return all(name in self._latest for name in self.kinematics.names)
 

@@ -156,6 +156,24 @@ class Agent:
                 self._cancel_queue(f"cancelled: the robot cannot move ({error})")
 
 
+def publish_diagnostics(node, arm, period: float = 1.0) -> None:
+    """The arm's health on /diagnostics (diagnostic_msgs/DiagnosticArray) every `period` s."""
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+    publisher = node.create_publisher(DiagnosticArray, "/diagnostics", 10)
+    levels = {"ok": DiagnosticStatus.OK, "warn": DiagnosticStatus.WARN,
+              "error": DiagnosticStatus.ERROR}
+
+    def publish() -> None:
+        level, facts = arm.health()
+        status = DiagnosticStatus(level=levels[level], name="cap: arm", hardware_id="cap",
+                                  message=level,
+                                  values=[KeyValue(key=k, value=v) for k, v in facts.items()])
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = node.get_clock().now().to_msg()
+        publisher.publish(array)
+    node.create_timer(period, publish)
+
+
 def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool,
          robot: str, ros_args: list[str]) -> None:
     """Run the agent until interrupted: its parameters, the robot, the session, the queue.
@@ -184,6 +202,7 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
                   confirm_timeout=params["confirm_timeout"])
     session = agent.session
     agent.start()
+    publish_diagnostics(node, cell.arm)
     executor = MultiThreadedExecutor(num_threads=2)
     executor.add_node(node)
     node.get_logger().info("cap ros agent: ready for /cap/command")

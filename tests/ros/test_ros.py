@@ -91,3 +91,17 @@ def test_with_confirm_the_program_waits_for_the_operator(robot, graph, llm_serve
     graph.confirm()
     done = graph.done()[0]
     assert done["ok"] and graph.sent()
+
+
+def test_the_agent_reports_the_arm_on_diagnostics(robot, graph):
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+    arrays: list = []
+    graph.node.create_subscription(DiagnosticArray, "/diagnostics", arrays.append, 10)
+    deadline = time.monotonic() + 10
+    while not arrays:
+        assert time.monotonic() < deadline, "no /diagnostics"
+        time.sleep(0.1)
+    status = arrays[-1].status[0]
+    facts = {kv.key: kv.value for kv in status.values}
+    assert status.name == "cap: arm" and status.level == DiagnosticStatus.OK, facts
+    assert facts["interface"] == "actions" and float(facts["joint_states_age_s"]) < 0.3
