@@ -99,11 +99,11 @@ class RobotCell:
         self.node = rclpy.create_node(node_name)
         self.executor = MultiThreadedExecutor(num_threads=2)
         self.executor.add_node(self.node)
-        self.spinner = start_spinning(self.executor)
-        arm = arm or arm_config(topics)
-        self.arm = Ros2Arm(self.node, arm)
+        # every subscription and action client exists before the executor spins the node
+        self.arm = Ros2Arm(self.node, arm or arm_config(topics))
         self.camera = TopicCamera(self.node, topics, camera or CameraConfig())
         self.workspace = Workspace()
+        self.spinner = start_spinning(self.executor)
         self.arm.wait_for_robot(timeout=wait)
 
     def now(self) -> float:

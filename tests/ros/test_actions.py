@@ -112,9 +112,9 @@ def rig(domain):
     executor = MultiThreadedExecutor(num_threads=4, context=context)
     executor.add_node(controller.node)
     executor.add_node(node)
+    arm = Ros2Arm(node, Ros2ArmConfig(settle_timeout=0.5))  # before the node spins
     thread = threading.Thread(target=executor.spin, daemon=True)
     thread.start()
-    arm = Ros2Arm(node, Ros2ArmConfig(settle_timeout=0.5))
     arm.wait_for_robot(timeout=10)
     assert arm.uses_actions
     yield controller, arm
