@@ -9,7 +9,6 @@ Motions are tracked on the physics thread; the action callbacks only wait on the
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +47,7 @@ class Motion:
 @dataclass
 class Grip:
     target: float  # metres between the fingers
-    started: float  # simulated time
+    started: float = 0.0  # simulated time, set when the physics thread takes it
     result: tuple[float, bool, bool] | None = None  # width, reached_goal, stalled
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -174,7 +173,7 @@ class ActionServers:
 
     def _grip(self, handle):
         from control_msgs.action import GripperCommand
-        grip = Grip(float(handle.request.command.position), time.monotonic())
+        grip = Grip(float(handle.request.command.position))
         self.robot.inbox.put(("grip", grip))
         grip.done.wait(10.0)
         width, reached, stalled = grip.result or (0.0, False, False)

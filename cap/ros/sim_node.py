@@ -14,16 +14,15 @@ import queue
 import threading
 import time
 
-
 import numpy as np
 
 from cap.ros.description import model_from_file, publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
 from cap.ros.sim_controllers import (INVALID_GOAL, ActionServers, Grip, Motion, motion_from,
                                      step_motion, validate)
-from robots.ros2_messages import trajectory_arrays
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
+from robots.ros2_messages import trajectory_arrays
 from robots.urdf import description_of
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
