@@ -12,6 +12,7 @@ PANDA = ArmModel()
 
 FR3 = ArmModel(
     urdf="",  # the robot's own, from /robot_description
+    base_frame="fr3_link0",
     arm_joints=tuple(f"fr3_joint{i}" for i in range(1, 8)),
     finger_joints=("fr3_finger_joint1", "fr3_finger_joint2"),
     tool_link="fr3_hand_tcp", flange_link="fr3_link8", table_links=("fr3_link0", "fr3_link1"),
@@ -21,7 +22,7 @@ FR3 = ArmModel(
 )
 
 UR5E = ArmModel(
-    urdf="",
+    urdf="", base_frame="base_link",
     arm_joints=("shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint", "wrist_1_joint",
                 "wrist_2_joint", "wrist_3_joint"),
     # a parallel gripper whose joints report each finger's travel in metres

@@ -27,6 +27,7 @@ class ArmModel:
     links are what, by name (so any robot's description fits)."""
 
     urdf: str = "franka_panda/panda.urdf"  # a file (absolute, or in pybullet_data)
+    base_frame: str = "panda_link0"  # the URDF's root link, mounted at base_position, base_yaw
     base_position: tuple[float, float, float] = (0.0, 0.5, 0.0)
     base_yaw: float = -np.pi / 2
     arm_joints: tuple[str, ...] = PANDA_JOINTS
@@ -45,6 +46,14 @@ class ArmModel:
     @property
     def base_quaternion(self) -> tuple[float, ...]:
         return tuple(pybullet.getQuaternionFromEuler((0.0, 0.0, self.base_yaw)))
+
+    def workspace_from_base(self) -> np.ndarray:
+        """The base frame in the workspace frame (4x4)."""
+        c, s = np.cos(self.base_yaw), np.sin(self.base_yaw)
+        pose = np.eye(4)
+        pose[:2, :2] = [[c, -s], [s, c]]
+        pose[:3, 3] = self.base_position
+        return pose
 
     def urdf_file(self) -> Path:
         """The URDF's absolute path (a relative one is in pybullet_data)."""

@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import replace
 
+import numpy as np
+
 from cap.config import SessionConfig
 from cap.ros.messages import Topics
 from cap.ros.parameters import declare, declare_topics
@@ -27,10 +29,13 @@ PARAMETERS = {  # name -> default; topic names are parameters too (declare_topic
     "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
     "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
     "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
+    # the camera's optical frame on TF (e.g. from a hand-eye calibration); empty: the three
+    # camera_* parameters above. The workspace frame is published relative to the arm's base.
+    "camera_frame": "", "workspace_frame": "workspace",
 }
 SAFETY_FIELDS = ("max_tool_speed", "default_tool_speed", "joint_speed_fraction", "margin",
                  "z_min", "z_max")  # robots.safety.SafetyLimits; the hardware files lower them
-ARM_FIELDS = ("base_position", "base_yaw", "arm_joints", "finger_joints", "finger_open",
+ARM_FIELDS = ("base_frame", "base_position", "base_yaw", "arm_joints", "finger_joints", "finger_open",
               "tool_link", "flange_link", "table_links", "home_positions", "rest_positions")
 ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS, *SAFETY_FIELDS)
 
@@ -184,6 +189,7 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
 
     from cap.llm.registry import load_model
     from cap.ros.robot import RobotCell, arm_config
+    from cap.ros.transforms import publish_static, transform_message
     from cap.session import Session
     from sim.camera import CameraConfig
 
@@ -193,8 +199,13 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
     params = declare(node, PARAMETERS)
     camera = CameraConfig(position=tuple(params["camera_position"]),
                           target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    arm = replace(arm_config(topics, arm_model(node, topics, robot)), limits=safety_limits(node))
-    cell = RobotCell(topics, arm=arm, camera=camera)
+    model = arm_model(node, topics, robot)
+    arm = replace(arm_config(topics, model), limits=safety_limits(node))
+    publish_static(node, [transform_message(  # the workspace frame on TF, for every node
+        model.base_frame, params["workspace_frame"],
+        np.linalg.inv(model.workspace_from_base()), node.get_clock().now().to_msg())])
+    cell = RobotCell(topics, arm=arm, camera=camera, camera_frame=params["camera_frame"],
+                     workspace_frame=params["workspace_frame"])
     model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
     agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
                                              rehearse=params["rehearse"], confirm=gate),

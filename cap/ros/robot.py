@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
+
+import numpy as np
 
 from cap.ros.messages import Topics, frame_from_messages
 from cap.ros.spinning import start_spinning, stop_spinning
-from typing import Callable
-
+from cap.ros.transforms import TransformTree
 from perception.frame import RGBDFrame
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
@@ -20,15 +22,16 @@ from sim.camera import CameraConfig
 class TopicCamera:
     """Colour, depth and camera info from a camera driver as one RGB-D frame: colour and depth
     paired by their header stamps (a RealSense with `align_depth.enable:=true` stamps an
-    aligned pair alike), received with the sensor-data QoS drivers publish with. The camera
-    pose in the workspace comes from `config` (position, target, up: node parameters)."""
+    aligned pair alike), received with the sensor-data QoS drivers publish with. `pose()`
+    gives the camera's optical frame in the workspace (from TF, or fixed by parameters)."""
 
     KEEP = 8  # recent images of each kind kept for pairing
 
-    def __init__(self, node, topics: Topics, config: CameraConfig, timeout: float = 2.0):
+    def __init__(self, node, topics: Topics, pose: Callable[[], np.ndarray],
+                 timeout: float = 2.0):
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import CameraInfo, Image
-        self.config, self.timeout = config, timeout
+        self.pose, self.timeout = pose, timeout
         self.images: dict[str, dict[tuple[int, int], tuple[float, object]]] = {
             "color": {}, "depth": {}}
         self.info = None
@@ -71,7 +74,11 @@ class TopicCamera:
             stamp = pair()
             color, depth = (self.images[k][stamp][1] for k in ("color", "depth"))
             info = self.info
-        return frame_from_messages(color, depth, info, self.config.world_from_camera())
+        try:
+            pose = self.pose()
+        except LookupError as error:
+            raise RobotDisconnected(f"no camera pose: {error}") from None
+        return frame_from_messages(color, depth, info, pose)
 
 
 def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
@@ -89,8 +96,11 @@ class RobotCell:
 
     def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
                  camera: CameraConfig | None = None, node_name: str = "cap_robot",
-                 wait: float = 30.0) -> None:
-        """`wait`: seconds to wait for the robot's first joint states."""
+                 wait: float = 30.0, camera_frame: str = "",
+                 workspace_frame: str = "workspace") -> None:
+        """`wait`: seconds to wait for the robot's first joint states. The camera's pose: its
+        optical frame `camera_frame` in `workspace_frame` from TF (e.g. a hand-eye
+        calibration's), or fixed by `camera` (position, target, up) when no frame is named."""
         import rclpy
         from rclpy.executors import MultiThreadedExecutor
 
@@ -101,7 +111,12 @@ class RobotCell:
         self.executor.add_node(self.node)
         # every subscription and action client exists before the executor spins the node
         self.arm = Ros2Arm(self.node, arm or arm_config(topics))
-        self.camera = TopicCamera(self.node, topics, camera or CameraConfig())
+        if camera_frame:
+            tree = TransformTree(self.node)
+            pose = lambda: tree.lookup(workspace_frame, camera_frame)  # noqa: E731
+        else:
+            pose = (camera or CameraConfig()).world_from_camera
+        self.camera = TopicCamera(self.node, topics, pose)
         self.workspace = Workspace()
         self.spinner = start_spinning(self.executor)
         self.arm.wait_for_robot(timeout=wait)

@@ -20,6 +20,7 @@ from cap.ros.description import model_from_file, publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
 from cap.ros.sim_controllers import (INVALID_GOAL, ActionServers, Grip, Motion, motion_from,
                                      step_motion, validate)
+from cap.ros.transforms import publish_static, transform_message
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
 from robots.ros2_messages import trajectory_arrays
@@ -29,6 +30,7 @@ from sim.tabletop import Tabletop
 
 JOINT_RATE = 200.0  # Hz, /joint_states
 CAMERA_RATE = 10.0  # Hz, images and objects
+CAMERA_FRAME = "camera_color_optical_frame"  # as realsense2_camera names it
 
 
 class SimRobot:
@@ -66,6 +68,11 @@ class SimRobot:
                                  lambda m: self.inbox.put(("gripper", m)), 10)
         node.create_service(Trigger, topics.reset, self._reset_service)
         self.actions = ActionServers(self, topics)
+        model = self.arm.kinematics.model  # the camera on TF as a hand-eye calibration gives it
+        base_from_camera = (np.linalg.inv(model.workspace_from_base())
+                            @ self.table.camera.config.world_from_camera())
+        self.static_transforms = publish_static(node, [transform_message(
+            model.base_frame, CAMERA_FRAME, base_from_camera, node.get_clock().now().to_msg())])
         self.running = True
 
     # --- ROS callbacks (executor thread) ---------------------------------------------------

@@ -1,10 +1,11 @@
-"""The control_msgs definitions in ros/control_msgs hash (RIHS01, REP 2011) to the same type
+"""The control_msgs and tf2_msgs definitions in ros/ hash (RIHS01, REP 2011) to the same type
 hashes as the published package, so cap's actions talk to a real ros2_control controller.
 
 Compared with: a Jazzy build of control_msgs (5.x, feedback without `index`) whose generated
 `follow_joint_trajectory__description.c` is public and `gripper_command__description.c`
 (saahu27/aprs on GitHub); the hashes below are copied from them. The Kilted definition (6.3+, feedback with `index`) shares every other type
-with it; its feedback's hash is computed here and printed, with no published build to check.
+with it; there is no published Kilted build to check its feedback's hash against.
+tf2_msgs/TFMessage is compared with the hash two public generated sources expect of it.
 """
 from __future__ import annotations
 
@@ -97,3 +98,10 @@ def test_kilted_changes_only_the_feedback_and_what_contains_it(tmp_path):
     changed = {name for name in jazzy if kilted[name] != jazzy[name]}
     assert changed == {"action/FollowJointTrajectory", "action/FollowJointTrajectory_Feedback",
                        "action/FollowJointTrajectory_FeedbackMessage"}
+
+
+def test_the_built_tf_message_hashes_as_the_published_one():
+    built = json.loads((SHARE / "tf2_msgs" / "msg" / "TFMessage.json").read_text())
+    hashes = {entry["type_name"]: entry["hash_string"] for entry in built["type_hashes"]}
+    assert hashes["tf2_msgs/msg/TFMessage"] == (
+        "RIHS01_e369d0f05a23ae52508854b66f6aa0437f3449d652e8cbf22d5abe85d020f087")

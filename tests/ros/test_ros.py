@@ -105,3 +105,16 @@ def test_the_agent_reports_the_arm_on_diagnostics(robot, graph):
     facts = {kv.key: kv.value for kv in status.values}
     assert status.name == "cap: arm" and status.level == DiagnosticStatus.OK, facts
     assert facts["interface"] == "actions" and float(facts["joint_states_age_s"]) < 0.3
+
+
+@pytest.mark.parametrize("robot_flags", [["--ros-args", "-p",
+                                          "camera_frame:=camera_color_optical_frame"]])
+def test_the_camera_pose_from_tf_puts_the_block_in_the_bowl(robot, graph, llm_server):
+    """The sim publishes its camera as a calibration would (base -> optical frame), the agent
+    the workspace (base -> workspace); perception chains the two."""
+    llm_server.on("put the red block in the blue bowl", PICK)
+    graph.send("put the red block in the blue bowl")
+    done = graph.done()[0]
+    assert done["ok"], (done, robot.agent_log.read_text()[-1500:])
+    time.sleep(0.3)
+    assert inside(graph.objects, "red block", "blue bowl")

@@ -1,0 +1,17 @@
+# The ros-* wheels' exported targets carry include paths of the machine that built them:
+# keep only the ones that exist here (call after rosidl_generate_interfaces).
+macro(keep_existing_include_paths)
+  get_property(imported DIRECTORY PROPERTY IMPORTED_TARGETS)
+  foreach(target ${imported})
+    get_target_property(includes ${target} INTERFACE_INCLUDE_DIRECTORIES)
+    if(includes)
+      set(existing "")
+      foreach(path ${includes})
+        if(EXISTS "${path}" OR path MATCHES "^\\$<")
+          list(APPEND existing "${path}")
+        endif()
+      endforeach()
+      set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${existing}")
+    endif()
+  endforeach()
+endmacro()
