@@ -1,7 +1,9 @@
 """`cap ros agent`: commands over ROS 2 to the LMP engine, on a robot behind ROS 2.
 
-/cap/command (std_msgs/String) queues a command; commands run one at a time, first in first
-out. /cap/status carries one JSON object per event: accepted, program, said, confirm (when
+/cap/command (std_msgs/String) queues a command, and so does a goal of the /cap/command_action
+action (cap_msgs/action/Command: its events come back as feedback, how it ended as the
+result; cancelling the goal stops the command, or drops it from the queue); commands run one
+at a time, first in first out. /cap/status carries one JSON object per event: accepted, program, said, confirm (when
 the operator must approve: /cap/confirm), done (with ok and error). /cap/said repeats said
 messages. /cap/stop (std_srvs/Trigger) kills the running program, the robot holds, and the
 queued commands end as cancelled (each with its own done event).
@@ -14,6 +16,7 @@ import queue
 import threading
 import time
 from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 
@@ -78,6 +81,8 @@ class Agent:
 
         self.node = node
         self.jobs: queue.Queue = queue.Queue()
+        self.skipped: set[int] = set()  # queued jobs cancelled before they started
+        self.watchers: dict[int, Callable[[str, dict], None]] = {}  # job id -> its action goal
         self.ids = itertools.count(1)
         self.running: int | None = None
         self.cancel_lock = threading.Lock()
@@ -85,7 +90,8 @@ class Agent:
         self.confirm_timeout = confirm_timeout
         self.status = node.create_publisher(String, topics.status, 50)
         self.said = node.create_publisher(String, topics.said, 50)
-        node.create_subscription(String, topics.command, self._on_command, 50)
+        node.create_subscription(String, topics.command,
+                                 lambda message: self.submit(message.data), 50)
         node.create_service(Trigger, topics.stop, self._on_stop)
         node.create_service(Trigger, topics.confirm, self._on_confirm)
         self.session = open_session(self._wait_for_confirmation if confirm else None)
@@ -93,6 +99,7 @@ class Agent:
             "program", id=self.running, lmp=program["lmp"], query=program["query"],
             code=program["code"]))
         self.thread = threading.Thread(target=self._run, name="cap-agent", daemon=True)
+        self.command_action = command_server(node, self, topics.command_action)
 
     def start(self) -> None:
         self.thread.start()
@@ -101,13 +108,31 @@ class Agent:
         from std_msgs.msg import String
         self.status.publish(String(data=json.dumps({"event": event, **fields, "time": time.time()},
                                                    default=str)))
+        watcher = self.watchers.get(fields.get("id"))
+        if watcher:
+            watcher(event, fields)
 
-    # --- ROS callbacks ---------------------------------------------------------------------
-    def _on_command(self, message) -> None:
-        job = (next(self.ids), " ".join(message.data.split()))
+    def submit(self, command: str, watcher: Callable[[str, dict], None] | None = None) -> int:
+        """Queue a command; `watcher(event, fields)` hears its events, "done" last."""
+        job = (next(self.ids), " ".join(command.split()))
+        if watcher:
+            self.watchers[job[0]] = watcher
         self.jobs.put(job)
         self.publish("accepted", id=job[0], command=job[1], queued=self.jobs.qsize())
+        return job[0]
 
+    def cancel(self, job_id: int) -> None:
+        """Stop the job if it runs (the robot holds), or drop it from the queue."""
+        with self.cancel_lock:
+            if self.running == job_id:
+                self.session.stop()
+                return
+            if job_id in self.skipped:
+                return
+            self.skipped.add(job_id)
+        self.publish("done", id=job_id, ok=False, error="cancelled before it started")
+
+    # --- ROS callbacks ---------------------------------------------------------------------
     def _on_stop(self, request, response):
         with self.cancel_lock:
             self.session.stop()
@@ -122,7 +147,8 @@ class Agent:
             while not self.jobs.empty():
                 cancelled.append(self.jobs.get_nowait())
         for job_id, command in cancelled:
-            self.publish("done", id=job_id, command=command, ok=False, error=reason)
+            if job_id not in self.skipped:
+                self.publish("done", id=job_id, command=command, ok=False, error=reason)
 
     def _on_confirm(self, request, response):
         self.confirmed.set()
@@ -145,20 +171,67 @@ class Agent:
         while True:
             job_id, command = self.jobs.get()
             with self.cancel_lock:
+                if job_id in self.skipped:
+                    continue
                 self.running = job_id
             started = time.perf_counter()
-            robot_failed = False
+            kind = None
             try:
                 outcome = self.session.command(command)
-                ok, error = outcome.ok, outcome.error
-                robot_failed = outcome.error_kind == "robot"
+                ok, error, kind = outcome.ok, outcome.error, outcome.error_kind
             except Exception as error_:  # the agent must outlive anything one command does
                 ok, error = False, f"{type(error_).__name__}: {error_}"
-            self.publish("done", id=job_id, command=command, ok=ok, error=error,
+            self.publish("done", id=job_id, command=command, ok=ok, error=error, error_kind=kind,
                          seconds=round(time.perf_counter() - started, 3))
+            robot_failed = kind == "robot"
             self.running = None
             if robot_failed:  # the robot cannot move: the queue would fail the same way
                 self._cancel_queue(f"cancelled: the robot cannot move ({error})")
+
+
+def command_server(node, agent: Agent, name: str):
+    """The Command action on `name`, or None where cap_msgs is not built."""
+    try:
+        from cap_msgs.action import Command
+    except ImportError:
+        return None
+    from rclpy.action import ActionServer, CancelResponse
+    from rclpy.callback_groups import ReentrantCallbackGroup
+
+    def execute(handle):
+        done, ended, said = threading.Event(), {}, []
+
+        def watch(event: str, fields: dict) -> None:
+            if event == "done":
+                ended.update(fields)
+                done.set()
+                return
+            if event == "said":
+                said.append(fields["message"])
+            text = fields.get("message") or fields.get("code") or fields.get("command") or ""
+            handle.publish_feedback(Command.Feedback(event=event, text=str(text)))
+
+        job = agent.submit(handle.request.command, watch)
+        cancelling = False
+        while not done.wait(0.02):
+            if handle.is_cancel_requested and not cancelling:
+                cancelling = True
+                agent.cancel(job)
+        agent.watchers.pop(job, None)
+        result = Command.Result(ok=bool(ended.get("ok")), error=ended.get("error") or "",
+                                error_kind=ended.get("error_kind") or "", said=said,
+                                seconds=float(ended.get("seconds") or 0.0))
+        if cancelling:
+            handle.canceled()
+        elif result.ok:
+            handle.succeed()
+        else:
+            handle.abort()
+        return result
+
+    return ActionServer(node, Command, name, execute,
+                        cancel_callback=lambda goal: CancelResponse.ACCEPT,
+                        callback_group=ReentrantCallbackGroup())
 
 
 def publish_diagnostics(node, arm, period: float = 1.0) -> None:
@@ -214,9 +287,9 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
     session = agent.session
     agent.start()
     publish_diagnostics(node, cell.arm)
-    executor = MultiThreadedExecutor(num_threads=2)
+    executor = MultiThreadedExecutor(num_threads=4)  # a Command goal waits on its thread
     executor.add_node(node)
-    node.get_logger().info("cap ros agent: ready for /cap/command")
+    node.get_logger().info("cap ros agent: ready for /cap/command and /cap/command_action")
     try:
         executor.spin()
     except KeyboardInterrupt:

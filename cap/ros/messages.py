@@ -27,6 +27,7 @@ class Topics:
     objects: str = "/sim/objects"
     reset: str = "/sim/reset"
     command: str = "/cap/command"
+    command_action: str = "/cap/command_action"  # cap_msgs/action/Command
     status: str = "/cap/status"
     said: str = "/cap/said"
     stop: str = "/cap/stop"

@@ -53,6 +53,9 @@ class Graph:
             50)
         self.node.create_subscription(MarkerArray, "/sim/objects", self._markers, 5)
         self.stop_client = self.node.create_client(Trigger, "/cap/stop")
+        from cap_msgs.action import Command
+        from rclpy.action import ActionClient
+        self.command_client = ActionClient(self.node, Command, "/cap/command_action")
         self.confirm_client = self.node.create_client(Trigger, "/cap/confirm")
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)

@@ -118,3 +118,41 @@ def test_the_camera_pose_from_tf_puts_the_block_in_the_bowl(robot, graph, llm_se
     assert done["ok"], (done, robot.agent_log.read_text()[-1500:])
     time.sleep(0.3)
     assert inside(graph.objects, "red block", "blue bowl")
+
+
+def wait(future, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while not future.done():
+        assert time.monotonic() < deadline, "no answer"
+        time.sleep(0.02)
+    return future.result()
+
+
+def test_the_command_action_reports_its_events_and_cancel_stops_the_robot(robot, graph,
+                                                                           llm_server):
+    from action_msgs.msg import GoalStatus
+    from cap_msgs.action import Command
+    llm_server.on("say hello", "say('hello')")
+    llm_server.on("pace", PACE)
+    client = graph.command_client
+    assert client.wait_for_server(timeout_sec=30)
+    events: list = []
+    handle = wait(client.send_goal_async(Command.Goal(command="say hello"),
+                                         feedback_callback=lambda f: events.append(
+                                             f.feedback.event)))
+    answer = wait(handle.get_result_async())
+    assert answer.status == GoalStatus.STATUS_SUCCEEDED and answer.result.ok
+    assert list(answer.result.said) == ["hello"] and "said" in events
+
+    handle = wait(client.send_goal_async(Command.Goal(command="pace")))
+    deadline = time.monotonic() + 60
+    while graph.sent() < 2:  # the arm is moving
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    wait(handle.cancel_goal_async())
+    answer = wait(handle.get_result_async(), 10)
+    assert answer.status == GoalStatus.STATUS_CANCELED and not answer.result.ok
+    assert "stopped by the operator" in answer.result.error
+    sent = graph.sent()
+    time.sleep(1.0)
+    assert graph.sent() == sent  # the robot holds
