@@ -51,6 +51,10 @@ class FakeController:
         self._cancel_response = CancelResponse.ACCEPT
         self._goal_responses = GoalResponse
         self._message_types = (JointState, Float64, FollowJointTrajectory)
+        from control_msgs.action import GripperCommand
+        self.grip = "stall"  # or "miss": the fingers stop short with nothing between them
+        self.gripper = ActionServer(self.node, GripperCommand, "/gripper_controller/gripper_cmd",
+                                    self._grip, callback_group=ReentrantCallbackGroup())
         threading.Thread(target=self._publish_loop, daemon=True).start()
 
     def _publish_loop(self) -> None:
@@ -80,6 +84,13 @@ class FakeController:
         publisher = self.node.create_publisher(
             Bool, "/io_and_status_controller/robot_program_running", latched_qos())
         publisher.publish(Bool(data=running))
+
+    def _grip(self, handle):
+        from control_msgs.action import GripperCommand
+        time.sleep(0.1)
+        handle.succeed() if self.grip == "stall" else handle.abort()
+        return GripperCommand.Result(position=0.04, stalled=self.grip == "stall",
+                                     reached_goal=False)
 
     def _cancel(self, goal):
         self.cancel_requested = time.monotonic()
@@ -182,3 +193,11 @@ def test_a_stopped_robot_program_refuses_the_motion_before_any_goal(rig):
     with pytest.raises(RobotNotReady, match="press play"):
         arm.execute(trajectory(1.0))
     assert controller.goals == 0
+
+
+def test_a_gripper_that_stalls_on_an_object_succeeds_one_that_misses_does_not(rig):
+    controller, arm = rig
+    assert arm.close_gripper()  # closed on something: stalled short of the goal, and fine
+    controller.grip = "miss"
+    with pytest.raises(MotionError, match="short of"):
+        arm.close_gripper()
