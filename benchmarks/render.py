@@ -49,7 +49,8 @@ def main() -> None:
     compose = lambda: overlays.video_frame(  # noqa: E731
         overlays.with_path(view, path), overlays.draw_look(look, overlays.INSET_WIDTH),
         ["> put the green block in the blue bowl", "robot: done"])
-    print(f"  overlays, inset and caption of one video frame: {median_ms(compose, args.frames):.1f} ms")
+    print(f"  overlays, inset and caption of one video frame: "
+          f"{median_ms(compose, args.frames):.1f} ms")
     table.close()
 
 

@@ -3,9 +3,9 @@
 /cap/command (std_msgs/String) queues a command, and so does a goal of the /cap/command_action
 action (cap_msgs/action/Command: its events come back as feedback, how it ended as the
 result; cancelling the goal stops the command, or drops it from the queue); commands run one
-at a time, first in first out. /cap/status carries one JSON object per event: accepted, program, said, confirm (when
-the operator must approve: /cap/confirm), done (with ok and error). /cap/said repeats said
-messages. /cap/stop (std_srvs/Trigger) kills the running program, the robot holds, and the
+at a time, first in first out. /cap/status carries one JSON object per event: accepted,
+program, said, confirm (when the operator must approve: /cap/confirm), done (with ok, error
+and its kind). /cap/said repeats said messages. /cap/stop (std_srvs/Trigger) kills the running program, the robot holds, and the
 queued commands end as cancelled (each with its own done event).
 """
 from __future__ import annotations
@@ -38,8 +38,9 @@ PARAMETERS = {  # name -> default; topic names are parameters too (declare_topic
 }
 SAFETY_FIELDS = ("max_tool_speed", "default_tool_speed", "joint_speed_fraction", "margin",
                  "z_min", "z_max")  # robots.safety.SafetyLimits; the hardware files lower them
-ARM_FIELDS = ("base_frame", "base_position", "base_yaw", "arm_joints", "finger_joints", "finger_open",
-              "tool_link", "flange_link", "table_links", "home_positions", "rest_positions")
+ARM_FIELDS = ("base_frame", "base_position", "base_yaw", "arm_joints", "finger_joints",
+              "finger_open", "tool_link", "flange_link", "table_links", "home_positions",
+              "rest_positions")
 ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS, *SAFETY_FIELDS)
 
 
