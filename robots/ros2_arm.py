@@ -44,7 +44,10 @@ class Ros2ArmConfig:
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
-    stale_after: float = 0.3  # s without /joint_states: the robot is gone
+    stale_after: float = 0.3  # s without /joint_states while moving: the robot is gone
+    # ... and while still (planning, perception): this process may be busy with a rehearsal
+    # that keeps its executor from reading the messages for a moment; the arm is not moving
+    still_stale_after: float = 1.0
     poll: float = 0.005  # s between progress checks
 
 
@@ -100,8 +103,11 @@ class Ros2Arm(PlannedArm):
                                         " is the robot (or `cap ros sim`) running?")
         if self._clients:  # the controllers' actions where they are served, else the topics
             arm, gripper = self._clients
-            self._arm_client = arm if arm.wait_for_server(timeout_sec=2.0) else None
-            self._gripper_client = gripper if gripper.wait_for_server(timeout_sec=0.5) else None
+            self._arm_client = arm if arm.wait_for_server(timeout_sec=5.0) else None
+            self._gripper_client = gripper if gripper.wait_for_server(timeout_sec=1.0) else None
+        self.node.get_logger().info(
+            f"arm: {self.config.arm_action if self._arm_client else self.config.arm_topic}, "
+            f"gripper: {self.config.gripper_action if self._gripper_client else 'topic'}")
 
     @property
     def uses_actions(self) -> bool:
@@ -125,9 +131,11 @@ class Ros2Arm(PlannedArm):
         return all(name in self._latest for name in self.kinematics.names)
 
     def _values(self, names) -> tuple[np.ndarray, np.ndarray]:
+        moving = self._goal is not None or self._moving
+        limit = self.config.stale_after if moving else self.config.still_stale_after
         with self._arrived:
             age = time.monotonic() - self._received
-            if not self._has_state() or age > self.config.stale_after:
+            if not self._has_state() or age > limit:
                 raise RobotDisconnected(
                     f"no {self.config.joint_states_topic} for {age:.2f} s: the robot side "
                     "stopped answering; the program was stopped")

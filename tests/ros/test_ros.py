@@ -13,6 +13,17 @@ PACE = ("for i in range(6):\n    goto_pos([0.15, 0.1, 0.25])\n"
         "    goto_pos([-0.15, -0.1, 0.25])")
 
 
+def wait_until_moving(graph, timeout: float = 60.0) -> None:
+    """Until the second trajectory reached the controller (the rehearsal passed, the arm moves);
+    a command that ends first fails the test with its error."""
+    deadline = time.monotonic() + timeout
+    while graph.sent() < 2:
+        ended = [e for e in graph.events if e["event"] == "done"]
+        assert not ended, f"the command ended before the arm moved: {ended}"
+        assert time.monotonic() < deadline, f"the arm never moved; events: {graph.events}"
+        time.sleep(0.02)
+
+
 def inside(objects: dict, thing: str, holder: str) -> bool:
     a, b = np.array(objects[thing]), np.array(objects[holder])
     return bool(np.linalg.norm(a[:2] - b[:2]) < 0.05)
@@ -43,10 +54,7 @@ def test_two_queued_commands_run_in_order(robot, graph, llm_server):
 def test_stop_during_a_motion_holds_the_robot(robot, graph, llm_server):
     llm_server.on("pace", PACE)
     graph.send("pace")
-    deadline = time.monotonic() + 60
-    while graph.sent() < 2:  # the rehearsal passed and the arm is moving
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until_moving(graph)
     time.sleep(0.3)
     graph.stop()
     done = graph.done(timeout=10)[0]
@@ -59,10 +67,7 @@ def test_stop_during_a_motion_holds_the_robot(robot, graph, llm_server):
 def test_the_robot_process_dying_ends_the_command_within_a_second(robot, graph, llm_server):
     llm_server.on("pace", PACE)
     graph.send("pace")
-    deadline = time.monotonic() + 60
-    while graph.sent() < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until_moving(graph)
     robot.sim.kill()
     killed = time.monotonic()
     done = graph.done(timeout=10)[0]
@@ -145,10 +150,7 @@ def test_the_command_action_reports_its_events_and_cancel_stops_the_robot(robot,
     assert list(answer.result.said) == ["hello"] and "said" in events
 
     handle = wait(client.send_goal_async(Command.Goal(command="pace")))
-    deadline = time.monotonic() + 60
-    while graph.sent() < 2:  # the arm is moving
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until_moving(graph)
     wait(handle.cancel_goal_async())
     answer = wait(handle.get_result_async(), 10)
     assert answer.status == GoalStatus.STATUS_CANCELED and not answer.result.ok
