@@ -16,10 +16,12 @@ PACE = ("for i in range(6):\n    goto_pos([0.15, 0.1, 0.25])\n"
 def wait_until_moving(graph, timeout: float = 60.0) -> None:
     """Until the second trajectory reached the controller (the rehearsal passed, the arm moves);
     a command that ends first fails the test with its error."""
-    deadline = time.monotonic() + timeout
+    def ended() -> list:
+        return [e for e in graph.events if e["event"] == "done"]
+
+    deadline, before = time.monotonic() + timeout, len(ended())
     while graph.sent() < 2:
-        ended = [e for e in graph.events if e["event"] == "done"]
-        assert not ended, f"the command ended before the arm moved: {ended}"
+        assert len(ended()) == before, f"the command ended before the arm moved: {ended()}"
         assert time.monotonic() < deadline, f"the arm never moved; events: {graph.events}"
         time.sleep(0.02)
 
