@@ -220,21 +220,24 @@ class Kinematics:
                 f"target {np.round(position, 3).tolist()} is out of the arm's reach "
                 f"(closest {error * 100:.1f} cm away); choose a point nearer the robot"
             )
-        outside = (q < self.lower - 1e-6) | (q > self.upper + 1e-6)
-        if outside.any():
-            joint = self.names[int(np.argmax(outside))]
-            raise JointLimitError(f"reaching {np.round(position, 3).tolist()} needs {joint} "
-                                  "beyond its limit; choose another target")
+        joint = self._beyond_limit(q)
+        if joint is not None:
+            raise JointLimitError(f"reaching {np.round(position, 3).tolist()} needs "
+                                  f"{self.names[joint]} beyond its limit; choose another target")
 
     def check_limits(self, q) -> None:
         """Raise JointLimitError when a joint of `q` is beyond its limit in the URDF."""
         q = np.asarray(q, dtype=float)
-        outside = (q < self.lower - 1e-6) | (q > self.upper + 1e-6)
-        if outside.any():
-            i = int(np.argmax(outside))
+        i = self._beyond_limit(q)
+        if i is not None:
             raise JointLimitError(
                 f"the motion would take {self.names[i]} to {q[i]:.3f} rad, beyond its limit "
                 f"[{self.lower[i]:.4f}, {self.upper[i]:.4f}]; nothing moved")
+
+    def _beyond_limit(self, q) -> int | None:
+        """The first arm joint of `q` outside its URDF limits, or None."""
+        outside = (q < self.lower - 1e-6) | (q > self.upper + 1e-6)
+        return int(np.argmax(outside)) if outside.any() else None
 
     def check_self_collision(self, q) -> None:
         """Raise CollisionError when two links of configuration `q` that are not neighbours
