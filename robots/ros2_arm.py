@@ -212,18 +212,17 @@ class Ros2Arm(PlannedArm):
                               f"{answer.result.error_string or 'no reason given'} "
                               f"(error {answer.result.error_code}); the arm holds")
 
-    def _settle(self, result, timeout: float = 0.5) -> None:
-        """Give a cancelled goal a moment to end (the controller then holds the arm)."""
+    def _settle(self, future, timeout: float = 0.5) -> bool:
+        """Wait up to `timeout` for `future` (a cancelled goal's result: the controller then
+        holds the arm); whether it is done."""
         deadline = time.monotonic() + timeout
-        while not result.done() and time.monotonic() < deadline:
+        while not future.done() and time.monotonic() < deadline:
             time.sleep(self.config.poll)
+        return future.done()
 
     def _wait(self, future, timeout: float, message: str):
-        deadline = time.monotonic() + timeout
-        while not future.done():
-            if time.monotonic() > deadline:
-                raise MotionTimeout(f"{message} within {timeout:g} s")
-            time.sleep(self.config.poll)
+        if not self._settle(future, timeout):
+            raise MotionTimeout(f"{message} within {timeout:g} s")
         return future.result()
 
     def _follow(self, trajectory: JointTrajectory) -> None:
