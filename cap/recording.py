@@ -29,12 +29,10 @@ class VideoWriter:
         else:
             raise ValueError(f"video must be .mp4 or .gif, got {self.path.name}")
         self._writer = imageio.get_writer(self.path, **options)
-        self.frames = 0
 
     def add(self, rgb: np.ndarray, repeat: int = 1) -> None:
         for _ in range(repeat):
             self._writer.append_data(rgb)
-        self.frames += repeat
 
     def close(self) -> None:
         self._writer.close()

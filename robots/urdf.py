@@ -32,9 +32,6 @@ class Joint:
     parent: str
     child: str
     origin: tuple[float, float, float]
-    lower: float = -np.inf
-    upper: float = np.inf
-    velocity: float = np.inf
 
     @property
     def movable(self) -> bool:
@@ -59,10 +56,6 @@ class Urdf:
         if len(roots) != 1:
             raise UrdfError(f"a URDF has one root link, this one has {roots}")
         self.base = roots[0]
-
-    @classmethod
-    def read(cls, path: str | Path) -> "Urdf":
-        return cls(Path(path).read_text())
 
     def movable_joints(self) -> list[str]:
         return [name for name, joint in self.joints.items() if joint.movable]
@@ -141,15 +134,8 @@ def _joint(element) -> Joint:
     origin = element.find("origin")
     xyz = tuple(float(v) for v in (origin.get("xyz", "0 0 0") if origin is not None
                                    else "0 0 0").split())
-    limit = element.find("limit")
-    kind = element.get("type", "fixed")
-    lower, upper, velocity = -np.inf, np.inf, np.inf
-    if limit is not None:
-        velocity = float(limit.get("velocity", np.inf))
-        if kind != "continuous":
-            lower, upper = float(limit.get("lower", 0.0)), float(limit.get("upper", 0.0))
-    return Joint(element.get("name"), kind, element.find("parent").get("link"),
-                 element.find("child").get("link"), xyz, lower, upper, velocity)
+    return Joint(element.get("name"), element.get("type", "fixed"),
+                 element.find("parent").get("link"), element.find("child").get("link"), xyz)
 
 
 def _resolve(filename: str, package_dirs: list[Path]) -> Path | None:
