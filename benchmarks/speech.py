@@ -1,11 +1,14 @@
 """Speech backends side by side on the same synthesised commands: word error rate per voice,
 errors on object names, transcription time, real-time factor, load time and memory.
 
-    .venv/bin/python benchmarks/speech.py [--backends whisper-local,pocketsphinx] [--json]
+    .venv/bin/python benchmarks/speech.py [--backends whisper-local,pocketsphinx] [--no-scene]
+                                          [--json]
 
 Every sentence is spoken by espeak-ng with each voice and speed, read back through the same
 path as `cap transcribe` and scored against the text (both normalised the same way: numbers
 spelt out). The sentences are written here, not drawn from the grammar the recognisers use.
+The recognisers know the scene's object names, or with --no-scene none (as `cap transcribe`
+without --objects).
 """
 from __future__ import annotations
 
@@ -71,10 +74,10 @@ def synthesise(folder: Path) -> list[tuple[str, str, Path]]:
     return out
 
 
-def measure(backend: str, recordings: list[tuple[str, str, Path]]) -> dict:
+def measure(backend: str, recordings: list[tuple[str, str, Path]], scene: list[str]) -> dict:
     memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    recognizer = make_recognizer(backend, SCENE)
+    recognizer = make_recognizer(backend, scene)
     recognizer.transcribe(recordings[0][2])  # warm: background builds finished
     load = time.perf_counter() - started
     errors: dict[str, list[int]] = {voice: [0, 0] for voice, _ in VOICES}
@@ -96,7 +99,7 @@ def measure(backend: str, recordings: list[tuple[str, str, Path]]) -> dict:
             misheard.append(f"{voice}: {sentence!r} -> {transcript.text!r}")
     total = [sum(e[0] for e in errors.values()), sum(e[1] for e in errors.values())]
     return {
-        "backend": backend, "utterances": len(recordings),
+        "backend": backend, "scene": scene, "utterances": len(recordings),
         "wer": round(total[0] / total[1], 4),
         "wer_by_voice": {v: round(e[0] / e[1], 4) for v, e in errors.items()},
         "object_name_error_rate": round(names[0] / max(1, names[1]), 4),
@@ -112,11 +115,13 @@ def measure(backend: str, recordings: list[tuple[str, str, Path]]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backends", default="whisper-local,pocketsphinx")
+    parser.add_argument("--no-scene", action="store_true", help="no object names for the recognisers")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         recordings = synthesise(Path(tmp))
-        results = [measure(b, recordings) for b in args.backends.split(",")]
+        scene = [] if args.no_scene else SCENE
+        results = [measure(b, recordings, scene) for b in args.backends.split(",")]
     if args.json:
         print(json.dumps(results, indent=1))
         return

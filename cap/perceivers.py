@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from perception.color_detector import ColorDetector, ColorDetectorConfig
 from perception.objects import Perceiver
 from perception.pixels import PixelPerceiver
 from robots.cell import Cell, SimCell
@@ -21,7 +22,8 @@ def perceiver(name: str):
 @perceiver("pixels")
 def _pixels(cell: Cell) -> Perceiver:
     """Objects found in the cell's camera images, the arm masked out."""
-    return PixelPerceiver(cell.camera.render, cell.arm.capsules, clock=cell.now)
+    detector = ColorDetector(ColorDetectorConfig(palette=dict(cell.camera.palette)))
+    return PixelPerceiver(cell.camera.render, cell.arm.capsules, detector, clock=cell.now)
 
 
 @perceiver("oracle")

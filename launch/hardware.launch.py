@@ -4,9 +4,10 @@
     ros2 launch launch/hardware.launch.py robot:=ur5e robot_ip:=192.168.56.101 \\
         params:=launch/params/ur.yaml llm:=ollama:qwen2.5-coder
     ros2 launch launch/hardware.launch.py driver:=false ...   # the robot's bringup runs already
+    ros2 launch cap hardware.launch.py ...   # cap built in a colcon workspace (package.xml)
 
-fr3: franka_bringup's franka.launch.py (robot_type fr3, the Franka Hand; its gripper's
-GripperCommand action is used). It starts no joint trajectory controller: load one named
+fr3: franka_bringup's franka.launch.py (robot_type fr3, the Franka Hand: its Grasp and Move
+actions; the robot state broadcaster's mode and errors stop the queue). It starts no joint trajectory controller: load one named
 fr3_arm_controller (as franka_fr3_moveit_config does) or set topics.arm_action.
 ur5e: ur_robot_driver's ur_control.launch.py with joint_trajectory_controller active; press
 play on the External Control program (the agent refuses motions while it is stopped).

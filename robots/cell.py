@@ -15,6 +15,8 @@ from robots.workspace import Workspace
 
 
 class FrameSource(Protocol):
+    palette: dict[str, tuple[float, float, float]]  # object colours as it sees them, RGB 0..1
+
     def render(self) -> RGBDFrame:
         """The newest RGB-D frame, camera pose included."""
 

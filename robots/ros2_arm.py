@@ -1,13 +1,15 @@
 """An arm behind ros2_control: the joint trajectory controller's FollowJointTrajectory action
-and a GripperCommand gripper (control_msgs), or their trajectory topics where a controller
-offers no action.
+and a GripperCommand gripper (control_msgs) or the Franka Hand's Grasp and Move (franka_msgs),
+or their trajectory topics where a controller offers no action.
 
 Inverse kinematics and every check run here, on the robot's URDF; the controller receives
 whole timed trajectories (positions, velocities, accelerations) with path and goal
 tolerances, and its result says how they ended. Progress is also followed on /joint_states;
 when they stop arriving (the robot side died) the goal is cancelled and the motion ends with
 RobotDisconnected within `stale_after` seconds. Deadlines stretch with the robot's speed
-scaling (a UR's pendant slider); stop() cancels the running goal and the arm holds.
+scaling (a UR's pendant slider); stop() cancels the running goal and the arm holds. A robot
+that says it cannot move (a UR's program stopped; a Franka arm in reflex or user stop, or with
+errors) refuses motions with RobotNotReady.
 """
 from __future__ import annotations
 
@@ -35,11 +37,14 @@ class Ros2ArmConfig:
     gripper_topic: str = "/gripper_controller/joint_trajectory"
     arm_action: str = "/arm_controller/follow_joint_trajectory"
     gripper_action: str = "/gripper_controller/gripper_cmd"
+    franka_gripper: str = ""  # franka_gripper's node ("/franka_gripper"): its grasp and move
+    franka_state_topic: str = ""  # FrankaRobotState ("/franka_robot_state_broadcaster/robot_state")
     speed_scaling_topic: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent
     program_running_topic: str = "/io_and_status_controller/robot_program_running"  # Bool
     joint_states_topic: str = "/joint_states"
     path_tolerance: float = 0.25  # rad a joint may lag the trajectory before it is aborted
-    gripper_effort: float = 40.0  # N, a GripperCommand's max_effort
+    gripper_effort: float = 40.0  # N, a GripperCommand's max_effort, a Grasp's force
+    gripper_speed: float = 0.1  # m/s, the Franka Hand's fingers
     accept_timeout: float = 2.0  # s for the controller to accept or reject a goal
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
@@ -80,9 +85,14 @@ class Ros2Arm(PlannedArm):
         node.create_subscription(Bool, self.config.program_running_topic,
                                  lambda m: setattr(self, "_program_running", bool(m.data)),
                                  latched_qos())
+        self._fault: str | None = None  # why the robot says it cannot move
+        if self.config.franka_state_topic:
+            from franka_msgs.msg import FrankaRobotState
+            node.create_subscription(FrankaRobotState, self.config.franka_state_topic,
+                                     lambda m: setattr(self, "_fault", franka_fault(m)), 5)
         self._goal = None  # the running FollowJointTrajectory goal's handle
-        self._arm_client = self._gripper_client = None  # set when the servers answer
         self._clients = action_clients(node, self.config)
+        self._served: dict[str, object] = {}  # the clients whose servers answered
 
     def _on_speed_scaling(self, message) -> None:
         self._scaling = min(1.0, max(0.0, float(message.data) / 100.0))
@@ -101,17 +111,17 @@ class Ros2Arm(PlannedArm):
             if not self._arrived.wait_for(self._has_state, timeout):
                 raise RobotDisconnected(f"no {self.config.joint_states_topic} within {timeout:g} s;"
                                         " is the robot (or `cap ros sim`) running?")
-        if self._clients:  # the controllers' actions where they are served, else the topics
-            arm, gripper = self._clients
-            self._arm_client = arm if arm.wait_for_server(timeout_sec=5.0) else None
-            self._gripper_client = gripper if gripper.wait_for_server(timeout_sec=1.0) else None
-        self.node.get_logger().info(
-            f"arm: {self.config.arm_action if self._arm_client else self.config.arm_topic}, "
-            f"gripper: {self.config.gripper_action if self._gripper_client else 'topic'}")
+        # the controllers' actions where they are served, else the topics
+        self._served = {role: client for role, client in self._clients.items()
+                        if client.wait_for_server(timeout_sec=5.0 if role == "arm" else 1.0)}
+        gripper = ("franka_gripper" if {"grasp", "move"} <= self._served.keys() else
+                   "gripper_command" if "gripper" in self._served else "topic")
+        self.node.get_logger().info(f"arm: {'action' if self.uses_actions else 'topic'}, "
+                                    f"gripper: {gripper}")
 
     @property
     def uses_actions(self) -> bool:
-        return self._arm_client is not None
+        return "arm" in self._served
 
     def health(self) -> tuple[str, dict[str, str]]:
         """"ok", "warn" or "error", and what it rests on, for /diagnostics."""
@@ -122,8 +132,9 @@ class Ros2Arm(PlannedArm):
                  "speed_scaling": f"{self._scaling:.2f}",
                  "program_running": {None: "unknown", True: "yes",
                                      False: "no"}[self._program_running],
+                 "robot_state": self._fault or "ok",
                  "stopped": str(self._halt.is_set()).lower()}
-        if age > self.config.stale_after or self._program_running is False:
+        if age > self.config.stale_after or self._program_running is False or self._fault:
             return "error", facts
         return ("warn" if self._scaling < 1.0 or not self.uses_actions else "ok"), facts
 
@@ -152,7 +163,7 @@ class Ros2Arm(PlannedArm):
     # --- motion ----------------------------------------------------------------------------
     def execute(self, trajectory: JointTrajectory) -> None:
         self._check_halt()
-        if self._arm_client is not None:
+        if self.uses_actions:
             self._follow_goal(trajectory)
             return
         self._moving = True
@@ -178,7 +189,7 @@ class Ros2Arm(PlannedArm):
         goal.goal_tolerance = [JointTolerance(name=n, position=self.config.goal_tolerance)
                                for n in names]
         goal.goal_time_tolerance = duration(self.config.settle_timeout)
-        handle = self._wait(self._arm_client.send_goal_async(goal), self.config.accept_timeout,
+        handle = self._wait(self._served["arm"].send_goal_async(goal), self.config.accept_timeout,
                             "the arm controller did not answer the goal")
         if not handle.accepted:
             raise MotionError("the arm controller rejected the trajectory (its log says why: "
@@ -191,6 +202,7 @@ class Ros2Arm(PlannedArm):
                 if self._halt.is_set():  # stop() cancelled the goal: see the arm hold
                     self._settle(result)
                     raise MotionStopped("the robot was stopped; it is holding its position")
+                self._check_ready()
                 self.joint_state()  # raises RobotDisconnected when the states go stale
                 now = time.monotonic()
                 progress, last = progress + (now - last) * self._scaling, now
@@ -198,7 +210,7 @@ class Ros2Arm(PlannedArm):
                     raise MotionTimeout("the arm did not finish its trajectory in time "
                                         "(speed scaling taken into account); it was stopped")
                 time.sleep(self.config.poll)
-        except (RobotDisconnected, MotionTimeout):
+        except (RobotDisconnected, MotionTimeout):  # RobotNotReady among the first
             handle.cancel_goal_async()
             self._settle(result)
             raise
@@ -243,13 +255,21 @@ class Ros2Arm(PlannedArm):
     def _check_halt(self) -> None:
         if self._halt.is_set():
             raise MotionStopped("the robot was stopped; it is holding its position")
+        self._check_ready()
+
+    def _check_ready(self) -> None:
         if self._program_running is False:
             raise RobotNotReady("the robot's program is not running (a UR's External Control "
-                                "program: press play on the teach pendant); nothing moved")
+                                "program: press play on the teach pendant); it does not move")
+        if self._fault:
+            raise RobotNotReady(self._fault)
 
     def _run_gripper(self, opening: float) -> None:
         self._check_halt()
-        if self._gripper_client is not None:
+        if {"grasp", "move"} <= self._served.keys():
+            self._franka_grip(2 * opening)
+            return
+        if "gripper" in self._served:
             self._grip(2 * opening)
             return
         self.gripper_publisher.publish(trajectory_message(
@@ -272,15 +292,37 @@ class Ros2Arm(PlannedArm):
 
         goal = GripperCommand.Goal(command=Command(position=width,
                                                    max_effort=self.config.gripper_effort))
-        handle = self._wait(self._gripper_client.send_goal_async(goal),
-                            self.config.accept_timeout, "the gripper did not answer")
-        if not handle.accepted:
-            raise MotionError("the gripper rejected the command")
-        result = self._wait(handle.get_result_async(), self.config.gripper_time + 5.0,
-                            "the gripper did not finish").result
+        result = self._gripper_result("gripper", goal)
         if not (result.reached_goal or result.stalled):
             raise MotionError(f"the gripper stopped at {result.position:.3f} m, short of "
                               f"{width:.3f} m, without holding anything")
+
+    def _franka_grip(self, width: float) -> None:
+        """The Franka Hand: closing is a Grasp that succeeds wherever the fingers stop between
+        `width` and fully open (on an object, or closed), opening a Move."""
+        from franka_msgs.action import Grasp, Move
+        from franka_msgs.msg import GraspEpsilon
+
+        speed = self.config.gripper_speed
+        if width < self.gripper_width():
+            action, goal = "grasp", Grasp.Goal(width=width, speed=speed,
+                                               force=self.config.gripper_effort,
+                                               epsilon=GraspEpsilon(inner=0.005, outer=1.0))
+        else:
+            action, goal = "move", Move.Goal(width=width, speed=speed)
+        result = self._gripper_result(action, goal)
+        if not result.success:
+            raise MotionError(f"the Franka Hand's {action} failed: "
+                              f"{result.error or 'no reason given'}")
+
+    def _gripper_result(self, role: str, goal):
+        """Send a gripper goal and wait for its result (a clear error when refused or late)."""
+        handle = self._wait(self._served[role].send_goal_async(goal),
+                            self.config.accept_timeout, "the gripper did not answer")
+        if not handle.accepted:
+            raise MotionError(f"the gripper rejected the {role} command")
+        return self._wait(handle.get_result_async(), self.config.gripper_time + 5.0,
+                          "the gripper did not finish").result
 
     def stop(self) -> None:
         """Refuse motions until resume(); a moving arm holds where it is (its goal is
@@ -306,15 +348,41 @@ class Ros2Arm(PlannedArm):
         self.kinematics.close()
 
 
-def action_clients(node, config: Ros2ArmConfig):
-    """FollowJointTrajectory and GripperCommand clients, or None where control_msgs is not
-    installed (scripts/build_interfaces.sh builds it) or the arm has no action name."""
-    if not config.arm_action:
-        return None
+def action_clients(node, config: Ros2ArmConfig) -> dict[str, object]:
+    """Action clients by role ("arm", "gripper"; "grasp" and "move" for a Franka Hand), none
+    where the interfaces are not installed (scripts/build_interfaces.sh builds them) or the
+    configuration names no action."""
+    from rclpy.action import ActionClient
+
+    clients = {}
     try:
         from control_msgs.action import FollowJointTrajectory, GripperCommand
     except ImportError:
+        node.get_logger().warning("control_msgs is not installed: trajectories go to topics")
+    else:
+        if config.arm_action:
+            clients["arm"] = ActionClient(node, FollowJointTrajectory, config.arm_action)
+        if config.gripper_action:
+            clients["gripper"] = ActionClient(node, GripperCommand, config.gripper_action)
+    if config.franka_gripper:
+        from franka_msgs.action import Grasp, Move
+        clients["grasp"] = ActionClient(node, Grasp, f"{config.franka_gripper}/grasp")
+        clients["move"] = ActionClient(node, Move, f"{config.franka_gripper}/move")
+    return clients
+
+
+FRANKA_MODES = {0: "other", 1: "idle", 2: "move", 3: "guiding", 4: "reflex", 5: "user stopped",
+                6: "automatic error recovery"}
+
+
+def franka_fault(state) -> str | None:
+    """Why a Franka arm in this FrankaRobotState cannot follow a trajectory, or None."""
+    errors = [name for name in state.current_errors.get_fields_and_field_types()
+              if getattr(state.current_errors, name)]
+    mode = FRANKA_MODES.get(state.robot_mode, str(state.robot_mode))
+    if state.robot_mode not in (4, 5) and not errors:
         return None
-    from rclpy.action import ActionClient
-    return (ActionClient(node, FollowJointTrajectory, config.arm_action),
-            ActionClient(node, GripperCommand, config.gripper_action))
+    what = f"the Franka arm is in {mode} mode" + (f" ({', '.join(errors)})" if errors else "")
+    remedy = ("release the user stop" if state.robot_mode == 5 else
+              "clear it with franka's error_recovery action")
+    return f"{what}: {remedy}; it does not move"

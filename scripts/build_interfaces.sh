@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the interface packages the ros-* wheels lack into a virtual environment whose ROS 2
 # comes from those wheels: ros/tf2_msgs (TFMessage), ros/control_msgs (FollowJointTrajectory,
-# GripperCommand) and ros/cap_msgs (cap's Command action). About a minute on 2 cores; nothing
-# of it is needed at run time but the result.
+# GripperCommand), ros/franka_msgs (the Franka Hand's actions, the robot state) and ros/cap_msgs
+# (cap's Command action). About a minute and a half on 2 cores; nothing of it is needed at run
+# time but the result.
 #   scripts/build_interfaces.sh [VENV] [kilted|jazzy]
 # kilted (default): FollowJointTrajectory feedback with `index` fields (control_msgs >= 6.3);
 # jazzy: without them. It must match the robot's ROS 2 distribution.
@@ -13,7 +14,7 @@ distro=${2:-kilted}
 builds=$(mktemp -d)
 trap 'rm -rf "$builds"' EXIT
 export AMENT_PREFIX_PATH="$venv" CMAKE_PREFIX_PATH="$venv"
-for package in tf2_msgs control_msgs cap_msgs; do
+for package in tf2_msgs control_msgs franka_msgs cap_msgs; do
     build="$builds/$package"
     mkdir -p "$build"
     cmake -S "ros/$package" -B "$build" -DCMAKE_INSTALL_PREFIX="$venv" \
@@ -24,4 +25,4 @@ for package in tf2_msgs control_msgs cap_msgs; do
         || { tail -50 "$build/build.log"; exit 1; }
     cmake --install "$build" > /dev/null
 done
-echo "tf2_msgs, control_msgs ($distro) and cap_msgs built into $venv"
+echo "tf2_msgs, control_msgs ($distro), franka_msgs and cap_msgs built into $venv"

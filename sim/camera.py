@@ -8,6 +8,7 @@ import numpy as np
 import pybullet
 
 from perception.frame import RGBDFrame
+from perception.palette import PALETTE
 from sim.egl import stdout_to_stderr
 
 
@@ -53,6 +54,8 @@ PRESENTATION_CAMERA = CameraConfig(width=640, height=480, fov_y_deg=44.0,
 class Camera:
     """Renders RGB-D frames of one PyBullet client with TinyRenderer, or EGL when the world
     loaded it (`World(egl=True)`: the plugin must load before any body exists)."""
+
+    palette = PALETTE  # the simulator paints its objects with these
 
     def __init__(self, client: int, config: CameraConfig | None = None,
                  egl: bool = False) -> None:

@@ -24,6 +24,7 @@ from cap.config import SessionConfig
 from cap.ros.messages import Topics
 from cap.ros.parameters import declare, declare_topics
 from cap.ros.description import model_from_description, model_from_file, read_description
+from perception.palette import PALETTE
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
 from robots.safety import SafetyLimits
@@ -42,6 +43,18 @@ ARM_FIELDS = ("base_frame", "base_position", "base_yaw", "arm_joints", "finger_j
               "finger_open", "tool_link", "flange_link", "table_links", "home_positions",
               "rest_positions")
 ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS, *SAFETY_FIELDS)
+
+
+def palette(node) -> dict[str, tuple[float, float, float]]:
+    """The objects' colours as the camera sees them: `palette.names` and, for each name,
+    `palette.NAME` as RGB in 0..1 (a real cell measures them; default: the simulator's)."""
+    names = declare(node, {"palette.names": list(PALETTE)})["palette.names"]
+    values = declare(node, {f"palette.{name}": list(PALETTE.get(name, (-1.0, -1.0, -1.0)))
+                            for name in names})
+    for name, rgb in values.items():
+        if len(rgb) != 3 or not all(0.0 <= value <= 1.0 for value in rgb):
+            raise ValueError(f"parameter {name} must be three numbers in 0..1 (RGB), not {rgb}")
+    return {name.removeprefix("palette."): tuple(rgb) for name, rgb in values.items()}
 
 
 def safety_limits(node) -> SafetyLimits:
@@ -279,7 +292,7 @@ def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool
         model.base_frame, params["workspace_frame"],
         np.linalg.inv(model.workspace_from_base()), node.get_clock().now().to_msg())])
     cell = RobotCell(topics, arm=arm, camera=camera, camera_frame=params["camera_frame"],
-                     workspace_frame=params["workspace_frame"])
+                     workspace_frame=params["workspace_frame"], palette=palette(node))
     model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
     agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
                                              rehearse=params["rehearse"], confirm=gate),

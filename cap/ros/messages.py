@@ -21,6 +21,8 @@ class Topics:
     gripper_action: str = "/gripper_controller/gripper_cmd"
     speed_scaling: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent, as UR's
     program_running: str = "/io_and_status_controller/robot_program_running"  # UR's Bool
+    franka_gripper: str = ""  # franka_gripper's node: its Grasp and Move actions (franka_msgs)
+    franka_state: str = ""  # franka_msgs/FrankaRobotState, the robot mode and its errors
     color: str = "/camera/color/image_raw"
     depth: str = "/camera/depth/image_raw"
     camera_info: str = "/camera/color/camera_info"

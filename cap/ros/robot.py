@@ -12,6 +12,7 @@ from cap.ros.messages import Topics, frame_from_messages
 from cap.ros.spinning import start_spinning, stop_spinning
 from cap.ros.transforms import TransformTree
 from perception.frame import RGBDFrame
+from perception.palette import PALETTE
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
@@ -28,10 +29,11 @@ class TopicCamera:
     KEEP = 8  # recent images of each kind kept for pairing
 
     def __init__(self, node, topics: Topics, pose: Callable[[], np.ndarray],
-                 timeout: float = 2.0):
+                 timeout: float = 2.0, palette: dict | None = None):
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import CameraInfo, Image
         self.pose, self.timeout = pose, timeout
+        self.palette = palette or PALETTE
         self.images: dict[str, dict[tuple[int, int], tuple[float, object]]] = {
             "color": {}, "depth": {}}
         self.info = None
@@ -88,6 +90,8 @@ def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
                          gripper_action=topics.gripper_action,
                          speed_scaling_topic=topics.speed_scaling,
                          program_running_topic=topics.program_running,
+                         franka_gripper=topics.franka_gripper,
+                         franka_state_topic=topics.franka_state,
                          joint_states_topic=topics.joint_states)
 
 
@@ -97,10 +101,11 @@ class RobotCell:
     def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
                  camera: CameraConfig | None = None, node_name: str = "cap_robot",
                  wait: float = 30.0, camera_frame: str = "",
-                 workspace_frame: str = "workspace") -> None:
+                 workspace_frame: str = "workspace", palette: dict | None = None) -> None:
         """`wait`: seconds to wait for the robot's first joint states. The camera's pose: its
         optical frame `camera_frame` in `workspace_frame` from TF (e.g. a hand-eye
-        calibration's), or fixed by `camera` (position, target, up) when no frame is named."""
+        calibration's), or fixed by `camera` (position, target, up) when no frame is named.
+        `palette`: the objects' colours as this camera sees them (default: the simulator's)."""
         import rclpy
         from rclpy.executors import MultiThreadedExecutor
 
@@ -116,7 +121,7 @@ class RobotCell:
             pose = lambda: tree.lookup(workspace_frame, camera_frame)  # noqa: E731
         else:
             pose = (camera or CameraConfig()).world_from_camera
-        self.camera = TopicCamera(self.node, topics, pose)
+        self.camera = TopicCamera(self.node, topics, pose, palette=palette)
         self.workspace = Workspace()
         self.spinner = start_spinning(self.executor)
         self.arm.wait_for_robot(timeout=wait)

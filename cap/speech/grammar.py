@@ -11,6 +11,7 @@ produced (a held-out command is rarely exactly in any grammar).
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 from typing import Iterable
@@ -278,9 +279,10 @@ def _expand(rng: random.Random, table: dict[str, list[str]], rule: str, depth: i
     return " ".join(words)
 
 
-def known_commands(per_category: int = 40) -> list[str]:
+@functools.lru_cache(maxsize=1)
+def known_commands(per_category: int = 40) -> tuple[str, ...]:
     """Commands people are known to give: the tabletop prompt's example queries and the
-    instructions of the benchmark's 22 task categories (sampled)."""
+    instructions of the benchmark's 22 task categories (sampled; once per process)."""
     import numpy as np
 
     from cap.prompts import load_all
@@ -290,8 +292,9 @@ def known_commands(per_category: int = 40) -> list[str]:
     commands = [example.query for example in load_all()["tabletop_ui"].examples]
     for task in CATEGORIES.values():
         commands += [task.instance(rng).instruction for _ in range(per_category)]
-    return sorted({" ".join(re.sub(r"[^a-z0-9 ]", " ", c.lower().replace("colour", "color"))
-                            .split()) for c in commands})
+    cleaned = {" ".join(re.sub(r"[^a-z0-9 ]", " ", c.lower().replace("colour", "color")).split())
+               for c in commands}
+    return tuple(sorted(cleaned))
 
 
 def corpus(object_names: Iterable[str] = (), size: int = 20_000) -> list[str]:
@@ -300,7 +303,7 @@ def corpus(object_names: Iterable[str] = (), size: int = 20_000) -> list[str]:
     rng, table = random.Random(0), rules(object_names)
     known = known_commands()
     return ([_expand(rng, table, "utterance", 0) for _ in range(size)]
-            + known * max(1, size // (2 * len(known))))
+            + list(known) * max(1, size // (2 * len(known))))
 
 
 def vocabulary(object_names: Iterable[str] = ()) -> set[str]:

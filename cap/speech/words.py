@@ -1,21 +1,18 @@
-"""Transcripts made comparable and snapped to the command vocabulary.
+"""Transcripts made comparable, and judged as commands.
 
 `normalise` writes numbers and units one way ("5 cm" and "five centimeters" are the same
-command), drops punctuation and case. `Snapper` replaces words the command grammar does not
-know (and plural slips) by a near vocabulary word when the command language model is clearly
-more confident of the result; it never turns a word into a colour that no object on the table
-has.
+command), drops punctuation and case. `CommandLanguage` scores a transcript under the command
+grammar's language model, for choosing among a recogniser's hypotheses.
 """
 from __future__ import annotations
 
-import difflib
+import math
 import re
 import threading
 from typing import Iterable
 
-from cap.speech.grammar import DIGITS, corpus, spoken, vocabulary
+from cap.speech.grammar import DIGITS, corpus, spoken
 from cap.speech.ngram import TrigramScorer
-from perception.palette import PALETTE
 
 TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
          "eighteen", "nineteen"]
@@ -26,9 +23,6 @@ UNITS = {"cm": "centimeters", "mm": "millimeters", "m": "meters", "deg": "degree
 SPELLING = {"centimetres": "centimeters", "centimetre": "centimeter", "millimetres": "millimeters",
             "metres": "meters", "metre": "meter", "grey": "gray", "colour": "color",
             "colours": "colors", "coloured": "colored"}
-SNAP_MARGIN = 2.0  # log10: the snapped sentence must be 100x more likely under the model
-KNOWN_MARGIN = 4.0  # a word the grammar knows needs far more evidence to be replaced
-SIMILARITY = 0.6  # difflib ratio for a vocabulary word to count as a near miss
 SCORER_SENTENCES = 8_000
 
 
@@ -66,38 +60,20 @@ def normalise(text: str) -> str:
     return " ".join(SPELLING.get(word, word) for word in text.split())
 
 
-class Snapper:
-    """Near-miss words snapped to the command vocabulary of a scene, judged by a trigram
-    model of the command grammar (built on a thread; the first snap waits for it)."""
+class CommandLanguage:
+    """How likely a transcript is as a tabletop command of a scene: a trigram model of the
+    command grammar with the scene's names (built on a thread; the first score waits)."""
 
     def __init__(self, object_names: Iterable[str] = ()) -> None:
-        names = [spoken(name) for name in object_names]
-        self.words = vocabulary(names) | {w for n in names for w in n.split()}
-        self.words |= set(DIGITS) | set(TEENS) | {w for t in TENS for w in t.split()}
-        scene_colors = {w for n in names for w in n.split() if w in PALETTE}
-        # without a scene every palette colour may be meant; with one, only the scene's
-        self.refused = set(PALETTE) - scene_colors if scene_colors else set()
-        self.scorer: TrigramScorer | None = None
-        self._ready = threading.Thread(target=self._build, args=(names,), daemon=True)
+        self._model: TrigramScorer | None = None
+        self._ready = threading.Thread(target=self._build, daemon=True,
+                                       args=([spoken(name) for name in object_names],))
         self._ready.start()
 
     def _build(self, names: list[str]) -> None:
-        self.scorer = TrigramScorer(corpus(names, SCORER_SENTENCES))
+        self._model = TrigramScorer(corpus(names, SCORER_SENTENCES))
 
-    def snap(self, text: str) -> str:
+    def log_probability(self, text: str) -> float:
+        """Natural log of the transcript's probability under the model."""
         self._ready.join()
-        words = text.split()
-        for i, word in enumerate(words):  # left to right: each choice sees the ones before
-            current = self.scorer.score(words)
-            trials = [(self.scorer.score(words[:i] + [w] + words[i + 1:]) - margin, w)
-                      for w, margin in self._candidates(word)]
-            best = max(trials, default=(current, word))
-            if best[0] > current:
-                words[i] = best[1]
-        return " ".join(words)
-
-    def _candidates(self, word: str) -> list[tuple[str, float]]:
-        """Near vocabulary words (plural slips among them), each with the margin it needs."""
-        margin = KNOWN_MARGIN if word in self.words else SNAP_MARGIN
-        near = difflib.get_close_matches(word, self.words - {word}, n=6, cutoff=SIMILARITY)
-        return [(w, margin) for w in near if w not in self.refused]
+        return math.log(10) * self._model.score(text.split())

@@ -114,7 +114,12 @@ class FakeController:
 
 
 @pytest.fixture
-def rig(domain):
+def arm_settings() -> Ros2ArmConfig:
+    return Ros2ArmConfig(settle_timeout=0.5)
+
+
+@pytest.fixture
+def rig(domain, arm_settings):
     from rclpy.executors import MultiThreadedExecutor
 
     context = rclpy.Context()
@@ -124,7 +129,7 @@ def rig(domain):
     executor = MultiThreadedExecutor(num_threads=4, context=context)
     executor.add_node(controller.node)
     executor.add_node(node)
-    arm = Ros2Arm(node, Ros2ArmConfig(settle_timeout=0.5))  # before the node spins
+    arm = Ros2Arm(node, arm_settings)  # before the node spins
     thread = threading.Thread(target=executor.spin, daemon=True)
     thread.start()
     arm.wait_for_robot(timeout=10)

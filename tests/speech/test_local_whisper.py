@@ -2,9 +2,9 @@
 import pytest
 
 from cap.errors import SpeechError
-from cap.speech.recognize import LocalWhisper, make_recognizer
+from cap.speech.recognize import LocalWhisper, make_recognizer, with_confusions
 from cap.speech.wer import word_errors
-from cap.speech.words import Snapper, normalise
+from cap.speech.words import CommandLanguage, normalise
 from tests.speech.conftest import needs_espeak, synthesise
 from tests.speech.test_transcribe import cap_transcribe
 
@@ -23,13 +23,19 @@ def test_numbers_and_units_are_written_one_way():
     assert normalise("the grey block's 1st spot") == "the gray block s first spot"
 
 
-def test_near_misses_snap_to_the_vocabulary_but_never_to_an_absent_colour():
-    snapper = Snapper(["red block", "blue bowl"])
-    assert snapper.snap("but the red lock in the blue bowl") == "put the red block in the blue bowl"
-    assert snapper.snap("stack all the block on the top left corner") == \
-        "stack all the blocks on the top left corner"
-    # "breen" is nearest "green", which no object on this table has: left as heard
-    assert "green" not in snapper.snap("put the breen block in the blue bowl")
+def test_the_command_model_prefers_commands_to_their_near_misses():
+    language = CommandLanguage(["red block", "blue bowl"])
+    for right, heard in [("put the red block to the left of the blue bowl",
+                          "put the red block to the left on the blue bowl"),
+                         ("make a tower of three blocks", "make a tower on three blocks"),
+                         ("put the red block in the blue bowl", "but the red lock in the blue bowl")]:
+        assert language.log_probability(right) > language.log_probability(heard) + 2, right
+
+
+def test_objects_not_on_the_table_are_penalised_only_with_a_scene(whisper):
+    assert whisper._absent("put the green block in the pink bowl") == 1  # green: not there
+    assert whisper._absent("put every block in the blue bowl") == 0
+    assert make_recognizer("whisper-local", [])._absent("put the green block") == 0
 
 
 @needs_espeak
@@ -57,3 +63,16 @@ def test_cap_transcribe_uses_it_by_default_with_the_scene(tmp_path):
     result = cap_transcribe(str(wav), "--objects", "gray block,pink bowl")
     assert result["ok"] and result["backend"] == "whisper-local"
     assert word_errors("put the gray block in the pink bowl", result["text"]) <= 1
+
+
+def test_a_reduced_of_heard_as_on_is_put_back_where_the_grammar_is_sure(whisper):
+    heard = {"put the red block to the left on the gray block": -2.5,
+             "put the red block on the gray block": -4.0}
+    assert "put the red block to the left of the gray block" in with_confusions(heard)
+    best = max((text for text in with_confusions(heard)),
+               key=lambda text: whisper._score(text, with_confusions(heard)[text]))
+    assert best == "put the red block to the left of the gray block"
+    # "on" where "on" belongs stays: the swap costs more than the model gains
+    kept = with_confusions({"put the red block on the gray block": -2.0})
+    assert max(kept, key=lambda text: whisper._score(text, kept[text])) == \
+        "put the red block on the gray block"
