@@ -308,14 +308,13 @@ class Session:
         program = Program.check(code, self._signatures)
         known = self._known | {"objects"}
         definitions = self._definitions(program, known)
+        seen = self._api.perceiver.look()  # one look for the rehearsal and `objects`
         if self._rehearsal:
             self._rehearsal.check(program, definitions, self._sandbox.variables,
-                                  self._cell.arm.joint_state().positions,
-                                  self._api.perceiver.look())
+                                  self._cell.arm.joint_state().positions, seen)
         if self._confirm and not self._confirm(code):
             raise OperatorStop("the operator declined the program; nothing moved")
-        self._sandbox.run(program, definitions, self._printed,
-                          variables={"objects": self._api.get_obj_names()})
+        self._sandbox.run(program, definitions, self._printed, variables={"objects": list(seen)})
         self._known = known | program.defines
 
     def _definitions(self, program: Program, known: set[str]) -> list[Program]:

@@ -16,6 +16,7 @@ from robots.safety import MotionFilter
 HOME_CLEARANCE = 0.15  # metres: the tool rises to this height before it goes home
 HOME_TOLERANCE = 0.01  # rad: an arm this close to home is there
 PATH_POINTS = 48  # at most this many tool positions describe a planned motion to watchers
+GRIPPER_TOLERANCE = 0.002  # metres of finger width: a gripper this close to a width is there
 
 
 class PlannedArm(Arm):
@@ -37,8 +38,11 @@ class PlannedArm(Arm):
         """Drive each finger to `opening` (metres) until the fingers stop moving."""
 
     def open_gripper(self, width: float | None = None) -> None:
+        """Open to `width` (default: fully); fingers already there get no command."""
         full = self.kinematics.model.finger_open
-        self._run_gripper(full if width is None else min(full, width / 2))
+        opening = full if width is None else min(full, width / 2)
+        if abs(self.gripper_width() - 2 * opening) > GRIPPER_TOLERANCE:
+            self._run_gripper(opening)
 
     def close_gripper(self) -> bool:
         self._run_gripper(0.0)

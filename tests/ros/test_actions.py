@@ -36,6 +36,7 @@ class FakeController:
 
         self.node = rclpy.create_node("fake_controller", context=context)
         self.behaviour, self.slow_seconds, self.publishing = "slow", 0.5, True
+        self.finger = 0.04  # each finger's opening, metres
         self.cancel_requested: float | None = None
         self.goals = 0
         self.aborted_at: float | None = None
@@ -69,7 +70,8 @@ class FakeController:
         if self.publishing:
             self.states.publish(JointState(name=[*PANDA_JOINTS, "panda_finger_joint1",
                                                  "panda_finger_joint2"],
-                                           position=[*map(float, HOME), 0.04, 0.04],
+                                           position=[*map(float, HOME), self.finger,
+                                                     self.finger],
                                            velocity=[0.0] * 9))
         self.scaling.publish(Float64(data=self.scaling_percent))
 

@@ -22,12 +22,13 @@ class FakeFranka:
     """franka_gripper's grasp and move (the fingers stop on an object `object_width` wide
     unless `grasp_fails`) and a state broadcaster whose mode and errors the test sets."""
 
-    def __init__(self, node) -> None:
+    def __init__(self, controller) -> None:
         from franka_msgs.action import Grasp, Move
         from franka_msgs.msg import FrankaRobotState
         from rclpy.action import ActionServer
         from rclpy.callback_groups import ReentrantCallbackGroup
 
+        node, self.controller = controller.node, controller
         self.goals: list[tuple[str, object]] = []
         self.grasp_fails = False
         self.state = FrankaRobotState(robot_mode=FrankaRobotState.ROBOT_MODE_IDLE)
@@ -47,6 +48,7 @@ class FakeFranka:
         from franka_msgs.action import Grasp
         self.goals.append(("grasp", handle.request))
         time.sleep(0.1)
+        self.controller.finger = 0.02  # stopped on a block 4 cm wide
         handle.succeed()
         if self.grasp_fails:
             return Grasp.Result(success=False, error="object not grasped")
@@ -55,6 +57,7 @@ class FakeFranka:
     def _move(self, handle):
         from franka_msgs.action import Move
         self.goals.append(("move", handle.request))
+        self.controller.finger = handle.request.width / 2
         handle.succeed()
         return Move.Result(success=True)
 
@@ -68,7 +71,7 @@ def arm_settings() -> Ros2ArmConfig:
 @pytest.fixture
 def franka(rig):  # noqa: F811
     controller, arm = rig
-    hand = FakeFranka(controller.node)
+    hand = FakeFranka(controller)
     arm.wait_for_robot(timeout=10)  # the hand's servers answer now
     yield hand, controller, arm
     hand.closing = True
@@ -77,7 +80,10 @@ def franka(rig):  # noqa: F811
 def test_the_hand_grasps_with_force_and_opens_with_move(franka):
     hand, _, arm = franka
     arm.close_gripper()
+    time.sleep(0.1)  # the fingers' new state arrives
     arm.open_gripper()
+    time.sleep(0.1)
+    arm.open_gripper()  # open already: nothing is sent
     (action, grasp), (then, move) = hand.goals
     assert (action, then) == ("grasp", "move")
     assert grasp.force == arm.config.gripper_effort and grasp.width == 0.0
