@@ -189,7 +189,7 @@ def test_silent_joint_states_cancel_the_goal_within_600_ms(rig):
 def test_at_30_percent_speed_a_slow_trajectory_does_not_time_out(rig):
     controller, arm = rig
     # what is measured is the scaled deadline, not staleness: this in-process rig sometimes
-    # delays a joint state past the 0.3 s the other tests hold the arm to
+    # delays a joint state past the 0.4 s the other tests hold the arm to
     arm.config = replace(arm.config, stale_after=1.0)
     controller.scaling_percent = 30.0
     controller.slow_seconds = 1.0 / 0.3  # a 1 s trajectory at 30 %
