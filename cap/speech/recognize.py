@@ -222,7 +222,6 @@ def whisper_prompt(spoken_names: list[str]) -> str:
     """What the decoder reads before the audio: the words commands are made of, and the
     scene's objects. Without a scene no object is named (an example object made Whisper hear
     it for others: "gray block" as "red block"); the colours are, all alike."""
-    colors = ", ".join(PALETTE)
     if not spoken_names:
         *others, last = PALETTE
         return (f"Spoken commands to a robot arm at a table. The blocks and bowls are "
@@ -230,7 +229,7 @@ def whisper_prompt(spoken_names: list[str]) -> str:
                 "Put a block in a bowl, stack the blocks, move a bowl five centimeters to the "
                 "left, how many blocks are there?")
     return (f"Commands to a robot arm at a table. Objects: {', '.join(spoken_names)}. Colors: "
-            f"{colors}. Places: {', '.join(list(PLACES_NORMALIZED)[:6])}. "
+            f"{', '.join(PALETTE)}. Places: {', '.join(list(PLACES_NORMALIZED)[:6])}. "
             "Put the blocks in the bowls, stack them, move one five centimeters to the left.")
 
 
