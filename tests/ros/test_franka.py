@@ -10,7 +10,7 @@ import pytest
 
 from robots.errors import MotionError, RobotNotReady
 from robots.ros2_arm import Ros2ArmConfig
-from tests.ros.test_actions import rig, trajectory  # noqa: F401 -- the rig, with a Franka Hand
+from tests.ros.test_actions import after, rig, trajectory  # noqa: F401 -- the rig, with a Hand
 
 pytest.importorskip("franka_msgs.action", reason="franka_msgs is built at setup")
 pytestmark = pytest.mark.slow
@@ -117,9 +117,8 @@ def test_a_user_stop_mid_motion_cancels_the_goal(franka):
     from franka_msgs.msg import FrankaRobotState
     hand, controller, arm = franka
     controller.behaviour = "hold"
-    pressed = time.monotonic() + 0.3
-    threading.Timer(0.3, lambda: setattr(hand.state, "robot_mode",
-                                         FrankaRobotState.ROBOT_MODE_USER_STOPPED)).start()
+    pressed = after(0.3, lambda: setattr(hand.state, "robot_mode",
+                                         FrankaRobotState.ROBOT_MODE_USER_STOPPED))
     with pytest.raises(RobotNotReady, match="user stop"):
         arm.execute(trajectory(5.0))
-    assert controller.cancel_requested - pressed < 0.5
+    assert controller.cancel_requested - pressed[0] < 0.5
