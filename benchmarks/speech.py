@@ -115,7 +115,8 @@ def measure(backend: str, recordings: list[tuple[str, str, Path]], scene: list[s
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backends", default="whisper-local,pocketsphinx")
-    parser.add_argument("--no-scene", action="store_true", help="no object names for the recognisers")
+    parser.add_argument("--no-scene", action="store_true",
+                        help="no object names for the recognisers")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

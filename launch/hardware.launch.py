@@ -7,8 +7,9 @@
     ros2 launch cap hardware.launch.py ...   # cap built in a colcon workspace (package.xml)
 
 fr3: franka_bringup's franka.launch.py (robot_type fr3, the Franka Hand: its Grasp and Move
-actions; the robot state broadcaster's mode and errors stop the queue). It starts no joint trajectory controller: load one named
-fr3_arm_controller (as franka_fr3_moveit_config does) or set topics.arm_action.
+actions; the robot state broadcaster's mode and errors stop the queue). It starts no joint
+trajectory controller: load one named fr3_arm_controller (as franka_fr3_moveit_config does)
+or set topics.arm_action.
 ur5e: ur_robot_driver's ur_control.launch.py with joint_trajectory_controller active; press
 play on the External Control program (the agent refuses motions while it is stopped).
 Camera: realsense2_camera's rs_launch.py with align_depth.enable:=true (colour and depth are

@@ -38,7 +38,8 @@ class Ros2ArmConfig:
     arm_action: str = "/arm_controller/follow_joint_trajectory"
     gripper_action: str = "/gripper_controller/gripper_cmd"
     franka_gripper: str = ""  # franka_gripper's node ("/franka_gripper"): its grasp and move
-    franka_state_topic: str = ""  # FrankaRobotState ("/franka_robot_state_broadcaster/robot_state")
+    # FrankaRobotState ("/franka_robot_state_broadcaster/robot_state"): mode and errors
+    franka_state_topic: str = ""
     speed_scaling_topic: str = "/speed_scaling_state_broadcaster/speed_scaling"  # percent
     program_running_topic: str = "/io_and_status_controller/robot_program_running"  # Bool
     joint_states_topic: str = "/joint_states"
@@ -116,14 +117,20 @@ class Ros2Arm(PlannedArm):
         # the controllers' actions where they are served, else the topics
         self._served = {role: client for role, client in self._clients.items()
                         if client.wait_for_server(timeout_sec=5.0 if role == "arm" else 1.0)}
-        gripper = ("franka_gripper" if {"grasp", "move"} <= self._served.keys() else
-                   "gripper_command" if "gripper" in self._served else "topic")
         self.node.get_logger().info(f"arm: {'action' if self.uses_actions else 'topic'}, "
-                                    f"gripper: {gripper}")
+                                    f"gripper: {self.gripper_interface}")
 
     @property
     def uses_actions(self) -> bool:
         return "arm" in self._served
+
+    @property
+    def gripper_interface(self) -> str:
+        """How the fingers are driven: "franka_gripper" (Grasp and Move), "gripper_command"
+        or "topic", by which servers answered."""
+        if {"grasp", "move"} <= self._served.keys():
+            return "franka_gripper"
+        return "gripper_command" if "gripper" in self._served else "topic"
 
     def health(self) -> tuple[str, dict[str, str]]:
         """"ok", "warn" or "error", and what it rests on, for /diagnostics."""
@@ -268,10 +275,10 @@ class Ros2Arm(PlannedArm):
 
     def _run_gripper(self, opening: float) -> None:
         self._check_halt()
-        if {"grasp", "move"} <= self._served.keys():
+        if self.gripper_interface == "franka_gripper":
             self._franka_grip(2 * opening)
             return
-        if "gripper" in self._served:
+        if self.gripper_interface == "gripper_command":
             self._grip(2 * opening)
             return
         self.gripper_publisher.publish(trajectory_message(

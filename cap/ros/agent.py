@@ -5,8 +5,9 @@ action (cap_msgs/action/Command: its events come back as feedback, how it ended 
 result; cancelling the goal stops the command, or drops it from the queue); commands run one
 at a time, first in first out. /cap/status carries one JSON object per event: accepted,
 program, said, confirm (when the operator must approve: /cap/confirm), done (with ok, error
-and its kind). /cap/said repeats said messages. /cap/stop (std_srvs/Trigger) kills the running program, the robot holds, and the
-queued commands end as cancelled (each with its own done event).
+and its kind). /cap/said repeats said messages. /cap/stop (std_srvs/Trigger) kills the
+running program, the robot holds, and the queued commands end as cancelled (each with its own
+done event).
 """
 from __future__ import annotations
 

@@ -108,11 +108,16 @@ class Graph:
     def trigger(self, client) -> None:
         from std_srvs.srv import Trigger
         assert client.wait_for_service(timeout_sec=10)
-        future = client.call_async(Trigger.Request())
-        deadline = time.monotonic() + 10
-        while not future.done() and time.monotonic() < deadline:
+        assert self.result(client.call_async(Trigger.Request()), 10).success
+
+    @staticmethod
+    def result(future, timeout: float = 60.0):
+        """A service's or an action's answer, which the graph's executor fills in."""
+        deadline = time.monotonic() + timeout
+        while not future.done():
+            assert time.monotonic() < deadline, f"no answer within {timeout} s"
             time.sleep(0.01)
-        assert future.done() and future.result().success
+        return future.result()
 
     def close(self) -> None:
         self.executor.shutdown()

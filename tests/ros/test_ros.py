@@ -127,14 +127,6 @@ def test_the_camera_pose_from_tf_puts_the_block_in_the_bowl(robot, graph, llm_se
     assert inside(graph.objects, "red block", "blue bowl")
 
 
-def wait(future, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not future.done():
-        assert time.monotonic() < deadline, "no answer"
-        time.sleep(0.02)
-    return future.result()
-
-
 def test_the_command_action_reports_its_events_and_cancel_stops_the_robot(robot, graph,
                                                                            llm_server):
     from action_msgs.msg import GoalStatus
@@ -144,17 +136,17 @@ def test_the_command_action_reports_its_events_and_cancel_stops_the_robot(robot,
     client = graph.command_client
     assert client.wait_for_server(timeout_sec=30)
     events: list = []
-    handle = wait(client.send_goal_async(Command.Goal(command="say hello"),
-                                         feedback_callback=lambda f: events.append(
-                                             f.feedback.event)))
-    answer = wait(handle.get_result_async())
+    handle = graph.result(client.send_goal_async(
+        Command.Goal(command="say hello"),
+        feedback_callback=lambda f: events.append(f.feedback.event)))
+    answer = graph.result(handle.get_result_async())
     assert answer.status == GoalStatus.STATUS_SUCCEEDED and answer.result.ok
     assert list(answer.result.said) == ["hello"] and "said" in events
 
-    handle = wait(client.send_goal_async(Command.Goal(command="pace")))
+    handle = graph.result(client.send_goal_async(Command.Goal(command="pace")))
     wait_until_moving(graph)
-    wait(handle.cancel_goal_async())
-    answer = wait(handle.get_result_async(), 10)
+    graph.result(handle.cancel_goal_async())
+    answer = graph.result(handle.get_result_async(), 10)
     assert answer.status == GoalStatus.STATUS_CANCELED and not answer.result.ok
     assert "stopped by the operator" in answer.result.error
     sent = graph.sent()

@@ -28,7 +28,8 @@ def test_the_command_model_prefers_commands_to_their_near_misses():
     for right, heard in [("put the red block to the left of the blue bowl",
                           "put the red block to the left on the blue bowl"),
                          ("make a tower of three blocks", "make a tower on three blocks"),
-                         ("put the red block in the blue bowl", "but the red lock in the blue bowl")]:
+                         ("put the red block in the blue bowl",
+                          "but the red lock in the blue bowl")]:
         assert language.log_probability(right) > language.log_probability(heard) + 2, right
 
 
