@@ -208,9 +208,7 @@ class Ros2Arm(PlannedArm):
             progress, last = 0.0, time.monotonic()
             budget = trajectory.duration + self.config.settle_timeout + 1.0
             while not result.done():
-                if self._halt.is_set():  # stop() cancelled the goal: see the arm hold
-                    self._settle(result)
-                    raise MotionStopped("the robot was stopped; it is holding its position")
+                self._check_halt()
                 self._check_ready()
                 self.joint_state()  # raises RobotDisconnected when the states go stale
                 now = time.monotonic()
@@ -219,9 +217,12 @@ class Ros2Arm(PlannedArm):
                     raise MotionTimeout("the arm did not finish its trajectory in time "
                                         "(speed scaling taken into account); it was stopped")
                 time.sleep(self.config.poll)
-        except (RobotDisconnected, MotionTimeout):  # RobotNotReady among the first
+        except RobotDisconnected:  # RobotNotReady among them: no answer worth waiting for
             handle.cancel_goal_async()
-            self._settle(result)
+            raise
+        except (MotionStopped, MotionTimeout):  # stop() may have come before this goal
+            handle.cancel_goal_async()
+            self._settle(result)  # see the arm hold
             raise
         finally:
             self._goal = None
