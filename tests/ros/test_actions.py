@@ -44,7 +44,7 @@ class FakeController:
         self.behaviour, self.slow_seconds, self.publishing = "slow", 0.5, True
         self.finger = 0.04  # each finger's opening, metres
         self.cancel_requested: float | None = None
-        self.goals = 0
+        self.goals, self.accept_delay = 0, 0.0
         self.aborted_at: float | None = None
         self.states = self.node.create_publisher(JointState, "/joint_states", 10)
         self.scaling = self.node.create_publisher(Float64, "/speed_scaling_state_broadcaster/"
@@ -83,6 +83,7 @@ class FakeController:
 
     def _goal(self, goal):
         self.goals += 1
+        time.sleep(self.accept_delay)
         responses = self._goal_responses
         return responses.REJECT if self.behaviour == "reject" else responses.ACCEPT
 
@@ -210,6 +211,15 @@ def test_stop_cancels_the_goal_promptly(rig):
     with pytest.raises(MotionStopped):
         arm.execute(trajectory(5.0))
     assert cancel_arrival(controller) - stopped[0] < PROMPTLY
+
+
+def test_a_stop_before_the_goal_is_accepted_still_cancels_it(rig):
+    controller, arm = rig
+    controller.behaviour, controller.accept_delay = "hold", 0.5
+    after(0.2, arm.stop)
+    with pytest.raises(MotionStopped):
+        arm.execute(trajectory(5.0))
+    cancel_arrival(controller)
 
 
 def test_silent_joint_states_cancel_the_goal_promptly(rig):
