@@ -22,7 +22,7 @@ from cap.errors import SpeechError
 from cap.speech import audio
 from cap.speech.grammar import GRAMMAR_VERSION, corpus, spoken, vocabulary
 from cap.speech.ngram import arpa
-from cap.speech.words import CommandLanguage, normalise
+from cap.speech.words import CommandLanguage, normalise, number_words
 from perception.palette import PALETTE
 from robots.workspace import PLACES_NORMALIZED
 
@@ -131,10 +131,11 @@ class Whisper(Recognizer):
 
 class LocalWhisper(Recognizer):
     """Offline Whisper through faster-whisper (CTranslate2, int8 on the CPU), scene-aware:
-    the decoder is primed with the command vocabulary and the scene's object names; its
-    n-best transcripts, normalised (hypotheses that then read alike pool their probability)
-    and with their confusable function words swapped, are rescored with the command language
-    model and a penalty for each object named that is not on the table. (Snapping single
+    the audio is decoded twice, primed with the command vocabulary and the scene's object
+    names, then with the colours alone; the n-best transcripts of both, normalised (hypotheses
+    that then read alike pool their probability) and with their confusable function words
+    swapped, are rescored with the command language model and a penalty for each object
+    named that is not on the table. (Snapping single
     words to the vocabulary by spelling was measured and dropped: it changed right words as
     often as wrong ones, object names most.)
 
@@ -151,9 +152,9 @@ class LocalWhisper(Recognizer):
         self.model = load_whisper(model or bundled_whisper(), threads)
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
                                    task="transcribe", language="en")
-        self.prompt = [self.tokenizer.sot_prev,
-                       *self.tokenizer.encode(" " + whisper_prompt(names)),
-                       *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        self.prompts = [[self.tokenizer.sot_prev, *self.tokenizer.encode(" " + text),
+                         *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+                        for text in whisper_prompts(names)]
         self.beam_size = beam_size
         self.language = CommandLanguage(names)
         self.scene = set(names)
@@ -169,8 +170,9 @@ class LocalWhisper(Recognizer):
         return best
 
     def _n_best(self, speech: np.ndarray) -> dict[str, float]:
-        """Whisper's best transcripts, normalised, with their log probabilities (summed over
-        hypotheses that read alike: "grey"/"gray", "5"/"five")."""
+        """Whisper's best transcripts under each prompt, normalised, with their log
+        probabilities (summed over hypotheses that read alike: "grey"/"gray", "5"/"five", and
+        over the prompts)."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
 
@@ -178,15 +180,16 @@ class LocalWhisper(Recognizer):
         whisper = self.model.model
         encoded = whisper.encode(ctranslate2.StorageView.from_array(
             features[None].astype(np.float32)), to_cpu=False)
-        result = whisper.generate(encoded, [self.prompt], beam_size=self.beam_size,
-                                  num_hypotheses=self.beam_size, return_scores=True,
-                                  max_length=len(self.prompt) + MAX_TOKENS,
-                                  suppress_blank=True, suppress_tokens=[-1])[0]
         pooled: dict[str, float] = {}
-        for ids, score in zip(result.sequences_ids, result.scores):
-            text, log_p = normalise(self.tokenizer.decode(ids)), score * (len(ids) + 1)
-            if text:
-                pooled[text] = np.logaddexp(pooled[text], log_p) if text in pooled else log_p
+        for prompt in self.prompts:  # one encoding of the audio serves both
+            result = whisper.generate(encoded, [prompt], beam_size=self.beam_size,
+                                      num_hypotheses=self.beam_size, return_scores=True,
+                                      max_length=len(prompt) + MAX_TOKENS,
+                                      suppress_blank=True, suppress_tokens=[-1])[0]
+            for ids, score in zip(result.sequences_ids, result.scores):
+                text, log_p = normalise(self.tokenizer.decode(ids)), score * (len(ids) + 1)
+                if text:
+                    pooled[text] = np.logaddexp(pooled[text], log_p) if text in pooled else log_p
         return pooled
 
     def _score(self, text: str, acoustic: float) -> float:
@@ -218,21 +221,27 @@ def with_confusions(hypotheses: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def whisper_prompt(spoken_names: list[str]) -> str:
-    """What the decoder reads before the audio: the words commands are made of, and the
-    scene's objects. Without a scene no object is named (an example object made Whisper hear
-    it for others: "gray block" as "red block"); the colours are, all alike. With one, gray is
-    spelt "grey", as tiny.en writes it (fewer errors measured; without a scene, more)."""
+def whisper_prompts(spoken_names: list[str]) -> tuple[str, str]:
+    """What the decoder reads before the audio, for two decodings whose n-best lists are pooled
+    (each prompt leads Whisper to different mistakes; both measured better than either).
+
+    The first names the scene's objects. Without a scene it names no object (an example object
+    made Whisper hear it for others: "gray block" as "red block") and lists the colours alike.
+    With one, gray is spelt "grey", as tiny.en writes it (fewer errors measured; without a
+    scene, more). The second is the same for every scene: the colours and a few commands."""
+    *others, last = PALETTE
+    colors = f"{', '.join(others)} and {last}"
+    generic = (f"Commands to a robot arm at a table with blocks and bowls of "
+               f"{number_words(len(PALETTE))} colors: {colors}. Put the blocks in the bowls, "
+               "stack them, move one five centimeters to the left.")
     if not spoken_names:
-        *others, last = PALETTE
-        return (f"Spoken commands to a robot arm at a table. The blocks and bowls are "
-                f"{', '.join(others)} and {last}. "
+        return (f"Spoken commands to a robot arm at a table. The blocks and bowls are {colors}. "
                 "Put a block in a bowl, stack the blocks, move a bowl five centimeters to the "
-                "left, how many blocks are there?")
+                "left, how many blocks are there?"), generic
     return (f"Commands to a robot arm at a table. Objects: {', '.join(spoken_names)}. Colors: "
             f"{', '.join(PALETTE)}. Places: {', '.join(list(PLACES_NORMALIZED)[:6])}. "
             "Put the blocks in the bowls, stack them, move one five centimeters to the left."
-            ).replace("gray", "grey")
+            ).replace("gray", "grey"), generic
 
 
 def bundled_whisper() -> str:

@@ -1,10 +1,13 @@
 """The offline default: a local Whisper model, scene-aware, loaded once per process."""
+import re
+
 import pytest
 
 from cap.errors import SpeechError
-from cap.speech.recognize import LocalWhisper, make_recognizer, with_confusions
+from cap.speech.recognize import LocalWhisper, make_recognizer, whisper_prompts, with_confusions
 from cap.speech.wer import word_errors
 from cap.speech.words import CommandLanguage, normalise
+from perception.palette import PALETTE
 from tests.speech.conftest import needs_espeak, synthesise
 from tests.speech.test_transcribe import cap_transcribe
 
@@ -31,6 +34,15 @@ def test_the_command_model_prefers_commands_to_their_near_misses():
                          ("put the red block in the blue bowl",
                           "but the red lock in the blue bowl")]:
         assert language.log_probability(right) > language.log_probability(heard) + 2, right
+
+
+def test_the_prompts_name_the_scene_and_without_one_no_object():
+    named = re.compile(rf"\b(?:{'|'.join(PALETTE)}|grey) (?:block|bowl)")
+    plain, generic = whisper_prompts([])
+    assert not named.search(plain) and not named.search(generic)
+    assert all(color in plain and color in generic for color in PALETTE)
+    scene, same = whisper_prompts(["gray block", "pink bowl"])
+    assert "grey block" in scene and "pink bowl" in scene and same == generic  # as tiny.en spells
 
 
 def test_objects_not_on_the_table_are_penalised_only_with_a_scene(whisper):
