@@ -72,13 +72,10 @@ def graph_faults(domain: int, llm_url: str, tmp: Path) -> dict[str, float]:
     graph = Graph(domain)
     robot = Robot(domain, llm_url, tmp)
     try:
-        deadline = time.monotonic() + 60
-        while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
-            assert time.monotonic() < deadline and robot.agent.poll() is None, "no agent"
-            time.sleep(0.1)
+        robot.wait_for_agent(graph)
         for fault in ("/cap/stop -> done", "robot frozen -> done" if domain % 2
                       else "robot killed -> done"):
-            before, sent = len([e for e in graph.events if e["event"] == "done"]), graph.sent()
+            before, sent = len(graph.ended()), graph.sent()
             graph.send("pace")
             wait_until_moving(graph, sent)
             happened = time.monotonic()

@@ -208,8 +208,7 @@ class Ros2Arm(PlannedArm):
             progress, last = 0.0, time.monotonic()
             budget = trajectory.duration + self.config.settle_timeout + 1.0
             while not result.done():
-                self._check_halt()
-                self._check_ready()
+                self._check_halt()  # the robot's own readiness too
                 self.joint_state()  # raises RobotDisconnected when the states go stale
                 now = time.monotonic()
                 progress, last = progress + (now - last) * self._scaling, now

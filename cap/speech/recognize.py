@@ -161,10 +161,10 @@ class LocalWhisper(Recognizer):
         self.written = {said: name for said, name in zip(names, object_names)}
 
     def decode(self, speech: np.ndarray) -> str:
-        scored = with_confusions(self._n_best(speech))
-        if not scored:
+        hypotheses = self._n_best(speech)
+        if not hypotheses:
             return ""
-        best = max(scored, key=lambda text: self._score(text, scored[text]))
+        best = self._best(hypotheses)
         for said, name in self.written.items():  # "red block two" -> the scene's "red block 2"
             best = best.replace(said, name)
         return best
@@ -191,6 +191,12 @@ class LocalWhisper(Recognizer):
                 if text:
                     pooled[text] = np.logaddexp(pooled[text], log_p) if text in pooled else log_p
         return pooled
+
+    def _best(self, hypotheses: dict[str, float]) -> str:
+        """The transcript the rescoring prefers among the hypotheses (text -> Whisper's log
+        probability) and their confusable alternatives."""
+        scored = with_confusions(hypotheses)
+        return max(scored, key=lambda text: self._score(text, scored[text]))
 
     def _score(self, text: str, acoustic: float) -> float:
         """Whisper's log probability and the command model's (both natural log), less a
@@ -231,16 +237,15 @@ def whisper_prompts(spoken_names: list[str]) -> tuple[str, str]:
     scene, more). The second is the same for every scene: the colours and a few commands."""
     *others, last = PALETTE
     colors = f"{', '.join(others)} and {last}"
+    examples = "Put the blocks in the bowls, stack them, move one five centimeters to the left."
     generic = (f"Commands to a robot arm at a table with blocks and bowls of "
-               f"{number_words(len(PALETTE))} colors: {colors}. Put the blocks in the bowls, "
-               "stack them, move one five centimeters to the left.")
+               f"{number_words(len(PALETTE))} colors: {colors}. {examples}")
     if not spoken_names:
         return (f"Spoken commands to a robot arm at a table. The blocks and bowls are {colors}. "
                 "Put a block in a bowl, stack the blocks, move a bowl five centimeters to the "
                 "left, how many blocks are there?"), generic
     return (f"Commands to a robot arm at a table. Objects: {', '.join(spoken_names)}. Colors: "
-            f"{', '.join(PALETTE)}. Places: {', '.join(list(PLACES_NORMALIZED)[:6])}. "
-            "Put the blocks in the bowls, stack them, move one five centimeters to the left."
+            f"{', '.join(PALETTE)}. Places: {', '.join(list(PLACES_NORMALIZED)[:6])}. {examples}"
             ).replace("gray", "grey"), generic
 
 

@@ -89,11 +89,15 @@ class Graph:
             time.sleep(0.02)
         raise AssertionError(f"no {what} within {timeout} s; events: {self.events}")
 
+    def ended(self) -> list[dict]:
+        """The done events so far."""
+        with self.lock:
+            return [e for e in self.events if e["event"] == "done"]
+
     def done(self, timeout: float = 60.0, count: int = 1) -> list[dict]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self.lock:
-                finished = [e for e in self.events if e["event"] == "done"]
+            finished = self.ended()
             if len(finished) >= count:
                 return finished
             time.sleep(0.02)
@@ -141,6 +145,14 @@ class Robot:
              "--no-cache", *scene, *agent_flags], env=env, stdout=subprocess.DEVNULL,
             stderr=self.agent_log.open("w"))
 
+    def wait_for_agent(self, graph: Graph, timeout: float = 60.0) -> None:
+        """Until the agent takes commands and the sim publishes its objects."""
+        deadline = time.monotonic() + timeout
+        while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
+            if time.monotonic() > deadline or self.agent.poll() is not None:
+                raise RuntimeError(f"agent did not come up: {self.agent_log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
     def close(self) -> None:
         for process in (self.agent, self.sim):
             if process.poll() is None:
@@ -178,10 +190,6 @@ def sim_flags() -> list[str]:
 def robot(domain, llm_server, tmp_path, graph, robot_flags, sim_flags):
     started = Robot(domain, llm_server.base_url, tmp_path, *robot_flags,
                     sim_flags=tuple(sim_flags))
-    deadline = time.monotonic() + 60
-    while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
-        if time.monotonic() > deadline or started.agent.poll() is not None:
-            raise RuntimeError(f"agent did not come up: {started.agent_log.read_text()[-3000:]}")
-        time.sleep(0.1)
+    started.wait_for_agent(graph)
     yield started
     started.close()

@@ -16,12 +16,10 @@ PACE = ("for i in range(6):\n    goto_pos([0.15, 0.1, 0.25])\n"
 def wait_until_moving(graph, sent_before: int = 0, timeout: float = 60.0) -> None:
     """Until the second trajectory after `sent_before` reached the controller (the rehearsal
     passed, the arm moves); a command that ends first fails the test with its error."""
-    def ended() -> list:
-        return [e for e in graph.events if e["event"] == "done"]
-
-    deadline, before = time.monotonic() + timeout, len(ended())
+    deadline, before = time.monotonic() + timeout, len(graph.ended())
     while graph.sent() < sent_before + 2:
-        assert len(ended()) == before, f"the command ended before the arm moved: {ended()}"
+        assert len(graph.ended()) == before, \
+            f"the command ended before the arm moved: {graph.ended()}"
         assert time.monotonic() < deadline, f"the arm never moved; events: {graph.events}"
         time.sleep(0.02)
 
@@ -94,7 +92,7 @@ def test_with_confirm_the_program_waits_for_the_operator(robot, graph, llm_serve
     asked = graph.wait_for(lambda e: e["event"] == "confirm", what="confirm request")
     assert "put_first_on_second" in asked["code"]
     time.sleep(1.0)
-    assert graph.sent() == 0 and not [e for e in graph.events if e["event"] == "done"]
+    assert graph.sent() == 0 and not graph.ended()
     graph.confirm()
     done = graph.done()[0]
     assert done["ok"] and graph.sent()
