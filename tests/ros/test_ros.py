@@ -33,7 +33,7 @@ def test_a_command_puts_the_block_in_the_bowl(robot, graph, llm_server):
     llm_server.on("put the red block in the blue bowl", PICK)
     graph.send("put the red block in the blue bowl")
     done = graph.done()[0]
-    assert done["ok"], done
+    assert done["ok"], f"{done}"  # the whole event, error included
     kinds = [e["event"] for e in graph.events]
     assert kinds.index("accepted") < kinds.index("program") < kinds.index("said") < kinds.index("done")
     time.sleep(0.3)  # the next /sim/objects
