@@ -1,36 +1,16 @@
-"""Static checks on a program before it runs: syntax, the safety policy, API signatures, names.
-
-Python's parser already applies NFKC normalisation to identifiers, so a fullwidth `ｏｐｅｎ`
-arrives here as `open` and meets the same rules.
-"""
+"""Static checks on a program before it runs: syntax, API signatures, names it leaves undefined.
+The safety policy on the syntax tree is `cap.policy`."""
 from __future__ import annotations
 
 import ast
 import builtins
 import difflib
 import inspect
-import string
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from cap.errors import CheckRefused
-from cap.safe_modules import ALLOWED_MODULES, surface_names
 
-# builtins a program may never reach, even by a name it binds itself
-DANGEROUS = frozenset("""
-exec eval compile open getattr setattr delattr globals locals vars __import__ breakpoint
-memoryview
-""".split())
-# builtins policy code does not get; a program may still bind these names as its own variables
-UNAVAILABLE = DANGEROUS | frozenset("""
-input dir type help object super classmethod staticmethod property exit quit id hasattr
-""".split())
-FORBIDDEN_ATTRIBUTES = frozenset("""
-gi_frame gi_code gi_yieldfrom cr_frame cr_code cr_await ag_frame ag_code f_back f_globals
-f_locals f_builtins f_code tb_frame tb_next co_code func_globals mro tofile
-dump dumps ctypes data load save fromfile loadtxt savetxt genfromtxt memmap lib ctypeslib f2py
-stride_tricks DataSource testing os sys subprocess getstate setstate
-""".split())
 SAFE_BUILTINS = """
 abs all any bool dict divmod enumerate filter float frozenset int isinstance issubclass len list
 map max min next print range reversed round set slice sorted str sum tuple zip True False None
@@ -80,99 +60,6 @@ def parse(code: str) -> ast.Module:
         return ast.parse(code, filename="<policy>")
     except SyntaxError as error:
         raise CheckRefused(f"line {error.lineno}: syntax error: {error.msg}") from None
-
-
-def check_policy(tree: ast.AST) -> None:
-    """Refuse dunder names, private attributes, introspection, dangerous builtins and
-    imports beyond the allowed modules. Names the program binds are its own."""
-    bound = defined_names(tree)
-    for node in ast.walk(tree):
-        _check_node(node, bound)
-
-
-def _check_node(node: ast.AST, bound: set[str]) -> None:
-    if isinstance(node, ast.Name):
-        _check_name(node, bound)
-    elif isinstance(node, ast.Attribute):
-        _check_attribute(node)
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        _check_import(node)
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        _check_identifier(node, node.name)
-        if not isinstance(node, ast.FunctionDef):
-            raise refuse(node, "only plain functions (def) may be defined, no classes or async; "
-                         "use a dict or a tuple for data")
-    elif isinstance(node, ast.arg):
-        _check_identifier(node, node.arg)
-    elif isinstance(node, ast.keyword) and node.arg:
-        _check_identifier(node, node.arg)
-    elif isinstance(node, (ast.Global, ast.Nonlocal)):
-        for name in node.names:
-            _check_identifier(node, name)
-    elif isinstance(node, (ast.AsyncFor, ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom)):
-        raise refuse(node, "generators, async and await are not allowed in policy code; "
-                     "build and return a list instead")
-
-
-def _check_name(node: ast.Name, bound: set[str]) -> None:
-    if node.id == "__name__" and isinstance(node.ctx, ast.Load):
-        return  # reads "__main__": the `if __name__ == "__main__":` guard runs its body
-    _check_identifier(node, node.id)
-    if node.id in DANGEROUS or (node.id in UNAVAILABLE and node.id not in bound):
-        hint = f"; use {SUGGEST[node.id]} instead" if node.id in SUGGEST else ""
-        raise refuse(node, f"{node.id!r} is not available to policy code{hint}")
-
-
-def _check_attribute(node: ast.Attribute) -> None:
-    if node.attr.startswith("_"):
-        raise refuse(node, f"attribute {node.attr!r}: attributes starting with an underscore "
-                     "are not allowed; use the public API")
-    if node.attr in FORBIDDEN_ATTRIBUTES:
-        raise refuse(node, f"attribute {node.attr!r} is not allowed in policy code (no files, "
-                     "memory or interpreter internals)")
-    if node.attr in ("format", "format_map") and not _plain_format_string(node.value):
-        raise refuse(node, "str.format is allowed only on a string literal whose fields are "
-                     "plain ({}, {0}, {name}, {:.2f}); use an f-string")
-
-
-def _plain_format_string(value: ast.expr) -> bool:
-    """A literal format string whose fields reach no attribute or item ("{0.x}", "{a[k]}")."""
-    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-        return False
-    try:
-        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value.value)
-                  if name is not None]
-    except ValueError:
-        return False
-    return all((name == "" or name.isdigit() or name.isidentifier()) and "{" not in spec
-               for name, spec in fields)
-
-
-def _check_identifier(node: ast.AST, name: str) -> None:
-    if name.startswith("__"):
-        raise refuse(node, f"names starting with two underscores ({name!r}) are not allowed")
-
-
-def _check_import(node: ast.Import | ast.ImportFrom) -> None:
-    if isinstance(node, ast.ImportFrom):
-        if node.module == "__future__":
-            if any(alias.name != "annotations" for alias in node.names):
-                raise refuse(node, "only 'from __future__ import annotations' is allowed")
-            return
-        if node.level or node.module not in ALLOWED_MODULES:
-            raise refuse(node, f"import of {node.module!r} is not allowed; allowed modules: "
-                         f"{', '.join(sorted(ALLOWED_MODULES))}")
-        allowed = surface_names(node.module)
-        for alias in node.names:
-            if alias.name != "*" and alias.name not in allowed:
-                raise refuse(node, f"cannot import {alias.name!r} from {node.module}; it is not "
-                             f"among the allowed names (import {node.module} and use what "
-                             "it offers, or write it yourself)")
-        return
-    for alias in node.names:
-        if alias.name not in ALLOWED_MODULES:
-            raise refuse(node, f"import of {alias.name!r} is not allowed; allowed modules: "
-                         f"{', '.join(sorted(ALLOWED_MODULES))}")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import __future__
 import ast
 import builtins
 import io
+import sys
 import traceback
 from contextlib import redirect_stdout
 from typing import Callable
@@ -21,6 +22,7 @@ from robots.errors import MotionError
 
 POLICY_FILE = "<policy>"
 MODULES = "__cap_modules__"  # a name policy code cannot spell (dunder names are refused)
+LAZY_IMPORTERS = ("numpy", "shapely")  # libraries whose C code imports their own modules late
 
 
 class Namespace:
@@ -34,9 +36,7 @@ class Namespace:
         self.api = api
         self.surfaces = module_surfaces()
         scope_builtins = checks.safe_builtins()
-        # libraries import lazily from C (numpy does) through the caller's builtins; policy code
-        # cannot name __import__, and its own import statements are rewritten (see _rewrite)
-        scope_builtins["__import__"] = builtins.__import__
+        scope_builtins["__import__"] = _import_for_libraries
         # __name__ is "__main__", so a program's `if __name__ == "__main__":` guard runs
         self.scope: dict[str, object] = {"__builtins__": scope_builtins, "__name__": "__main__",
                                          MODULES: self.surfaces,
@@ -50,6 +50,15 @@ class Namespace:
 
     def set(self, **values: object) -> None:
         self.scope.update(values)
+
+
+def _import_for_libraries(name: str, globals=None, locals=None, fromlist=(), level=0) -> None:
+    """numpy's C code imports lazily through its caller's builtins (policy code's, then) and
+    reads the module from sys.modules afterwards: this imports library modules and hands
+    nothing back, so a program that reached it would get no module."""
+    if name not in sys.modules and name.partition(".")[0] not in LAZY_IMPORTERS:
+        raise ImportError(f"policy code cannot import {name!r}")
+    builtins.__import__(name, None, None, fromlist, level)
 
 
 class _ImportRewriter(ast.NodeTransformer):

@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable
 
-from cap import checks
+from cap import checks, policy
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Program:
     def check(cls, code: str, api: dict[str, Callable]) -> "Program":
         """Parse `code` and apply the safety policy and the API signatures (CheckRefused)."""
         tree = checks.parse(code)
-        checks.check_policy(tree)
+        policy.check_policy(tree)
         checks.check_api_calls(tree, api)
         return cls(code, tree, frozenset(checks.defined_names(tree)))
 

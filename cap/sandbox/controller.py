@@ -1,9 +1,7 @@
 """The controller's side of the sandbox: start, feed, limit and kill the policy worker."""
 from __future__ import annotations
 
-import ctypes
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -16,6 +14,7 @@ from typing import Callable
 from cap.errors import (CapError, ExecutionError, LimitExceeded, OperatorStop,
                         WallTimeExceeded, error_types)
 from cap.program import Program
+from cap.sandbox.confine import confined
 from cap.sandbox.protocol import (Channel, ChannelClosed, ChannelTimeout, decode, encode,
                                   encode_signature)
 from robots.errors import MotionError
@@ -24,7 +23,6 @@ ERRORS = error_types()
 
 STOPPED = "stopped by the operator; the robot is holding"
 
-CLONE_NEWNET = 0x40000000
 MOTIONS = frozenset({"put_first_on_second", "goto_pos", "follow_traj", "open_gripper",
                      "close_gripper"})
 
@@ -57,22 +55,6 @@ class Subprogram:
     return_var: str = "ret_val"
 
 
-def confine(memory_mb: int) -> Callable[[], None]:
-    """Runs in the child before exec: its own process group, resource limits, and as root an
-    empty network namespace. (The worker keeps the caller's user: the interpreter often lives
-    where an unprivileged user cannot run it, e.g. under /root.)"""
-    def apply() -> None:
-        os.setpgrp()
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-        if os.geteuid() == 0:
-            ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)
-    return apply
-
-
 class Sandbox:
     """One policy worker process and the message loop that answers its API calls."""
 
@@ -93,12 +75,11 @@ class Sandbox:
         env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": _import_root()}
         env |= {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_CORE")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cap.sandbox.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.workdir, env=env, close_fds=True,
-            preexec_fn=confine(self.limits.memory_mb),
-        )
+        with confined(self.limits.memory_mb, self.workdir) as confine:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cap.sandbox.worker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                cwd=self.workdir, env=env, close_fds=True, preexec_fn=confine)
         self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
         functions = self.api | self.language
         self.channel.send({"op": "hello", "api": {name: encode_signature(function)

@@ -2,7 +2,8 @@
 import pytest
 
 from cap.api import API_FUNCTIONS
-from cap.checks import check_api_calls, check_policy, parse, undefined_calls_and_names
+from cap.checks import check_api_calls, parse, undefined_calls_and_names
+from cap.policy import check_policy
 from cap.errors import CheckRefused
 
 REFUSED = {
