@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import string
-from collections import deque
 from typing import Callable, Iterator
 
 from cap.checks import SUGGEST, defined_names
@@ -90,14 +89,14 @@ def check_policy(tree: ast.AST) -> None:
 
 
 def _nodes(tree: ast.AST) -> Iterator[tuple[ast.AST, int | str]]:
-    """Every node in source order, with its line (or its nearest ancestor's: operators,
-    comprehensions and other parts have none)."""
-    todo = deque([(tree, "?")])
+    """Every node, depth first in source order, with its line (or its nearest ancestor's:
+    operators, comprehensions and other parts have none)."""
+    todo = [(tree, "?")]
     while todo:
-        node, line = todo.popleft()
+        node, line = todo.pop()
         line = getattr(node, "lineno", None) or line
         yield node, line
-        todo.extend((child, line) for child in ast.iter_child_nodes(node))
+        todo.extend((child, line) for child in reversed(list(ast.iter_child_nodes(node))))
 
 
 def _problem(node: ast.AST, bound: set[str]) -> str | None:

@@ -1,6 +1,7 @@
 """The library surfaces programs may use: allowlisted names of numpy, math, shapely and a few
 pure standard modules (random, itertools, collections, functools, typing). Nothing here reads
-files, starts processes, builds classes from strings or evaluates text."""
+files, starts processes, builds classes from strings, evaluates text or gives memory addresses
+(pointer-giving attributes are refused by `cap.policy`; `ndarray` takes no buffer)."""
 from __future__ import annotations
 
 import collections
@@ -60,6 +61,31 @@ random itertools collections functools typing
 """.split())
 
 
+class _ArrayType(type):
+    """isinstance and issubclass against `ndarray` below answer as for numpy's ndarray, and its
+    public attributes (unbound methods) are numpy's."""
+
+    def __instancecheck__(cls, value: object) -> bool:
+        return isinstance(value, numpy.ndarray)
+
+    def __subclasscheck__(cls, other: type) -> bool:
+        return issubclass(other, numpy.ndarray)
+
+    def __getattr__(cls, name: str):
+        return getattr(numpy.ndarray, name)
+
+
+class ndarray(metaclass=_ArrayType):
+    """np.ndarray for policy code. Its constructor takes a shape, a dtype and an order, never a
+    buffer: an object array over bytes would turn any number into an object address."""
+
+    def __new__(cls, shape, dtype=float, *buffer, order="C", **options) -> numpy.ndarray:
+        if buffer or options:
+            raise TypeError("np.ndarray(shape, dtype, order=...) takes no buffer, offset or "
+                            "strides in policy code; use np.array or np.zeros")
+        return numpy.ndarray(shape, dtype, order=order)
+
+
 def _surface(name: str, source, names) -> types.SimpleNamespace:
     surface = types.SimpleNamespace(**{n: getattr(source, n) for n in names if hasattr(source, n)})
     surface.__name__ = name
@@ -68,6 +94,7 @@ def _surface(name: str, source, names) -> types.SimpleNamespace:
 
 def numpy_surface() -> types.SimpleNamespace:
     np = _surface("numpy", numpy, NUMPY_NAMES)
+    np.ndarray = ndarray
     np.linalg = _surface("numpy.linalg", numpy.linalg, LINALG_NAMES)
     np.random = _surface("numpy.random", numpy.random, RANDOM_NAMES)
     return np

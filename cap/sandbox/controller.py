@@ -72,14 +72,11 @@ class Sandbox:
 
     def start(self) -> None:
         self.workdir = tempfile.mkdtemp(prefix="cap-worker-")
-        env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": _import_root()}
-        env |= {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_CORE")}
         with confined(self.limits.memory_mb, self.workdir) as confine:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "cap.sandbox.worker"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                cwd=self.workdir, env=env, close_fds=True, preexec_fn=confine)
+                cwd=self.workdir, env=worker_environment(), close_fds=True, preexec_fn=confine)
         self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
         functions = self.api | self.language
         self.channel.send({"op": "hello", "api": {name: encode_signature(function)
@@ -236,6 +233,13 @@ class Sandbox:
             except (ChannelClosed, subprocess.TimeoutExpired):
                 pass
         self.kill() if self.alive else self._cleanup()
+
+
+def worker_environment() -> dict[str, str]:
+    """All the worker inherits: no keys, tokens or home, only what Python and BLAS need."""
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": _import_root()}
+    return env | {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_CORE")}
 
 
 def _import_root() -> str:

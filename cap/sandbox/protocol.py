@@ -44,9 +44,11 @@ def _spend(budget: list[int], n: int) -> None:
 
 
 def _encode(value, budget: list[int]):
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.dtype != object:
         _spend(budget, value.size)
         return {"$array": value.tolist()}
+    if isinstance(value, np.ndarray):  # objects inside must be data themselves
+        return _encode(value.tolist(), budget)
     _spend(budget, 1)
     if isinstance(value, (np.floating, np.integer, np.bool_)):
         return value.item()

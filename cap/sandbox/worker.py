@@ -134,7 +134,7 @@ class WorkerLoop:
         for name, value in self.namespace.variables.items():
             try:
                 out[name] = encode(value)
-            except TypeError:
+            except (TypeError, ValueError, RecursionError):  # not data, too large, too deep
                 continue
         return out
 
