@@ -19,6 +19,7 @@ import os
 import platform
 import resource
 import site
+import struct
 import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -99,13 +100,15 @@ SCOPES = 0b11  # abstract unix sockets and signals beyond the domain (ABI 6)
 def filesystem_rules(workdir: str) -> list[tuple[str, int]]:
     """What the worker may touch: read the interpreter's prefixes, site-packages, the system
     libraries and cap's own packages (cap's folder itself: list only); execute the interpreter
-    and the dynamic loader; write in `workdir` and /dev/null. Nothing else: no /proc, no home."""
+    and its dynamic loader; write in `workdir` and /dev/null. Nothing else: no /proc, no home."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     read = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, sys.executable,
             *site.getsitepackages(), *SYSTEM_LIBRARIES, *(os.path.join(root, p) for p in PACKAGES),
             "/etc/ld.so.cache", "/dev/urandom"]
     rules = [(p, READ_FILE | READ_DIR) for p in _existing(read)]
-    rules += [(p, EXECUTE) for p in _existing([sys.executable, *SYSTEM_LIBRARIES])]
+    loader = _program_loader(sys.executable)
+    run = [sys.executable, *([loader] if loader else SYSTEM_LIBRARIES)]  # none named: any there
+    rules += [(p, EXECUTE) for p in _existing(run)]
     rules += [(root, READ_DIR), (os.devnull, READ_FILE | WRITE_FILE | TRUNCATE),
               (workdir, EVERYTHING)]
     merged: dict[str, int] = {}
@@ -114,8 +117,29 @@ def filesystem_rules(workdir: str) -> list[tuple[str, int]]:
     return list(merged.items())
 
 
+def _program_loader(executable: str) -> str:
+    """The dynamic loader an ELF program names (its PT_INTERP header), which the kernel runs
+    with it; "" for a static or unreadable program."""
+    try:
+        with open(executable, "rb") as program:
+            header = program.read(64)
+            if header[:5] != b"\x7fELF\x02":  # a 64-bit ELF program (x86_64, aarch64)
+                return ""
+            (offset,), (size, count) = (struct.unpack_from("<Q", header, 0x20),
+                                        struct.unpack_from("<HH", header, 0x36))
+            for index in range(count):
+                program.seek(offset + index * size)
+                kind, _, start, _, _, length = struct.unpack("<IIQQQQ", program.read(40))
+                if kind == 3:  # PT_INTERP
+                    program.seek(start)
+                    return program.read(length).rstrip(b"\0").decode()
+    except (OSError, struct.error, UnicodeDecodeError):
+        pass
+    return ""
+
+
 def _existing(paths: list[str]) -> list[str]:
-    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
+    return sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p)})
 
 
 class _RulesetAttr(ctypes.Structure):
