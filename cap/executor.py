@@ -1,7 +1,8 @@
 """Runs checked policy code with only the policy API, safe builtins and safe libraries in scope.
 
-This executor runs in the calling process: the static policy (cap.checks) is its only barrier.
-See docs/threat-model.md for what that does and does not defend.
+This executor runs in the calling process: the static policy (cap.policy) and the curated scope
+are its only barriers; the worker process (cap.sandbox) adds the operating system's. See
+docs/threat-model.md for what that does and does not defend.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class Namespace:
         self.scope.update(values)
 
 
-def _import_for_libraries(name: str, globals=None, locals=None, fromlist=(), level=0) -> None:
+def _import_for_libraries(name: str, _globals=None, _locals=None, fromlist=(), level=0) -> None:
     """numpy's C code imports lazily through its caller's builtins (policy code's, then) and
     reads the module from sys.modules afterwards: this imports library modules and hands
     nothing back, so a program that reached it would get no module."""

@@ -104,9 +104,14 @@ def test_no_new_privileges_holds_in_the_child(probe):
     assert probe(confine.no_new_privileges)["no_new_privileges"] == 1
 
 
-def user_namespaces_allowed() -> bool:
+def namespaces_allowed(*flags: str) -> bool:
+    """Whether this process may enter new namespaces (`unshare -U -n`: user and network)."""
     unshare = shutil.which("unshare")
-    return bool(unshare) and subprocess.run([unshare, "-Un", "true"]).returncode == 0
+    return bool(unshare) and subprocess.run([unshare, *flags, "true"]).returncode == 0
+
+
+def user_namespaces_allowed() -> bool:
+    return namespaces_allowed("-U", "-n")
 
 
 @pytest.mark.skipif(not user_namespaces_allowed(),
@@ -176,5 +181,7 @@ def test_the_worker_holds_no_secret_and_runs_confined(monkeypatch):
     assert "NoNewPrivs:\t1" in status
     if platform.machine() in confine.SYSCALLS:
         assert "Seccomp:\t2" in status
-    if user_namespaces_allowed() or os.geteuid() == 0:
+    if user_namespaces_allowed() or namespaces_allowed("-n"):
         assert worker_net != os.readlink("/proc/self/ns/net")
+    if user_namespaces_allowed():
+        assert "CapEff:\t0000000000000000" in status  # root's capabilities stay outside
