@@ -4,11 +4,11 @@ import sys
 
 import pytest
 
+from cap import policy
 from cap.api import API_FUNCTIONS
 from cap.checks import check_api_calls, parse, undefined_calls_and_names
-from cap import policy
-from cap.policy import check_policy
 from cap.errors import CheckRefused
+from cap.policy import check_policy
 
 REFUSED = {
     "import os": "import of 'os' is not allowed",

@@ -12,7 +12,8 @@ import pytest
 import shapely.geometry
 
 from cap import policy
-from cap.executor import Namespace
+from cap.errors import ExecutionError
+from cap.executor import Namespace, run
 from cap.sandbox.protocol import encode_signature
 from cap.sandbox.worker import WorkerLoop
 
@@ -126,3 +127,12 @@ def test_the_scope_importer_hands_back_no_module():
     with pytest.raises(ImportError, match="policy code cannot import 'tabnanny'"):
         importer("tabnanny")
     assert "tabnanny" not in sys.modules
+
+
+def test_np_ndarray_answers_isinstance_and_takes_no_buffer():
+    namespace = Namespace({})
+    run("a = np.zeros(2)\nchecks = [isinstance(a, np.ndarray), isinstance([1], np.ndarray),\n"
+        "          isinstance(a, (np.ndarray, list)), np.ndarray((2, 3)).shape]", namespace)
+    assert namespace.scope["checks"] == [True, False, True, (2, 3)]
+    with pytest.raises(ExecutionError, match="takes no buffer"):
+        run("a = np.ndarray((1,), dtype='O', buffer=bytes(8))", namespace)
