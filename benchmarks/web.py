@@ -52,7 +52,7 @@ def main() -> None:
             for _ in range(args.runs):
                 page = browser.new_page()
                 page.goto(server.base)
-                page.wait_for_function("document.getElementById('camera').naturalWidth > 0")
+                page.wait_for_function("() => document.getElementById('camera').naturalWidth > 0")
                 ready.append(page.evaluate("performance.now()") / 1000)
                 idle_fps.append(frames_per_second(page, 3.0))
                 page.evaluate("window.capStats.latency = []")  # new frames of a motion only
@@ -73,7 +73,7 @@ def main() -> None:
                 clicked = time.perf_counter()
                 page.click("#stop")
                 stop.append(joints_frozen_after(server, clicked))
-                page.wait_for_function("document.querySelectorAll('.result').length >= 2",
+                page.wait_for_function("() => document.querySelectorAll('.result').length >= 2",
                                        timeout=30_000)
                 stopped = page.locator("text=stopped by the operator").count()  # all pages
                 page.click("#reset")
