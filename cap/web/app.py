@@ -83,6 +83,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
     async def lifespan(app: Starlette):
         app.state.feed = Feed(hub, asyncio.get_running_loop())
         yield
+        app.state.feed.close()  # the loop ends: the hub's thread must stop telling it
 
     async def page(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})

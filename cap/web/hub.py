@@ -95,9 +95,11 @@ class Hub:
         with self.lock:
             self.clients.discard(client)
 
-    def on_frame(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (from the rendering thread) after each new frame."""
+    def on_frame(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (from the rendering thread) after each new frame; returns a
+        function that stops it."""
         self.frame_listeners.append(callback)
+        return lambda: self.frame_listeners.remove(callback)
 
     def submit(self, kind: str, text: str = "", owner: str = "") -> dict:
         """Queue a job ("command", "undo" or "reset") for `owner` (an address); QueueFull
@@ -236,7 +238,7 @@ class Hub:
                                         "objects": self.believed}))
         self.frames = frames
         self.frames_rendered += 1
-        for callback in self.frame_listeners:
+        for callback in list(self.frame_listeners):
             callback()
 
     # --- events -----------------------------------------------------------------------------

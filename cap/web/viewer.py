@@ -14,7 +14,7 @@ class Feed:
 
     def __init__(self, hub: Hub, loop: asyncio.AbstractEventLoop) -> None:
         self.hub, self.version, self.changed = hub, 1, asyncio.Event()
-        hub.on_frame(lambda: loop.call_soon_threadsafe(self._advance))
+        self.close = hub.on_frame(lambda: loop.call_soon_threadsafe(self._advance))
 
     def _advance(self) -> None:
         self.version += 1
