@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -42,6 +43,7 @@ PACE = "pace back and forth"
 PACE_CODE = ("for i in range(40):\n    goto_pos([0.15, 0.1, 0.25])\n"
              "    goto_pos([-0.15, -0.1, 0.25])")
 TICKS = os.sysconf("SC_CLK_TCK")
+WARM_UP = 50  # commands before memory is measured (imports, first allocations)
 
 
 def viewers_process(url: str, origin: str, count: int, seconds: float, out) -> None:
@@ -103,9 +105,10 @@ class Controller:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        for message in self.ws:
-            if isinstance(message, str):
-                self.texts.put((time.monotonic(), message))
+        with contextlib.suppress(websockets.ConnectionClosed):  # the server shutting down
+            for message in self.ws:
+                if isinstance(message, str):
+                    self.texts.put((time.monotonic(), message))
 
     def send(self, message: dict) -> float:
         sent = time.monotonic()
@@ -120,15 +123,17 @@ class Controller:
                 return got
 
 
-def stop_during_motion(server: Server, controller: Controller) -> tuple[float, float, tuple]:
-    """Start a motion, let it run 3 s, Stop: (answer s, still s, the 3 s window)."""
+def stop_during_motion(server: Server, controller: Controller) -> tuple:
+    """Start a motion, let it run 3 s, Stop: (answer s, still s, the 3 s window, frames the
+    server rendered per second in it)."""
     controller.send({"type": "command", "text": PACE})
     wait_moving(server)
-    window = (time.monotonic(), time.monotonic() + 3.0)
+    rendered, start = server.state()["frames_rendered"], time.monotonic()
     time.sleep(3.0)
+    rendered, end = server.state()["frames_rendered"] - rendered, time.monotonic()
     sent = controller.send({"type": "stop"})
     answered = controller.received("stop_issued") - sent
-    return answered, joints_still_after(server, sent), window
+    return answered, joints_still_after(server, sent), (start, end), rendered / (end - start)
 
 
 def motion_fps(logs: list, window: tuple[float, float]) -> list[float]:
@@ -138,8 +143,8 @@ def motion_fps(logs: list, window: tuple[float, float]) -> list[float]:
 
 def load_runs(model: ScriptedLLM, viewers: int, runs: int) -> dict:
     server = Server(model.base_url)
-    url, results = f"ws://127.0.0.1:{server.port}/ws", {"cpu": [], "fps": [], "answer": [],
-                                                         "still": []}
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    results = {"cpu": [], "fps": [], "answer": [], "still": [], "rendered": []}
     try:
         receiving, sending = multiprocessing.Pipe(duplex=False)
         seconds = 10 + runs * 25.0
@@ -152,9 +157,10 @@ def load_runs(model: ScriptedLLM, viewers: int, runs: int) -> dict:
         windows = []
         for _ in range(runs):
             results["cpu"].append(idle_cpu_share(server))
-            answered, still, window = stop_during_motion(server, controller)
+            answered, still, window, rendered = stop_during_motion(server, controller)
             results["answer"].append(answered)
             results["still"].append(still)
+            results["rendered"].append(rendered)
             windows.append(window)
             controller.send({"type": "reset"})
             controller.received('"done"')  # the stopped command's end
@@ -174,7 +180,7 @@ def resident_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def memory_over_commands(model: ScriptedLLM, commands: int, warm_up: int = 50) -> list:
+def memory_over_commands(model: ScriptedLLM, commands: int, warm_up: int = WARM_UP) -> list:
     """Resident memory after `warm_up` commands, then after each quarter of `commands` run
     through a Hub (the scripted model's record of requests is emptied as it goes: it lives
     in this process too)."""
@@ -221,13 +227,14 @@ def main() -> None:
                   f"still {100 * median(r['cpu']):.1f} % of a core; Stop answered "
                   f"{1e3 * median(r['answer']):.0f} ms (max {1e3 * max(r['answer']):.0f}); "
                   f"arm still {1e3 * median(r['still']):.0f} ms (max "
-                  f"{1e3 * max(r['still']):.0f})", flush=True)
+                  f"{1e3 * max(r['still']):.0f}); frames rendered per second during motion "
+                  f"{median(r['rendered']):.1f}", flush=True)
             if viewers:
                 print(f"  frames per second per viewer during motion: median "
                       f"{median(r['fps']):.1f}, worst viewer {min(r['fps_worst']):.1f}")
         if args.commands:
             points = memory_over_commands(model, args.commands)
-            print(f"resident memory over commands (after {50} to warm up): " + ", ".join(
+            print(f"resident memory over commands (after {WARM_UP} to warm up): " + ", ".join(
                 f"{n}: {mb - points[0][1]:+.1f} MB" for n, mb in points))
     finally:
         model.close()

@@ -173,5 +173,5 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
                 Route("/api/transcribe", transcribe, methods=["POST"]),
                 Route("/api/state", state), Route("/api/stop", stop, methods=["POST"]),
                 WebSocketRoute("/ws", socket), Mount("/static", StaticFiles(directory=STATIC))],
-        middleware=[Middleware(Doors, token=token)],
+        middleware=[Middleware(Doors, token=token, public=("/static/", "/highlight.css"))],
         exception_handlers={HTTPException: refused}, lifespan=lifespan)

@@ -44,13 +44,16 @@ class Refused(Exception):
 
 
 class Doors:
-    """ASGI middleware: `Doors(app, token=None)` refuses, before `app` sees it, every HTTP
-    request or WebSocket that fails the rule above (421 wrong Host, 403 cross-site, 401 no
-    token), and adds SECURITY_HEADERS to every HTTP response. `token=None` is only for a
-    server bound to a loopback address."""
+    """ASGI middleware: `Doors(app, token=None, public=())` refuses, before `app` sees it,
+    every HTTP request or WebSocket that fails the rule above (421 wrong Host, 403
+    cross-site, 401 no token), and adds SECURITY_HEADERS to every HTTP response. `token=None`
+    is only for a server bound to a loopback address. `public`: path prefixes served without
+    the token (a page's scripts and styles, which the page loads by plain links); the Host
+    and Origin rule still applies to them."""
 
-    def __init__(self, app: ASGIApp, token: str | None = None) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, token: str | None = None,
+                 public: tuple[str, ...] = ()) -> None:
+        self.app, self.public = app, public
         self.token = None if token is None else token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,8 +76,9 @@ class Doors:
             raise Refused(421, "this server answers only to its loopback address "
                           "(http://127.0.0.1:PORT/ or http://localhost:PORT/)")
         _check_origin(scope, headers, host, has_token=self.token is not None)
-        if self.token is not None and not hmac.compare_digest(_presented_token(scope, headers),
-                                                              self.token):
+        if self.token is None or scope["path"].startswith(self.public):
+            return
+        if not hmac.compare_digest(_presented_token(scope, headers), self.token):
             raise Refused(401, "a token is required: open the address printed by cap serve, "
                           "or send 'Authorization: Bearer TOKEN'")
 

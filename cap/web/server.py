@@ -126,7 +126,7 @@ def run(app, sock: socket.socket) -> None:
     connections = Connections(connection_bound(raise_open_file_limit()))
     config = uvicorn.Config(
         app, http=connections.protocol(), ws_max_size=MAX_MESSAGE_BYTES,
-        ws_per_message_deflate=False,  # frames are JPEG: compressing them again costs CPU for nothing
+        ws_per_message_deflate=False,  # frames are JPEG: deflating them costs CPU for nothing
         timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         backlog=BACKLOG, proxy_headers=False, server_header=False, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

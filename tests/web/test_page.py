@@ -106,7 +106,7 @@ def receive_until(ws, needle: str, seconds: float = 60) -> list[str]:
     return messages
 
 
-def test_a_non_local_bind_needs_the_token_and_the_right_origin(llm_server):
+def test_a_non_local_bind_needs_the_token_and_the_right_origin(llm_server, browser):
     server = Server(llm_server.base_url, "--token", "s3cret", host="0.0.0.0")
     try:
         origin = {"Origin": f"http://127.0.0.1:{server.port}"}
@@ -128,6 +128,9 @@ def test_a_non_local_bind_needs_the_token_and_the_right_origin(llm_server):
         assert '"stopping": true' in bearer(server, "POST", "/api/stop", "s3cret")
         with pytest.raises(urllib.error.HTTPError):
             bearer(server, "GET", "/api/state", "wrong")
+        page = open_page(browser, f"{server.base}/?token=s3cret")  # scripts, styles, frames
+        assert page.locator("#connection").inner_text() == "connected"
+        page.close()
         assert "Traceback" not in server.log.read_text()
     finally:
         server.close()
