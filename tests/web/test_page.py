@@ -23,7 +23,8 @@ PACE = ("for i in range(12):\n    goto_pos([0.15, 0.1, 0.25])\n"
 def open_page(browser, url: str):
     page = browser.new_page()
     page.goto(url)
-    page.wait_for_function("() => window.capStats && document.getElementById('camera').naturalWidth > 0")
+    page.wait_for_function(
+        "() => window.capStats && document.getElementById('camera').naturalWidth > 0")
     return page
 
 
