@@ -7,8 +7,9 @@ Without a token a server answers only requests addressed to its own loopback nam
 sends the attacker's name. With a token any Host is served, and every request carries the
 token (`?token=` or `Authorization: Bearer`). Either way a request that a page elsewhere
 could make is refused before any work: a foreign Origin, a fetch the browser marks
-cross-site, a state-changing request without the page's own Origin unless it carries what a
-cross-site form cannot send (a JSON body, an Authorization header)."""
+cross-site, a POST without the page's own Origin unless it carries what a cross-site form
+cannot send (a JSON body, an Authorization header). Other methods that change state (PUT,
+DELETE) a browser sends cross-site only after a preflight, which this server never grants."""
 from __future__ import annotations
 
 import hmac
@@ -19,7 +20,6 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
-READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 FORM_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded",
                         "multipart/form-data"})  # what a cross-site form or no-cors fetch sends
 BROWSER_OWN_SITE = frozenset({"same-origin", "none"})  # Sec-Fetch-Site of the page or the user
@@ -107,9 +107,9 @@ def _check_origin(scope: Scope, headers: Headers, host: str, has_token: bool) ->
     if scope["type"] == "websocket":  # browsers always send Origin on a WebSocket
         if not has_token:
             raise Refused(403, "a WebSocket needs the page's Origin (or the token)")
-    elif scope["method"] not in READ_ONLY_METHODS and not _not_a_form(headers):
-        raise Refused(403, "send state-changing requests with Content-Type: application/json "
-                      "or an Authorization header (a cross-site form can send neither)")
+    elif scope["method"] == "POST" and not _not_a_form(headers):
+        raise Refused(403, "send POST requests with Content-Type: application/json or an "
+                      "Authorization header (a cross-site form can send neither)")
 
 
 def _same_origin(origin: str, host: str) -> bool:
