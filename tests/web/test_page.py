@@ -73,7 +73,7 @@ def test_stop_goes_over_http_while_the_socket_is_down_and_a_failure_is_said(serv
                                                                             llm_server):
     llm_server.on("pace back and forth", PACE)
     with connect(f"ws://127.0.0.1:{server.port}/ws", additional_headers={"Origin": server.base},
-                 open_timeout=30) as ws:
+                 open_timeout=30, max_queue=None) as ws:  # frames it does not read pile up
         ws.send('{"type": "command", "text": "pace back and forth"}')
         wait_until_moving(server)
         page = browser.new_page()
