@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scene_flags(serve)
     add_speech_flag(serve)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0: one the OS picks (printed)")
     serve.add_argument("--token", help="required from browsers (default: generated when the "
                                        "host is not local)")
     ros = sub.add_parser("ros", help="ROS 2 nodes (topics as parameters: --ros-args -p ...)")
@@ -306,12 +306,12 @@ def cmd_transcribe(args) -> dict:
 def cmd_serve(args) -> dict:
     import secrets
 
-    import uvicorn
-
     from cap.web.app import LOCAL_HOSTS, create_app, highlight_html
     from cap.web.hub import Hub
+    from cap.web.server import listen, run
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
+    sock = listen(args.host, args.port)  # --port 0: the OS picks one, printed below
     model = model_for(args.llm, args.no_cache)
     hub = Hub(lambda: open_session(args, model), highlight_html)
     recognizer = None
@@ -320,11 +320,11 @@ def cmd_serve(args) -> dict:
         recognizer = make_recognizer(args.speech, hub.object_names)
     except CapError as error:
         log(f"cap serve: no spoken commands ({error})")
-    address = f"http://{args.host}:{args.port}/" + (f"?token={token}" if token else "")
-    log(f"cap serve: open {address}")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    log(f"cap serve: open http://{host}:{sock.getsockname()[1]}/"
+        + (f"?token={token}" if token else ""))
     try:
-        uvicorn.run(create_app(hub, token, recognizer), host=args.host, port=args.port,
-                    log_level="warning", ws_max_size=1 << 20)
+        run(create_app(hub, token, recognizer), sock)
     finally:
         hub.close()
     return {"ok": True}

@@ -33,6 +33,7 @@ from sim.tabletop import Tabletop
 
 EVENTS = ("program", "said", "outcome")
 VIDEO_FPS = 10  # frames per second of the cell's time
+UNDO_DEPTH = 20  # commands that can be undone; older snapshots are freed (each holds ~250 kB)
 
 
 @dataclass
@@ -166,14 +167,17 @@ class Session:
         self._require_simulator("undo")
         if not self._undo:
             raise CapError("nothing to undo")
-        self._restore_world(self._undo.pop())
+        snapshot = self._undo.pop()
+        self._restore_world(snapshot)
+        self._cell.discard(snapshot)
 
     def reset(self) -> None:
         """A fresh scene (the same objects and seed); the undo history is dropped."""
         self._require_simulator("reset")
         self._cell.reset()
         self._api.perceiver.forget()
-        self._undo.clear()
+        while self._undo:
+            self._cell.discard(self._undo.pop())
 
     def objects(self) -> dict[str, ObjectInfo]:
         """What the robot sees now (names, positions, sizes)."""
@@ -256,6 +260,8 @@ class Session:
         self._caption([f"> {label}"])
         if self.simulated:
             self._undo.append(self._cell.snapshot())
+            while len(self._undo) > UNDO_DEPTH:
+                self._cell.discard(self._undo.pop(0))
         outcome, first = Outcome(), len(self._programs)
         said, printed = len(self._api.said), len(self._printed)
         calls, prompt, completion = (self._usage.calls, self._usage.prompt_tokens,
