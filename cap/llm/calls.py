@@ -1,0 +1,152 @@
+"""Model calls watched while they run: each request to a remote model runs on a thread of its
+own while the caller waits, so the command's deadline, a Stop or a signal abandons it (the
+backend closes its connection, so the server can stop computing), and whoever listens hears
+how long it has waited and how many tokens have streamed in so far."""
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from cap.errors import OperatorStop, WallTimeExceeded
+
+T = TypeVar("T")
+TICK_SECONDS = 10.0  # how often a listener hears of a call still running
+
+_CURRENT: contextvars.ContextVar["Call | None"] = contextvars.ContextVar("cap_call", default=None)
+
+
+@dataclass(eq=False)  # each call is itself (hashable by identity)
+class Call:
+    """One request: its deadline, the tokens streamed so far, and whether it was abandoned."""
+
+    lmp: str
+    deadline: float | None = None  # time.monotonic() by which it must end
+    started: float = field(default_factory=time.monotonic)
+    tokens: int | None = None  # streamed so far (None: not streaming)
+    abandoned: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def on_abandon(self, close: Callable[[], None]) -> None:
+        """Run `close` when the call is abandoned (at once if it already was)."""
+        with self._lock:
+            if not self.abandoned.is_set():
+                self._closers.append(close)
+                return
+        close()
+
+    def abandon(self) -> None:
+        with self._lock:
+            self.abandoned.set()
+            closers, self._closers = self._closers, []
+        for close in closers:
+            close()
+        self.wake.set()
+
+
+def current_call() -> Call | None:
+    """The call the running backend serves (None outside a watched call)."""
+    return _CURRENT.get()
+
+
+class Watch:
+    """The model calls of one session: the command's deadline, Stop, and progress listeners."""
+
+    def __init__(self, tick: float = TICK_SECONDS) -> None:
+        self.tick = tick
+        self.deadline: float | None = None
+        self.time_limit: float | None = None
+        self.listeners: list[Callable[[Call], None]] = []
+        self._running: set[Call] = set()
+        self._lock = threading.Lock()
+
+    def start_command(self, seconds: float | None) -> None:
+        """A new command: model calls must end within `seconds` from now (None: no limit)."""
+        self.time_limit = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def abandon_all(self) -> None:
+        """Stop: every call in flight is abandoned and its caller raises OperatorStop."""
+        with self._lock:
+            running = list(self._running)
+        for call in running:
+            call.abandon()
+
+    def run(self, lmp: str, request: Callable[[], T], remote: bool = True) -> T:
+        """`request()` under watch; a local model (no network) is simply called."""
+        call = Call(lmp, self.deadline)
+        if not remote:
+            return self._direct(call, request)
+        outcome: dict = {}
+
+        def serve() -> None:
+            _CURRENT.set(call)
+            try:
+                outcome["value"] = request()
+            except BaseException as error:  # noqa: BLE001 -- handed to the waiting thread
+                outcome["error"] = error
+            call.wake.set()
+
+        with self._lock:
+            self._running.add(call)
+        try:
+            threading.Thread(target=serve, daemon=True, name=f"model-{lmp}").start()
+            self._wait(call, outcome)
+        finally:
+            with self._lock:
+                self._running.discard(call)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def _direct(self, call: Call, request: Callable[[], T]) -> T:
+        token = _CURRENT.set(call)
+        try:
+            return request()
+        finally:
+            _CURRENT.reset(token)
+
+    def _wait(self, call: Call, outcome: dict) -> None:
+        next_tick = self.tick
+        try:
+            while True:
+                remaining = call.remaining()
+                timeout = next_tick - call.seconds
+                if remaining is not None:
+                    timeout = min(timeout, remaining)
+                if call.wake.wait(max(0.0, timeout)):
+                    if not call.abandoned.is_set():
+                        return
+                    raise OperatorStop(f"stopped while waiting for the model ({call.lmp}, "
+                                       f"{call.seconds:.0f} s); the request was abandoned")
+                if call.remaining() is not None and call.remaining() <= 0:
+                    call.abandon()
+                    raise WallTimeExceeded(
+                        f"the command's time limit of {self.time_limit:g} s ran out while "
+                        f"waiting for the model ({call.lmp}, {call.seconds:.0f} s); the request "
+                        "was abandoned; give the command more time (--time-limit) or use a "
+                        "faster model")
+                if call.seconds >= next_tick:
+                    next_tick += self.tick
+                    for listener in list(self.listeners):
+                        listener(call)
+        except KeyboardInterrupt as interrupt:  # Ctrl-C or a signal: nothing more waits
+            call.abandon()
+            self.abandon_all()
+            raise OperatorStop(f"stopped by {interrupt or 'Ctrl-C'} while waiting for the model "
+                               f"({call.lmp}, {call.seconds:.0f} s); the request was abandoned"
+                               ) from None
