@@ -76,7 +76,7 @@ def _body(lines: list[str], start: int, fence: str, indent: int) -> tuple[list[s
     """The lines of a block and the index of its closing line (len(lines): never closed).
     A fence right after code on the same line closes the block too."""
     closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-    trailing = re.compile(rf"^(?P<code>.*[^{re.escape(fence[0])}\s])"
+    trailing = re.compile(rf"^(?P<code>.*[^{re.escape(fence[0])}\s])[ \t]*"
                           rf"{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
     body = []
     for j in range(start, len(lines)):

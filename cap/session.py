@@ -167,7 +167,7 @@ class Session:
                 self._execute(code)
             except (CapError, MotionError) as error:
                 self._cell.arm.stop()
-                outcome.fail(error)
+                outcome.fail(self._explained(error, "the program"))
         return self._attempt(f"<{label}>", run)
 
     def stop(self) -> None:
@@ -341,7 +341,16 @@ class Session:
             raise OperatorStop("the operator declined the program; nothing moved")
         said, printed = len(self._api.said), len(self._printed)
         self._sandbox.limits = self._limits_left()
-        self._sandbox.run(program, definitions, self._printed, variables={"objects": list(seen)})
+        with self._watch.timed():
+            try:
+                self._sandbox.run(program, definitions, self._printed,
+                                  variables={"objects": list(seen)})
+            except WallTimeExceeded as error:
+                limit = self.config.limits.wall_seconds
+                if self._sandbox.limits.wall_seconds < limit:
+                    raise WallTimeExceeded(f"{error} (what the command's limit of {limit:g} s "
+                                           "left after the model's replies)") from None
+                raise
         if command and not (self._sandbox.motions or self._api.said[said:]
                             or self._printed[printed:]):
             raise DidNothing("the program did nothing: it ran to its end without moving the "
@@ -351,8 +360,8 @@ class Session:
         self._known = known | program.defines
 
     def _limits_left(self):
-        """The program's limits, its wall time what is left of the command's (model calls
-        count against it too)."""
+        """The program's limits, its wall time what is left of the command's (the model's
+        replies spent the rest)."""
         remaining = self._watch.remaining()
         if remaining is None:
             return self.config.limits
@@ -361,7 +370,7 @@ class Session:
                                    f"{self.config.limits.wall_seconds:g} s ran out before its "
                                    "program could run (the model took it); give the command "
                                    "more time (--time-limit) or use a faster model")
-        return replace(self.config.limits, wall_seconds=remaining)
+        return replace(self.config.limits, wall_seconds=round(max(remaining, 0.1), 1))
 
     def _explained(self, error: Exception, main: str) -> Exception:
         """The error with each line of its trace naming its program; a helper or a

@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from cap.errors import OperatorStop, WallTimeExceeded
 
@@ -61,23 +62,46 @@ def current_call() -> Call | None:
 
 
 class Watch:
-    """The model calls of one session: the command's deadline, Stop, and progress listeners."""
+    """The model calls of one session: the command's time budget, Stop, and progress.
+
+    A command's time limit is spent while the model writes or the program runs (at the same
+    time counts once); cap's own work between (a look, starting the worker) is not counted."""
 
     def __init__(self, tick: float = TICK_SECONDS) -> None:
         self.tick = tick
-        self.deadline: float | None = None
         self.time_limit: float | None = None
         self.listeners: list[Callable[[Call], None]] = []
         self._running: set[Call] = set()
+        self._spent, self._active, self._since = 0.0, 0, 0.0
         self._lock = threading.Lock()
 
     def start_command(self, seconds: float | None) -> None:
-        """A new command: model calls must end within `seconds` from now (None: no limit)."""
-        self.time_limit = seconds
-        self.deadline = None if seconds is None else time.monotonic() + seconds
+        """A new command with `seconds` to spend (None: no limit)."""
+        with self._lock:
+            self.time_limit, self._spent = seconds, 0.0
 
     def remaining(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
+        """Seconds the command has left (None: no limit)."""
+        with self._lock:
+            if self.time_limit is None:
+                return None
+            running = time.monotonic() - self._since if self._active else 0.0
+            return self.time_limit - self._spent - running
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        """Count the time inside against the command's limit."""
+        with self._lock:
+            if not self._active:
+                self._since = time.monotonic()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if not self._active:
+                    self._spent += time.monotonic() - self._since
 
     def abandon_all(self) -> None:
         """Stop: every call in flight is abandoned and its caller raises OperatorStop."""
@@ -88,7 +112,8 @@ class Watch:
 
     def run(self, lmp: str, request: Callable[[], T], remote: bool = True) -> T:
         """`request()` under watch; a local model (no network) is simply called."""
-        call = Call(lmp, self.deadline)
+        remaining = self.remaining()
+        call = Call(lmp, None if remaining is None else time.monotonic() + remaining)
         if not remote:
             return self._direct(call, request)
         outcome: dict = {}
@@ -104,8 +129,9 @@ class Watch:
         with self._lock:
             self._running.add(call)
         try:
-            threading.Thread(target=serve, daemon=True, name=f"model-{lmp}").start()
-            self._wait(call, outcome)
+            with self.timed():
+                threading.Thread(target=serve, daemon=True, name=f"model-{lmp}").start()
+                self._wait(call, outcome)
         finally:
             with self._lock:
                 self._running.discard(call)

@@ -109,8 +109,8 @@ def test_progress_while_waiting_shows_seconds_and_streamed_tokens(llm_server):
         session.subscribe(on_wait=heard.append)
         assert session.command("hello").ok
     assert heard and heard[0]["lmp"] == "tabletop_ui" and heard[0]["seconds"] >= 0.3
-    assert 0 < heard[-1]["tokens"] <= 12 * 13 / 16 + 1
-    assert [h["tokens"] for h in heard] == sorted(h["tokens"] for h in heard)
+    streamed = [h["tokens"] for h in heard if h["tokens"] is not None]  # None: not begun
+    assert streamed and 0 < streamed[-1] <= 12 * 13 / 16 + 1 and streamed == sorted(streamed)
 
 
 def test_streamed_replies_without_counts_report_tokens_as_unknown(llm_server):
@@ -152,7 +152,7 @@ def test_timeout_and_retries_come_from_flags_or_the_environment(monkeypatch):
         ModelSettings.from_environment()
 
 
-def wait_for(condition, seconds=5.0):
+def wait_for(condition, seconds=20.0):
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "condition not reached"
