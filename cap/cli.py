@@ -17,14 +17,13 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def model_for(spec: str | None, no_cache: bool, args=None) -> ChatModel:
-    """The configured model (`args`: its --llm-timeout and --llm-retries); the baseline says
-    so on stderr."""
+def model_for(args) -> ChatModel:
+    """The model the flags name (--llm, --no-cache, --llm-timeout, --llm-retries); the
+    baseline says so on stderr."""
     from cap.llm.registry import BASELINE_BANNER, load_model
 
-    settings = config.ModelSettings.from_environment(getattr(args, "llm_timeout", None),
-                                                     getattr(args, "llm_retries", None))
-    model = load_model(spec, cache=not no_cache, settings=settings)
+    settings = config.ModelSettings.from_environment(args.llm_timeout, args.llm_retries)
+    model = load_model(args.llm, cache=not args.no_cache, settings=settings)
     if model.is_baseline:
         log(BASELINE_BANNER)
     return model
@@ -197,7 +196,7 @@ def typed_confirmation(code: str) -> bool:
 
 
 def cmd_run(args) -> dict:
-    with open_session(args, model_for(args.llm, args.no_cache, args)) as session:
+    with open_session(args, model_for(args)) as session:
         session.subscribe(on_wait=show_wait)
         outcome = None
         try:
@@ -214,7 +213,7 @@ def cmd_run(args) -> dict:
 
 def cmd_exec(args) -> dict:
     code = Path(args.file).read_text()
-    model = model_for(args.llm, args.no_cache, args) if config.llm_configured(args.llm) else None
+    model = model_for(args) if config.llm_configured(args.llm) else None
     with open_session(args, model) as session:
         session.subscribe(on_wait=show_wait)
         try:
@@ -243,9 +242,7 @@ def show(outcome) -> None:
 
 
 def show_wait(call: dict) -> None:
-    """Progress while the model writes: seconds, and tokens so far when streaming."""
-    tokens = "" if call["tokens"] is None else f", {call['tokens']} tokens so far"
-    log(f"  ... waiting for the model ({call['lmp']}): {call['seconds']:.0f} s{tokens}")
+    log(f"  ... {call['text']}")
 
 
 def cmd_bench(args) -> dict:
@@ -254,7 +251,7 @@ def cmd_bench(args) -> dict:
     if args.bench == "codegen":
         from cap.bench.codegen import bench_codegen
 
-        result = bench_codegen(model_for(args.llm, args.no_cache, args), args.mode)
+        result = bench_codegen(model_for(args), args.mode)
         log(f"codegen ({args.mode}): " + ", ".join(
             f"{c} {100 * r:.0f} %" for c, r in result["pass_rate"].items())
             + f"; overall {100 * result['overall']:.0f} % of {result['problems']}")
@@ -322,7 +319,7 @@ def cmd_shell(args) -> dict:
 
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
-    with open_session(args, model_for(args.llm, args.no_cache, args), video=video) as session:
+    with open_session(args, model_for(args), video=video) as session:
         listen = voice_listener(args.speech, session.object_names()) if args.voice else None
         Shell(session, listen=listen).loop()
         report = session.report()
@@ -357,7 +354,7 @@ def cmd_serve(args) -> dict:
     from cap.web.hub import Hub
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
-    model = model_for(args.llm, args.no_cache, args)
+    model = model_for(args)
     hub = Hub(lambda: open_session(args, model), highlight_html)
     recognizer = None
     try:
@@ -390,7 +387,7 @@ def cmd_ros(args) -> dict:
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
-    return run_demo(model_for(args.llm, args.no_cache, args), Path(args.out))
+    return run_demo(model_for(args), Path(args.out))
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,

@@ -33,6 +33,9 @@ class ContextExceeded(ModelUnavailable):
     """The request does not fit the server's context window (the prompt, or the prompt and
     the reply it left room for): asking again cannot help, a larger context can."""
 
+    ADVICE = ("Start the server with a larger context (llama.cpp and llama-cpp-python: "
+              "--n_ctx 4096 or more; Ollama: num_ctx) or use a model with a longer one")
+
 
 class NoCloseExample(ModelUnavailable):
     """No model is configured and the offline baseline has no prompt example close to the

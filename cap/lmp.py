@@ -6,17 +6,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cap.errors import ContextExceeded, GenerationError
-from cap.llm.base import ChatModel, Completion, Usage
+from cap.llm.base import ChatModel, Completion, Usage, approx_tokens
 from cap.llm.calls import Watch
 from cap.prompts import Prompt
-from cap.replies import TruncatedReply, extract_code
+from cap.replies import TruncatedReply, broken_before_the_cut, extract_code
 
 RETRY_TOKENS_FACTOR = 4
-CHARACTERS_PER_TOKEN = 3  # prompts and code run about 3 characters a token, not 4
-
-
-def approx_tokens(text: str) -> int:
-    return len(text) // CHARACTERS_PER_TOKEN + 1
 
 
 @dataclass
@@ -53,11 +48,13 @@ class LMP:
                  failed: tuple[str, str] | None = None) -> str:
         """Code for `query`; `failed` (the reply or code, what went wrong) asks the model to
         repair its last attempt. A reply cut off at the token limit is asked once more with
-        room; a program that was cut off never runs."""
+        room, unless its code was already broken before the cut; a program that was cut off
+        never runs."""
         messages = self._messages(query, context, history, failed)
         limit = self.prompt.max_tokens
         completion = self._complete(messages, limit)
-        if completion.truncated and not self._context_full(completion, limit):
+        if completion.truncated and not self._context_full(completion, limit) \
+                and not broken_before_the_cut(completion.text):
             self._report(query, completion, f"the reply was cut off at the token limit of "
                                             f"{limit}; asked again with more room")
             limit *= RETRY_TOKENS_FACTOR
@@ -112,19 +109,23 @@ class LMP:
         return completion.truncated and written is not None and written < max_tokens
 
     def _cut_off(self, completion: Completion, max_tokens: int) -> GenerationError:
-        """Why the server stopped: the token limit, or the context window (when it wrote
-        fewer tokens than asked, the prompt left it no more room; asking again cannot help)."""
-        written = completion.completion_tokens
+        """Why the server stopped: the context window, or the token limit."""
+        written, prompt = completion.completion_tokens, completion.prompt_tokens
         if self._context_full(completion, max_tokens):
-            size = f"{completion.prompt_tokens + written} tokens" \
-                if completion.prompt_tokens is not None else "its size"
+            size = "its size" if prompt is None else f"{prompt + written} tokens"
+            where = f" at {self.model.endpoint}" if self.model.endpoint else ""
             return ContextExceeded(
                 f"the reply was cut off after {written} tokens because the prompt "
-                f"({completion.prompt_tokens or 'an unstated number of'} tokens) filled the "
-                f"server's context ({size}) and left no room for the {max_tokens} asked (model "
-                f"{self.model.name}{' at ' + self.model.endpoint if self.model.endpoint else ''})"
-                ". Start the server with a larger context (llama.cpp and llama-cpp-python: "
-                "--n_ctx 4096 or more; Ollama: num_ctx) or use a model with a longer one")
+                f"({prompt or 'an unstated number of'} tokens) filled the server's context "
+                f"({size}) and left no room for the {max_tokens} asked (model "
+                f"{self.model.name}{where}). {ContextExceeded.ADVICE}")
+        if broken := broken_before_the_cut(completion.text):
+            return TruncatedReply(f"the reply was cut off at the token limit of {max_tokens}, "
+                                  f"and its code was broken before that ({broken}); more room "
+                                  "would not mend it, so it was not asked again",
+                                  for_model=f"your reply was cut off after {max_tokens} "
+                                            f"tokens, and before that {broken}; write a short, "
+                                            "complete program")
         retried = f" (asked first with {self.prompt.max_tokens})" \
             if max_tokens != self.prompt.max_tokens else ""
         return TruncatedReply(f"the reply was cut off at the token limit of {max_tokens}"

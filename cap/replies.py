@@ -131,6 +131,30 @@ def _unique(blocks: list[Block]) -> list[Block]:
     return out
 
 
+CUT_SHORT = ("never closed", "unexpected EOF", "expected an indented block", "unterminated")
+
+
+def broken_before_the_cut(reply: str) -> str | None:
+    """In a reply cut off at the token limit, a syntax error before its last line (`line N:
+    what`): more room to write would not mend it. None when the code so far is whole."""
+    lines = reply.splitlines()[:-1]
+    fences = [opening["fence"] for opening in map(OPENING.match, lines) if opening]
+    try:  # the code so far: its fence closed where the reply was cut
+        blocks = [b for b in fenced_blocks("\n".join(lines + fences[-1:])) if _is_python(b)]
+    except TruncatedReply:
+        return None
+    code = unfenced_program("\n".join(lines)) if not fences else \
+        blocks[-1].code if blocks else None
+    if not code:
+        return None
+    try:
+        ast.parse(code)
+    except SyntaxError as error:  # the cut line is left out: what remains is whole lines
+        if not any(words in error.msg for words in CUT_SHORT):
+            return f"line {error.lineno}: {error.msg}"
+    return None
+
+
 def unfenced_program(reply: str) -> str | None:
     """The program of a reply without fences: from its first line of code to its last, with
     the comments just above it (prose before and after dropped); None when it holds none."""

@@ -140,8 +140,8 @@ class Session:
                   on_wait: Callable[[dict], None] | None = None) -> Callable[[], None]:
         """Be told of each program as it is made (and each reply that held none), each said
         message, each finished command, and every few seconds of a model call still running
-        (`{"lmp", "seconds", "tokens"}`, tokens so far when streaming, else None). Any number
-        of subscribers; returns a function that unsubscribes."""
+        (`{"lmp", "seconds", "tokens", "text"}`, tokens so far when streaming, else None). Any
+        number of subscribers; returns a function that unsubscribes."""
         added = [(event, callback) for event, callback in
                  zip(EVENTS, (on_program, on_said, on_outcome, on_wait)) if callback]
         for event, callback in added:
@@ -458,5 +458,7 @@ class Session:
         self._notify("program", reply)
 
     def _waiting(self, call: Call) -> None:
+        tokens = "" if call.tokens is None else f", {call.tokens} tokens so far"
         self._notify("wait", {"lmp": call.lmp, "seconds": round(call.seconds, 1),
-                              "tokens": call.tokens})
+                              "tokens": call.tokens, "text": f"waiting for the model "
+                              f"({call.lmp}): {call.seconds:.0f} s{tokens}"})

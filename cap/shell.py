@@ -105,8 +105,7 @@ class Shell:
                  f"{'unknown' if tokens is None else tokens} prompt tokens)")
 
     def waiting(self, call: dict) -> None:
-        tokens = "" if call["tokens"] is None else f", {call['tokens']} tokens so far"
-        self.say(f"  ... waiting for the model ({call['lmp']}): {call['seconds']:.0f} s{tokens}")
+        self.say(f"  ... {call['text']}")
 
     def hear(self) -> str:
         """One spoken command, echoed so the speaker sees what was understood ('' if none)."""

@@ -80,7 +80,7 @@ class Server:
         self.process = subprocess.Popen(
             [str(PYTHON), str(ROOT / "scripts" / "gemma_server.py"), "--model", str(MODEL),
              "--model_alias", "gemma-3-270m", "--n_ctx", str(context), "--n_threads", "2",
-             "--port", str(self.port), "--interrupt_requests", "True"],
+             "--port", str(self.port)],
             stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
 

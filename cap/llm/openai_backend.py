@@ -16,7 +16,7 @@ import openai
 
 from cap.config import ModelSettings
 from cap.errors import ContextExceeded, ModelUnavailable
-from cap.llm.base import ChatModel, Completion, backend
+from cap.llm.base import ChatModel, Completion, approx_tokens, backend
 from cap.llm.calls import Call, current_call
 
 OLLAMA_URL = "http://localhost:11434/v1"
@@ -24,7 +24,6 @@ OPENAI_URL = "https://api.openai.com/v1"
 BACKOFF_SECONDS = (0.5, 2.0, 5.0)
 TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
 CONTEXT_WORDS = re.compile(r"context (length|window|size)|maximum context", re.IGNORECASE)
-CHARACTERS_PER_TOKEN = 3  # a conservative guess for code, only shown labelled as an estimate
 
 
 class OpenAIChat(ChatModel):
@@ -172,17 +171,14 @@ def context_exceeded(message: str, body: dict, request: dict, where: str) -> Con
                                                     r"messages resulted in (\d+)")
     reply = _number(message, r"(\d+) in the completion") or request["max_tokens"]
     if prompt is None:
-        characters = sum(len(m["content"]) for m in request["messages"])
-        prompt_words = f"about {characters // CHARACTERS_PER_TOKEN} (estimated; the server " \
-                       "did not say)"
+        estimate = sum(approx_tokens(m["content"]) for m in request["messages"])
+        prompt_words = f"about {estimate} (estimated; the server did not say)"
     else:
         prompt_words = str(prompt)
     return ContextExceeded(
         f"the prompt does not fit the model's context: the server allows "
         f"{allowed or 'an unstated number of'} tokens, the prompt has {prompt_words} and "
-        f"{reply} more were asked for the reply ({where}). Start the server with a larger "
-        "context (llama.cpp and llama-cpp-python: --n_ctx 4096 or more; Ollama: num_ctx) or "
-        "use a model with a longer one")
+        f"{reply} more were asked for the reply ({where}). {ContextExceeded.ADVICE}")
 
 
 @backend("openai")

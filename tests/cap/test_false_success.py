@@ -96,3 +96,16 @@ def test_the_same_reply_to_a_repair_is_not_asked_for_again(llm_server, scripted_
     assert outcome.error_kind == "nothing" and "same reply again" in outcome.error
     bodies = [str(r["messages"]) for r in llm_server.requests]
     assert len(bodies) == len(set(bodies)) == 2
+
+
+def test_a_reply_broken_before_its_cut_is_not_asked_again_with_more_room(llm_server,
+                                                                          scripted_model):
+    """gemma-3-270m's reply of issue 30, cut at 512 tokens: line 2 was already broken, so
+    four times the room (and four times the wait) could not mend it."""
+    llm_server.on("# put the red block in the blue bowl", CUT_OFF_ACT + "\nobjects = ['red",
+                  finish_reason="length")
+    with session_for(scripted_model) as session:
+        outcome = session.command("put the red block in the blue bowl")
+    assert len(llm_server.requests) == 1 and outcome.error_kind == "generation"
+    assert "cut off at the token limit of 512, and its code was broken before that (line 2: " \
+           "invalid syntax)" in outcome.error

@@ -157,3 +157,20 @@ def wait_for(condition, seconds=20.0):
     while not condition():
         assert time.monotonic() < deadline, "condition not reached"
         time.sleep(0.02)
+
+
+@pytest.mark.parametrize("message, body, words", [
+    ("the request exceeds the available context size, try increasing it",
+     {"n_ctx": 1024, "n_prompt_tokens": 1335}, "allows 1024 tokens, the prompt has 1335 and 512"),
+    ("This model's maximum context length is 8192 tokens. However, your messages resulted in "
+     "9001 tokens. Please reduce the length of the messages.", {},
+     "allows 8192 tokens, the prompt has 9001 and 512"),
+    ("Trying to keep the first 3000 tokens when context the overflows. However, the model is "
+     "loaded with context length of only 2048 tokens", {},
+     "allows 2048 tokens, the prompt has about 4 (estimated; the server did not say) and 512"),
+])
+def test_each_servers_words_for_a_full_context_give_the_numbers(message, body, words):
+    from cap.llm.openai_backend import context_exceeded
+    request = {"max_tokens": 512, "messages": [{"role": "user", "content": "# say hello"}]}
+    error = context_exceeded(message, body, request, "model m at http://x/v1")
+    assert words in str(error) and "--n_ctx" in str(error)
