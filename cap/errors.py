@@ -9,9 +9,11 @@ from robots import errors as robot_errors
 
 
 class CapError(Exception):
-    """Base of every error cap reports about a command."""
+    """Base of every error cap reports about a command. `reply`: the model's reply (or what
+    it had streamed) that the error concerns, when there is one."""
 
     kind = "error"
+    reply: str | None = None
 
 
 class GenerationError(CapError):

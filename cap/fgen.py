@@ -158,10 +158,8 @@ class FunctionGenerator:
 
     def verified(self) -> None:
         """The command succeeded: keep the helpers it wrote in the library."""
-        for name in sorted(self._pending):
-            helper = self.helpers[name]
-            if self.library:
-                self.library.put(helper.name, helper.signature, helper.version, helper.code)
+        for helper in (self.helpers[name] for name in sorted(self._pending) if self.library):
+            self.library.put(helper.name, helper.signature, helper.version, helper.code)
         self._pending.clear()
 
     def reject(self, name: str, error: str, reply: str | None = None) -> None:

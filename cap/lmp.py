@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cap.errors import ContextExceeded, GenerationError
+from cap.errors import CapError, ContextExceeded, GenerationError
 from cap.llm.base import ChatModel, Completion, Usage, approx_tokens
 from cap.llm.calls import Watch
 from cap.prompts import Prompt
@@ -52,13 +52,13 @@ class LMP:
         never runs."""
         messages = self._messages(query, context, history, failed)
         limit = self.prompt.max_tokens
-        completion = self._complete(messages, limit)
+        completion = self._complete(query, messages, limit)
         if completion.truncated and not self._context_full(completion, limit) \
                 and not broken_before_the_cut(completion.text):
-            self._report(query, completion, f"the reply was cut off at the token limit of "
-                                            f"{limit}; asked again with more room")
+            self._report(query, completion.text, f"the reply was cut off at the token limit "
+                                                 f"of {limit}; asked again with more room")
             limit *= RETRY_TOKENS_FACTOR
-            completion = self._complete(messages, limit)
+            completion = self._complete(query, messages, limit)
         return self._read(query, completion, limit)
 
     def _messages(self, query: str, context: str, history: History | None,
@@ -75,13 +75,17 @@ class LMP:
                     f"{user}")
         return messages + [{"role": "user", "content": user}]
 
-    def _complete(self, messages: list[dict], max_tokens: int) -> Completion:
+    def _complete(self, query: str, messages: list[dict], max_tokens: int) -> Completion:
         started, completion = time.perf_counter(), None
         try:
             completion = self.watch.run(self.prompt.name, lambda: self.model.complete(
                 messages, self.prompt.temperature, max_tokens, self.prompt.name),
                 remote=self.model.remote)
             return completion
+        except CapError as error:
+            if error.reply:  # what the model had written when the call was abandoned
+                self._report(query, error.reply, str(error))
+            raise
         finally:
             self.usage.add(completion, time.perf_counter() - started)
 
@@ -93,13 +97,13 @@ class LMP:
             return extract_code(completion.text)
         except GenerationError as error:
             error.reply = completion.text
-            self._report(query, completion, str(error))
+            self._report(query, completion.text, str(error))
             raise
 
-    def _report(self, query: str, completion: Completion, error: str) -> None:
+    def _report(self, query: str, reply: str, error: str) -> None:
         if self.on_refused:
             self.on_refused({"lmp": self.prompt.name, "query": query, "code": "",
-                             "reply": completion.text, "error": error})
+                             "reply": reply, "error": error})
 
     @staticmethod
     def _context_full(completion: Completion, max_tokens: int) -> bool:

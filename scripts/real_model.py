@@ -146,8 +146,6 @@ def judge(report: dict, exit_code: int, wall: float, time_limit: float) -> list[
     llm = report["llm"]
     if llm["calls"] < 1 or llm["seconds"] > report["seconds"] + 1:
         problems.append(f"model use does not add up: {llm}")
-    if llm["calls"] and not report["programs"]:
-        problems.append("the model answered but no reply is in the report")
     return problems
 
 

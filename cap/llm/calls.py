@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
-from cap.errors import OperatorStop, WallTimeExceeded
+from cap.errors import CapError, OperatorStop, WallTimeExceeded
 
 T = TypeVar("T")
 TICK_SECONDS = 10.0  # how often a listener hears of a call still running
@@ -26,7 +26,7 @@ class Call:
     lmp: str
     deadline: float | None = None  # time.monotonic() by which it must end
     started: float = field(default_factory=time.monotonic)
-    tokens: int | None = None  # streamed so far (None: not streaming)
+    streamed: list[str] | None = None  # the pieces streamed so far (None: not streaming)
     abandoned: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -35,6 +35,16 @@ class Call:
     @property
     def seconds(self) -> float:
         return time.monotonic() - self.started
+
+    @property
+    def tokens(self) -> int | None:
+        """Streamed so far (a piece is about a token; None: not streaming)."""
+        return None if self.streamed is None else len(self.streamed)
+
+    def with_streamed(self, error: CapError) -> CapError:
+        """`error`, carrying what the model had streamed when the call was abandoned."""
+        error.reply = "".join(self.streamed or ()) or None
+        return error
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -157,15 +167,16 @@ class Watch:
                 if call.wake.wait(max(0.0, timeout)):
                     if not call.abandoned.is_set():
                         return
-                    raise OperatorStop(f"stopped while waiting for the model ({call.lmp}, "
-                                       f"{call.seconds:.0f} s); the request was abandoned")
+                    raise call.with_streamed(OperatorStop(
+                        f"stopped while waiting for the model ({call.lmp}, "
+                        f"{call.seconds:.0f} s); the request was abandoned"))
                 if call.remaining() is not None and call.remaining() <= 0:
                     call.abandon()
-                    raise WallTimeExceeded(
+                    raise call.with_streamed(WallTimeExceeded(
                         f"the command's time limit of {self.time_limit:g} s ran out while "
                         f"waiting for the model ({call.lmp}, {call.seconds:.0f} s); the request "
                         "was abandoned; give the command more time (--time-limit) or use a "
-                        "faster model")
+                        "faster model"))
                 if call.seconds >= next_tick:
                     next_tick += self.tick
                     for listener in list(self.listeners):
@@ -173,6 +184,6 @@ class Watch:
         except KeyboardInterrupt as interrupt:  # Ctrl-C or a signal: nothing more waits
             call.abandon()
             self.abandon_all()
-            raise OperatorStop(f"stopped by {interrupt or 'Ctrl-C'} while waiting for the model "
-                               f"({call.lmp}, {call.seconds:.0f} s); the request was abandoned"
-                               ) from None
+            raise call.with_streamed(OperatorStop(
+                f"stopped by {interrupt or 'Ctrl-C'} while waiting for the model ({call.lmp}, "
+                f"{call.seconds:.0f} s); the request was abandoned")) from None

@@ -106,13 +106,12 @@ class OpenAIChat(ChatModel):
     @staticmethod
     async def _stream(client, request: dict, call: Call):
         chunks, usage, finish = [], None, None
-        call.tokens = 0
+        call.streamed = chunks  # watched: progress, and what was written if abandoned
         stream = await client.chat.completions.create(
             **request, stream=True, stream_options={"include_usage": True})
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 chunks.append(chunk.choices[0].delta.content)
-                call.tokens += 1
             if chunk.choices and chunk.choices[0].finish_reason:
                 finish = chunk.choices[0].finish_reason
             usage = chunk.usage or usage

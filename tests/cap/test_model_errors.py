@@ -174,3 +174,15 @@ def test_each_servers_words_for_a_full_context_give_the_numbers(message, body, w
     request = {"max_tokens": 512, "messages": [{"role": "user", "content": "# say hello"}]}
     error = context_exceeded(message, body, request, "model m at http://x/v1")
     assert words in str(error) and "--n_ctx" in str(error)
+
+
+def test_what_the_model_streamed_before_the_time_ran_out_is_in_the_report(llm_server):
+    llm_server.on("# hello", "say('hello')\n" * 20)
+    llm_server.chunk_delay = 0.3
+    with session_for(model_for(llm_server, stream=True), seconds=2.0) as session:
+        outcome = session.command("hello")
+    assert outcome.error_kind == "limit"
+    [partial] = outcome.programs
+    assert partial["code"] == "" and partial["reply"].startswith("say('hello')")
+    assert len(partial["reply"]) < 20 * 13 and "ran out while waiting" in partial["error"]
+    wait_for(lambda: llm_server.abandoned == 1)
