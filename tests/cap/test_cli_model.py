@@ -61,7 +61,7 @@ def test_a_signal_while_the_model_writes_still_prints_one_json_object(llm_server
     assert report["error_kind"] == "stopped" and "waiting for the model" in report["error"]
     assert signal.Signals(signal_number).name in report["error"]
     assert report["llm"]["calls"] == 1 and report["llm"]["seconds"] >= 10
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while llm_server.abandoned < 1:
         assert time.monotonic() < deadline, "the server never saw the request closed"
         time.sleep(0.05)
