@@ -180,10 +180,11 @@ def _line_kind(line: str) -> str:
 
 
 def _is_prose_line(line: str) -> bool:
-    """A sentence, a heading or a list item of either: words in a row outside strings (which no line of
-    Python has but around keywords), a lone word ("Sure", "Done.", "Steps:"), a lone name or
-    a bare annotation ("Note: blocks") at the margin. A line that starts as a statement does
-    (a call, an assignment, a keyword) is code, even when it does not parse alone."""
+    """A sentence, a heading or a list item of either: words in a row outside strings (no line
+    of Python has them but around keywords), a lone word ("Sure", "Done.", "Steps:"), a lone
+    name or a bare annotation ("Note: blocks") at the margin. A line that starts as a
+    statement does (a call, an assignment, a keyword) is code, even when it does not parse
+    alone."""
     text = line.strip()
     if item := LIST_ITEM.match(text):  # a list item is prose when what it says is
         text, line = text[item.end():], text[item.end():]

@@ -16,7 +16,8 @@ from llama_cpp.server.__main__ import main
 
 GEMMA3 = (
     "{{ bos_token }}"
-    "{% set first = messages[0]['content'] ~ '\\n\\n' if messages[0]['role'] == 'system' else '' %}"
+    "{% set system = messages[0]['role'] == 'system' %}"
+    "{% set first = messages[0]['content'] ~ '\\n\\n' if system else '' %}"
     "{% for message in messages if message['role'] != 'system' %}"
     "<start_of_turn>{{ 'model' if message['role'] == 'assistant' else 'user' }}\n"
     "{{ (first if loop.first else '') ~ message['content'] | trim }}<end_of_turn>\n"

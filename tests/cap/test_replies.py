@@ -133,5 +133,6 @@ def test_prose_around_unfenced_code_is_dropped(reply, program):
 
 
 def test_prose_inside_unfenced_code_is_kept_for_the_checks_to_refuse():
-    reply = "x = get_obj_pos('red block')\nthen move it to the bowl\nput_first_on_second('red block', x)"
+    reply = ("x = get_obj_pos('red block')\nthen move it to the bowl\n"
+             "put_first_on_second('red block', x)")
     assert extract_code(reply) == reply
