@@ -1,15 +1,18 @@
 """Every OpenAI-compatible chat-completions server (OpenAI, vLLM, Ollama, llama.cpp, LM Studio).
 
-Each request runs on its own event loop, so abandoning it (the command's deadline, Stop, a
-signal) cancels it and closes its connection. Transient failures (no connection, HTTP 429,
+Requests run on the model's own event loop (one thread, one client that keeps its
+connections), so abandoning one (the command's deadline, Stop, a signal) cancels it and
+closes its connection. Transient failures (no connection, HTTP 429,
 5xx) are retried with a short back-off; a timeout is not (the same request would take as
 long again); a prompt the server's context cannot hold says so with the numbers.
 """
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
+import threading
 import time
 
 import openai
@@ -43,6 +46,9 @@ class OpenAIChat(ChatModel):
         self.endpoint = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
         self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or "unset"
         self.timeout, self.retries = settings.timeout, settings.retries
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: openai.AsyncOpenAI | None = None
+        self._lock = threading.Lock()
 
     def complete(self, messages, temperature, max_tokens, lmp) -> Completion:
         call = current_call() or Call(lmp)
@@ -75,23 +81,20 @@ class OpenAIChat(ChatModel):
         return self._attempt(request, call, stream=False)
 
     def _attempt(self, request: dict, call: Call, stream: bool) -> Completion:
-        """One request on an event loop of its own; abandoning the call cancels it."""
-        loop, started = asyncio.new_event_loop(), time.perf_counter()
-        task = loop.create_task(asyncio.wait_for(self._request(request, call, stream),
-                                                 self.timeout))
-
-        def cancel() -> None:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(task.cancel)
-        call.on_abandon(cancel)
+        """One request on the model's event loop; abandoning the call cancels it."""
+        started = time.perf_counter()
+        future = asyncio.run_coroutine_threadsafe(
+            asyncio.wait_for(self._request(request, call, stream), self.timeout),
+            self._event_loop())
+        call.on_abandon(future.cancel)
         try:
-            text, usage, finish = loop.run_until_complete(task)
+            text, usage, finish = future.result()
         except (TimeoutError, asyncio.TimeoutError, openai.APITimeoutError):
             raise call.with_streamed(ModelUnavailable(
                 f"timed out: the model did not answer within {self.timeout:g} s "
                 f"({self._where()}); a slow model needs a longer --llm-timeout (or "
                 "CAP_LLM_TIMEOUT)")) from None
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, concurrent.futures.CancelledError):
             raise ModelUnavailable("the request was abandoned") from None
         except openai.APIStatusError as error:
             if isinstance(error, TRANSIENT):
@@ -102,25 +105,29 @@ class OpenAIChat(ChatModel):
                 raise
             raise ModelUnavailable(f"malformed reply from the model server ({self._where()}): "
                                    f"{type(error).__name__}") from None
-        finally:
-            loop.close()
         if stream and finish is None:
             raise BrokenStream()
         return Completion(text, getattr(usage, "prompt_tokens", None),
                           getattr(usage, "completion_tokens", None),
                           seconds=time.perf_counter() - started, truncated=finish == "length")
 
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop every request of this model runs on, and its client, made on first use."""
+        with self._lock:
+            if self._loop is None:
+                self._client = openai.AsyncOpenAI(api_key=self.api_key, base_url=self.endpoint,
+                                                  timeout=self.timeout, max_retries=0)
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, daemon=True,
+                                 name=f"model-{self.name}").start()
+            return self._loop
+
     async def _request(self, request: dict, call: Call, stream: bool):
-        client = openai.AsyncOpenAI(api_key=self.api_key, base_url=self.endpoint,
-                                    timeout=self.timeout, max_retries=0)
-        try:
-            if stream:
-                return await self._stream(client, request, call)
-            response = await client.chat.completions.create(**request)
-            choice = response.choices[0]
-            return choice.message.content or "", response.usage, choice.finish_reason
-        finally:
-            await client.close()
+        if stream:
+            return await self._stream(self._client, request, call)
+        response = await self._client.chat.completions.create(**request)
+        choice = response.choices[0]
+        return choice.message.content or "", response.usage, choice.finish_reason
 
     @staticmethod
     async def _stream(client, request: dict, call: Call):
