@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,11 +17,13 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def model_for(spec: str | None, no_cache: bool) -> ChatModel:
-    """The configured model; the baseline says so on stderr."""
+def model_for(args) -> ChatModel:
+    """The model the flags name (--llm, --no-cache, --llm-timeout, --llm-retries); the
+    baseline says so on stderr."""
     from cap.llm.registry import BASELINE_BANNER, load_model
 
-    model = load_model(spec, cache=not no_cache)
+    settings = config.ModelSettings.from_environment(args.llm_timeout, args.llm_retries)
+    model = load_model(args.llm, cache=not args.no_cache, settings=settings)
     if model.is_baseline:
         log(BASELINE_BANNER)
     return model
@@ -50,10 +53,23 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
     parser.add_argument("--tts-out", metavar="DIR",
                         help="write the spoken messages as WAV files here instead of playing them")
     parser.add_argument("--time-limit", type=float, default=300.0,
-                        help="wall seconds a program may run before it is stopped")
+                        help="wall seconds a command may take, the model's replies included")
     if model:
         parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL, scripted:FILE or retrieval")
-        parser.add_argument("--no-cache", action="store_true", help="bypass the response cache")
+        add_model_flags(parser)
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true",
+                        help="bypass the response cache and the skill library")
+    parser.add_argument("--no-skills", action="store_true",
+                        help="neither use nor fill the skill library of generated functions")
+    parser.add_argument("--llm-timeout", type=float, metavar="SECONDS",
+                        help="seconds one model request may take (default $CAP_LLM_TIMEOUT "
+                             "or 60)")
+    parser.add_argument("--llm-retries", type=int, metavar="N",
+                        help="tries again after a failure in passing: no connection, HTTP 429 "
+                             "or 5xx (default $CAP_LLM_RETRIES or 2)")
 
 
 def add_speech_flag(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scene_flags(execute)
     demo = sub.add_parser("demo", help="a short tour on the simulated table, with a video")
     demo.add_argument("--llm")
-    demo.add_argument("--no-cache", action="store_true")
+    add_model_flags(demo)
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--out", default="runs")
     bench = sub.add_parser("bench", help="benchmarks")
@@ -99,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     tabletop.add_argument("--json", action="store_true")
     codegen = bench_sub.add_parser("codegen", help="robot code-generation problems")
     codegen.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
-    codegen.add_argument("--no-cache", action="store_true")
+    add_model_flags(codegen)
     codegen.add_argument("--mode", choices=("flat", "hierarchical"), default="hierarchical")
     codegen.add_argument("--json", action="store_true")
     perception = bench_sub.add_parser("perception", help="the pixel detector vs ground truth")
@@ -147,8 +163,10 @@ def session_config(args, video: str | None = None) -> config.SessionConfig:
 
     spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
+    skills = not (getattr(args, "no_cache", False) or getattr(args, "no_skills", False))
     return config.SessionConfig(spec, perception=args.perception, gui=args.gui,
                                 video=video or args.video, limits=limits,
+                                use_skill_library=skills,
                                 tts=args.tts or ("espeak" if args.tts_out else None),
                                 tts_out=args.tts_out)
 
@@ -178,29 +196,53 @@ def typed_confirmation(code: str) -> bool:
 
 
 def cmd_run(args) -> dict:
-    with open_session(args, model_for(args.llm, args.no_cache)) as session:
-        for command in args.commands:
-            log(f"> {command}")
-            outcome = session.command(command)
-            show(outcome)
-            if not outcome.ok:
-                break
+    with open_session(args, model_for(args)) as session:
+        session.subscribe(on_wait=show_wait)
+        outcome = None
+        try:
+            for command in args.commands:
+                log(f"> {command}")
+                outcome = session.command(command)
+                show(outcome)
+                if not outcome.ok:
+                    break
+        except KeyboardInterrupt as interrupt:  # a signal outside a model call or program
+            outcome = stopped(interrupt)
         return session.report(outcome)
 
 
 def cmd_exec(args) -> dict:
     code = Path(args.file).read_text()
-    model = model_for(args.llm, args.no_cache) if config.llm_configured(args.llm) else None
+    model = model_for(args) if config.llm_configured(args.llm) else None
     with open_session(args, model) as session:
-        outcome = session.exec_program(code, label=Path(args.file).name)
-        show(outcome)
+        session.subscribe(on_wait=show_wait)
+        try:
+            outcome = session.exec_program(code, label=Path(args.file).name)
+            show(outcome)
+        except KeyboardInterrupt as interrupt:
+            outcome = stopped(interrupt)
         return session.report(outcome)
+
+
+def stopped(interrupt: KeyboardInterrupt):
+    from cap.errors import OperatorStop
+    from cap.session import Outcome
+
+    outcome = Outcome()
+    outcome.fail(OperatorStop(f"stopped by {interrupt or 'Ctrl-C'}; the robot is holding"))
+    log(f"error (stopped): {outcome.error}")
+    return outcome
 
 
 def show(outcome) -> None:
     for program in outcome.programs:
-        log(f"--- {program['lmp']}: {program['query']}\n{program['code']}")
+        log(f"--- {program['lmp']}: {program['query']}")
+        log(program["code"] or f"(no program: {program['error']})\n{program['reply']}")
     log("ok" if outcome.ok else f"error ({outcome.error_kind}): {outcome.error}")
+
+
+def show_wait(call: dict) -> None:
+    log(f"  ... {call['text']}")
 
 
 def cmd_bench(args) -> dict:
@@ -209,7 +251,7 @@ def cmd_bench(args) -> dict:
     if args.bench == "codegen":
         from cap.bench.codegen import bench_codegen
 
-        result = bench_codegen(model_for(args.llm, args.no_cache), args.mode)
+        result = bench_codegen(model_for(args), args.mode)
         log(f"codegen ({args.mode}): " + ", ".join(
             f"{c} {100 * r:.0f} %" for c, r in result["pass_rate"].items())
             + f"; overall {100 * result['overall']:.0f} % of {result['problems']}")
@@ -277,7 +319,7 @@ def cmd_shell(args) -> dict:
 
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
-    with open_session(args, model_for(args.llm, args.no_cache), video=video) as session:
+    with open_session(args, model_for(args), video=video) as session:
         listen = voice_listener(args.speech, session.object_names()) if args.voice else None
         Shell(session, listen=listen).loop()
         report = session.report()
@@ -312,7 +354,7 @@ def cmd_serve(args) -> dict:
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
     sock = listen(args.host, args.port)  # --port 0: the OS picks one, printed below
-    model = model_for(args.llm, args.no_cache)
+    model = model_for(args)
     hub = Hub(lambda: open_session(args, model), highlight_html)
     recognizer = None
     try:
@@ -345,7 +387,7 @@ def cmd_ros(args) -> dict:
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
-    return run_demo(model_for(args.llm, args.no_cache), Path(args.out))
+    return run_demo(model_for(args), Path(args.out))
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
@@ -361,8 +403,13 @@ def main(argv: list[str] | None = None) -> int:
     from robots.errors import MotionError
 
     json_out = _claim_stdout() if getattr(args, "json", False) else None
+    if json_out is not None:
+        _stop_on_signals()
     try:
         result = COMMANDS[args.command](args)
+    except KeyboardInterrupt as interrupt:
+        result = {"ok": False, "error": f"stopped by {interrupt or 'Ctrl-C'}",
+                  "error_kind": "stopped"}
     except (CapError, MotionError) as error:
         result = {"ok": False, "error": str(error), "error_kind": error_kind(error)}
         log(f"cap: {error}")
@@ -373,6 +420,21 @@ def main(argv: list[str] | None = None) -> int:
         json_out.write(json.dumps(result, default=_jsonable) + "\n")
         json_out.flush()
     return 0 if result.get("ok", True) else 1
+
+
+class Signalled(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) arrived: stop as Ctrl-C does, so the JSON object still comes."""
+
+
+def _stop_on_signals() -> None:
+    """The first SIGTERM or SIGINT stops the command (the robot holds, a model request is
+    abandoned) and the report is printed; later ones wait for that to finish."""
+    def handle(number, frame) -> None:
+        for other in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(other, signal.SIG_IGN)
+        raise Signalled(signal.Signals(number).name)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, handle)
 
 
 def _claim_stdout():

@@ -44,6 +44,7 @@ class Shell:
     def __init__(self, session: Session, out=sys.stdout,
                  listen: Callable[[], str] | None = None) -> None:
         self.session, self.out, self.listen = session, out, listen
+        session.subscribe(on_wait=self.waiting)
         self.history = cap_home() / "shell_history"
         self.history.parent.mkdir(parents=True, exist_ok=True)
         if self.history.exists():
@@ -94,12 +95,17 @@ class Shell:
             return
         for program in outcome.programs:
             self.say(f"--- {program['lmp']}: {program['query']}".rstrip(": "))
-            self.say(highlight(program["code"]))
+            self.say(highlight(program["code"]) if program["code"] else
+                     f"(no program: {program['error']})\n{program['reply']}")
         for message in outcome.said:
             self.say(f"robot: {message}")
+        tokens = outcome.llm["prompt_tokens"]
         self.say(f"{'ok' if outcome.ok else 'failed: ' + str(outcome.error)}  "
                  f"({outcome.seconds:.1f} s, {outcome.llm['calls']} model calls, "
-                 f"{outcome.llm['prompt_tokens']} prompt tokens)")
+                 f"{'unknown' if tokens is None else tokens} prompt tokens)")
+
+    def waiting(self, call: dict) -> None:
+        self.say(f"  ... {call['text']}")
 
     def hear(self) -> str:
         """One spoken command, echoed so the speaker sees what was understood ('' if none)."""
