@@ -42,7 +42,7 @@ SAFETY_FIELDS = ("max_tool_speed", "default_tool_speed", "joint_speed_fraction",
                  "z_min", "z_max")  # robots.safety.SafetyLimits; the hardware files lower them
 ARM_FIELDS = ("base_frame", "base_position", "base_yaw", "arm_joints", "finger_joints",
               "finger_open", "tool_link", "flange_link", "table_links", "home_positions",
-              "rest_positions")
+              "rest_positions", "srdf")
 ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS, *SAFETY_FIELDS)
 
 
