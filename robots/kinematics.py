@@ -143,9 +143,9 @@ class Kinematics:
                    if pybullet.getJointInfo(self.body, j, physicsClientId=self.client)[2]
                    != pybullet.JOINT_FIXED]
         self._dof_of = {joint: dof for dof, joint in enumerate(movable)}  # IK's result order
-        self.self_collision = SelfCollision(self.body, self.client,
-                                            srdf_pairs(self.model.srdf) if self.model.srdf
-                                            else set())
+        self.self_collision = SelfCollision(
+            self.body, self.client, srdf_pairs(self.model.srdf) if self.model.srdf else set(),
+            fingers=self.indices.fingers)
 
     def close(self) -> None:
         if pybullet.isConnected(self.client):

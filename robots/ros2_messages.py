@@ -1,8 +1,17 @@
-"""Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces), and
-the QoS of latched states."""
+"""Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces), the
+QoS of latched states, and waiting for an rclpy future (an action's answer) without polling."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+
+
+def wait_future(future, timeout: float) -> bool:
+    """Block until `future` is done (the executor completes it); whether it was in time."""
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    return done.wait(timeout)
 
 
 def latched_qos():

@@ -2,8 +2,9 @@
 other two overlap.
 
 Parts that may touch are those a joint joins, with links held together by fixed joints taken
-as one part (a flange, a tool frame and a gripper's base are one rigid piece with the wrist),
-and the pairs an SRDF's `disable_collisions` lists, where the robot has one. Every other pair
+as one part (a flange, a tool frame and a gripper's base are one rigid piece with the wrist,
+and the fingers one part, since they close onto each other), and the pairs an SRDF's
+`disable_collisions` lists, where the robot has one. Every other pair
 collides only when the two overlap: Bullet pads each convex mesh by about a millimetre, so
 meshes that merely touch read as 2 mm deep; that padding is not counted.
 """
@@ -32,15 +33,16 @@ def srdf_pairs(path: str) -> set[frozenset[str]]:
 
 class SelfCollision:
     """The pairs of a body's links that are checked against each other, by index (-1: the
-    root link)."""
+    root link); `fingers`: the finger joints' indices."""
 
-    def __init__(self, body: int, client: int, allowed: set[frozenset[str]] = frozenset()):
+    def __init__(self, body: int, client: int, allowed: set[frozenset[str]] = frozenset(),
+                 fingers: tuple[int, ...] = ()) -> None:
         self.body, self.client = body, client
         infos = [pybullet.getJointInfo(body, j, physicsClientId=client)
                  for j in range(pybullet.getNumJoints(body, physicsClientId=client))]
         root = pybullet.getBodyInfo(body, physicsClientId=client)[0].decode()
         self.names = {-1: root, **{info[0]: info[12].decode() for info in infos}}
-        piece = _rigid_pieces(infos)
+        piece = _rigid_pieces(infos, set(fingers))
         joined = {frozenset((piece[info[16]], piece[info[0]])) for info in infos}
         shaped = [link for link in self.names if self._shapes(link)]
         self.padding = {link: MESH_PADDING if any(s[2] == pybullet.GEOM_MESH
@@ -64,11 +66,15 @@ class SelfCollision:
         return None
 
 
-def _rigid_pieces(infos) -> dict[int, int]:
-    """For each link (by index; -1 the root), the first link of the rigid piece it belongs to:
-    a link fixed to its parent belongs to its parent's piece."""
+def _rigid_pieces(infos, fingers: set[int]) -> dict[int, int]:
+    """For each link (by index; -1 the root), the first link of the piece it belongs to: a
+    link fixed to its parent belongs to its parent's piece, and every finger (with what it
+    carries) to the first finger's."""
     piece = {-1: -1}
     for info in infos:  # PyBullet lists a parent before its children
         index, parent = info[0], info[16]
-        piece[index] = piece[parent] if info[2] == pybullet.JOINT_FIXED else index
+        if index in fingers:
+            piece[index] = min(fingers)
+        else:
+            piece[index] = piece[parent] if info[2] == pybullet.JOINT_FIXED else index
     return piece

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from cap.ros.messages import Topics, frame_from_messages
-from cap.ros.spinning import start_spinning, stop_spinning
+from cap.ros.spinning import Spinner
 from cap.ros.transforms import TransformTree
 from perception.frame import RGBDFrame
 from perception.palette import PALETTE
@@ -96,35 +96,47 @@ def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
 
 
 class RobotCell:
-    """A robot arm and camera behind ROS 2 (rclpy spun here)."""
+    """A robot arm and camera behind ROS 2, on a node the caller spins (the process's one
+    executor: `spun` makes both)."""
 
-    def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
-                 camera: CameraConfig | None = None, node_name: str = "cap_robot",
-                 wait: float = 30.0, camera_frame: str = "",
-                 workspace_frame: str = "workspace", palette: dict | None = None) -> None:
+    def __init__(self, node, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
+                 camera: CameraConfig | None = None, wait: float = 30.0,
+                 camera_frame: str = "", workspace_frame: str = "workspace",
+                 palette: dict | None = None, spinner: Spinner | None = None) -> None:
         """`wait`: seconds to wait for the robot's first joint states. The camera's pose: its
         optical frame `camera_frame` in `workspace_frame` from TF (e.g. a hand-eye
         calibration's), or fixed by `camera` (position, target, up) when no frame is named.
-        `palette`: the objects' colours as this camera sees them (default: the simulator's)."""
-        import rclpy
-        from rclpy.executors import MultiThreadedExecutor
-
-        if not rclpy.ok():
-            rclpy.init()
-        self.node = rclpy.create_node(node_name)
-        self.executor = MultiThreadedExecutor(num_threads=2)
-        self.executor.add_node(self.node)
-        # every subscription and action client exists before the executor spins the node
-        self.arm = Ros2Arm(self.node, arm or arm_config(topics))
+        `palette`: the objects' colours as this camera sees them (default: the simulator's).
+        `spinner`: this cell's own executor, stopped with the cell (and the node destroyed)."""
+        self.node, self._spinner = node, spinner
+        self._closed = threading.Event()
+        self.arm = Ros2Arm(node, arm or arm_config(topics))
         if camera_frame:
-            tree = TransformTree(self.node)
+            tree = TransformTree(node)
             pose = lambda: tree.lookup(workspace_frame, camera_frame)  # noqa: E731
         else:
             pose = (camera or CameraConfig()).world_from_camera
-        self.camera = TopicCamera(self.node, topics, pose, palette=palette)
+        self.camera = TopicCamera(node, topics, pose, palette=palette)
         self.workspace = Workspace()
-        self.spinner = start_spinning(self.executor)
         self.arm.wait_for_robot(timeout=wait)
+
+    @classmethod
+    def spun(cls, topics: Topics = Topics(), node_name: str = "cap_robot",
+             **settings) -> "RobotCell":
+        """A cell on a node of its own, spun by an executor of its own (rclpy initialised
+        here if it is not yet)."""
+        import rclpy
+
+        if not rclpy.ok():
+            rclpy.init()
+        node = rclpy.create_node(node_name)
+        spinner = Spinner(node)
+        try:
+            return cls(node, topics, spinner=spinner, **settings)
+        except BaseException:
+            spinner.close()
+            node.destroy_node()
+            raise
 
     def now(self) -> float:
         return time.monotonic()
@@ -133,10 +145,21 @@ class RobotCell:
         return self.camera.render()
 
     def watch(self, period: float, callback: Callable[[], None]) -> None:
-        """A timer of the node (its executor thread) calls back every `period` seconds."""
-        self.node.create_timer(period, callback)
+        """`callback` every `period` seconds on a thread of its own: it may wait for camera
+        images, which the executor must stay free to deliver."""
+        def run() -> None:
+            while not self._closed.wait(period):
+                try:
+                    callback()
+                except RobotDisconnected as error:  # a frame missed; the next look may work
+                    self.node.get_logger().warning(f"watch: {error}",
+                                                   throttle_duration_sec=5.0)
+        threading.Thread(target=run, name="cap-watch", daemon=True).start()
 
     def close(self) -> None:
-        stop_spinning(self.executor, self.spinner)
+        self._closed.set()
+        if self._spinner is not None:
+            self._spinner.close()
         self.arm.close()
-        self.node.destroy_node()
+        if self._spinner is not None:
+            self.node.destroy_node()

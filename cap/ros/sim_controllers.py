@@ -1,7 +1,8 @@
 """`cap ros sim`'s controllers, as ros2_control's behave: a joint trajectory controller with
 the `FollowJointTrajectory` action (goals validated as the controller does: every joint named
 once, points sized to the joints, times strictly increasing; path and goal tolerances; cancel
-holds the arm; a new goal preempts the running one) and its topic, a `GripperCommand` gripper,
+holds the arm; a new goal preempts the running one) and its topic, a `GripperCommand` gripper
+(position: each finger's opening, as ros2_control's gripper controller takes its joint's),
 and speed scaling as a UR's scaled controller applies it (trajectory time runs at that rate).
 
 Motions are tracked on the physics thread; the action callbacks only wait on them.
@@ -46,9 +47,9 @@ class Motion:
 
 @dataclass
 class Grip:
-    target: float  # metres between the fingers
+    target: float  # metres each finger opens (the gripper joint's position, as ros2_control's)
     started: float = 0.0  # simulated time, set when the physics thread takes it
-    result: tuple[float, bool, bool] | None = None  # width, reached_goal, stalled
+    result: tuple[float, bool, bool] | None = None  # position, reached_goal, stalled
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -176,6 +177,6 @@ class ActionServers:
         grip = Grip(float(handle.request.command.position))
         self.robot.inbox.put(("grip", grip))
         grip.done.wait(10.0)
-        width, reached, stalled = grip.result or (0.0, False, False)
+        position, reached, stalled = grip.result or (0.0, False, False)
         handle.succeed() if reached or stalled else handle.abort()
-        return GripperCommand.Result(position=width, reached_goal=reached, stalled=stalled)
+        return GripperCommand.Result(position=position, reached_goal=reached, stalled=stalled)

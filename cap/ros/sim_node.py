@@ -29,6 +29,7 @@ from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 
 JOINT_RATE = 200.0  # Hz, /joint_states
+MAX_CATCH_UP = 4  # physics steps between two looks at the clock
 CAMERA_RATE = 10.0  # Hz, images and objects
 CAMERA_FRAME = "camera_color_optical_frame"  # as realsense2_camera names it
 
@@ -74,6 +75,8 @@ class SimRobot:
         self.static_transforms = publish_static(node, [transform_message(
             model.base_frame, CAMERA_FRAME, base_from_camera, node.get_clock().now().to_msg())])
         self.running = True
+        # seconds of real time the physics let pass unsimulated; (elapsed, slipped) last paced
+        self.slipped, self._paced = 0.0, (0.0, 0.0)
 
     # --- ROS callbacks (executor thread) ---------------------------------------------------
     def _reset_service(self, request, response):
@@ -85,20 +88,27 @@ class SimRobot:
 
     # --- physics thread --------------------------------------------------------------------
     def run(self) -> None:
-        """Step physics in real time; publish joints and camera at their rates."""
+        """Step physics in real time; publish joints and camera at their rates. A machine too
+        busy to keep up slows the physics (published as speed scaling, as a UR's controller
+        reports its own slowdown), never the joint states."""
         world, start = self.table.world, time.monotonic()
         sim_start, next_joints, next_camera = world.time, 0.0, 0.0
         while self.running:
             self._handle_inbox()
             elapsed = time.monotonic() - start
-            while world.time - sim_start < elapsed:
+            for _ in range(MAX_CATCH_UP):
+                if world.time - sim_start >= elapsed:
+                    break
                 self._track()
                 world.step()
+            else:
+                self.slipped += elapsed - (world.time - sim_start)
+                sim_start = world.time - elapsed
             if elapsed >= next_joints:
                 self._publish_joints()
                 next_joints = elapsed + self.joint_period
             if elapsed >= next_camera:
-                self._publish_camera()
+                self._publish_camera(elapsed)
                 next_camera = elapsed + self.camera_period
             time.sleep(max(0.0, min(next_joints, next_camera) - (time.monotonic() - start)))
 
@@ -112,7 +122,7 @@ class SimRobot:
             elif kind == "grip":
                 self.grip = payload
                 payload.started = self.table.world.time
-                self.arm.drive_fingers(payload.target / 2)
+                self.arm.drive_fingers(payload.target)
             elif kind == "gripper":
                 names, _, positions = trajectory_arrays(payload)
                 if len(positions):  # the fingers go to the last point's opening
@@ -154,9 +164,9 @@ class SimRobot:
         if grip is not None and self.table.world.time - grip.started > 0.1:
             fingers = self.arm.finger_state()
             if np.max(np.abs(fingers.velocities)) < 1e-3:
-                width = float(fingers.positions.sum())
-                reached = abs(width - grip.target) < 0.004
-                grip.result = (width, reached, not reached)
+                opening = float(fingers.positions.mean())
+                reached = abs(opening - grip.target) < 0.002
+                grip.result = (opening, reached, not reached)
                 grip.done.set()
                 self.grip = None
 
@@ -170,7 +180,7 @@ class SimRobot:
         message.header.stamp = self.node.get_clock().now().to_msg()
         self.publish_joints.publish(message)
 
-    def _publish_camera(self) -> None:
+    def _publish_camera(self, elapsed: float) -> None:
         stamp = self.node.get_clock().now().to_msg()
         frame = self.table.camera.render()
         config = self.table.camera.config
@@ -180,7 +190,13 @@ class SimRobot:
                                                       config.height, "camera", stamp))
         self.publish_objects.publish(self._markers(stamp))
         self.publish_scaling.publish(self.publish_scaling.msg_type(
-            data=100.0 * self.speed_scaling))
+            data=100.0 * self.speed_scaling * self._pace(elapsed)))
+
+    def _pace(self, elapsed: float) -> float:
+        """The share of real time simulated since the last call (1.0 while keeping up)."""
+        window, slipped = elapsed - self._paced[0], self.slipped - self._paced[1]
+        self._paced = (elapsed, self.slipped)
+        return 1.0 if window <= 0 else max(0.0, 1.0 - slipped / window)
 
     def _markers(self, stamp):
         from visualization_msgs.msg import Marker, MarkerArray
@@ -210,7 +226,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     from rclpy.executors import MultiThreadedExecutor
 
     from cap.ros.parameters import declare, declare_topics
-    from cap.ros.spinning import start_spinning, stop_spinning
+    from cap.ros.spinning import Spinner
 
     rclpy.init(args=["cap", *ros_args])
     node = rclpy.create_node("cap_sim")
@@ -221,9 +237,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     robot = SimRobot(spec, node, topics,
                      arm=model_from_file(arm, params["urdf"]) if params["urdf"] else arm,
                      speed_scaling=params["speed_scaling"])
-    executor = MultiThreadedExecutor(num_threads=4)  # action goals wait on physics
-    executor.add_node(node)
-    spinner = start_spinning(executor)
+    spinner = Spinner(node, MultiThreadedExecutor(num_threads=4))  # goals wait on physics
     signal.signal(signal.SIGTERM, lambda *_: setattr(robot, "running", False))
     node.get_logger().info("cap ros sim: running")
     try:
@@ -232,6 +246,6 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
         pass
     finally:
         robot.running = False
-        stop_spinning(executor, spinner)
+        spinner.close()
         node.destroy_node()
         rclpy.try_shutdown()
