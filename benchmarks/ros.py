@@ -1,25 +1,25 @@
-"""Pick-and-place over ROS 2 against the direct simulator backend, and the overhead from a
-program to its first trajectory sent to the controller (rehearsal included, no model).
+"""Commands over ROS 2 with `cap ros sim` and `cap ros agent` as processes, as a lab runs them,
+while a third process keeps one core busy; and what the idle agent costs.
 
-    python benchmarks/ros.py [--trials 50] [--topics]
+    python benchmarks/ros.py [--commands 100] [--per-pair 10] [--no-load]
 
-The arm goes through the controller's FollowJointTrajectory and GripperCommand actions, or with
---topics through its trajectory topics.
-
-Each trial starts `cap ros sim` on a fresh seed (its own ROS_DOMAIN_ID, localhost only) and
-runs the same program through a session on the ROS 2 backend (rehearsal on): success is the
-block inside the bowl by the simulator's /sim/objects. The direct backend runs the same
-program on the same seed, twice: as fast as it can, and paced in real time as the ROS 2 simulator
-(like a robot) is, which is the fair comparison. The motion time (the sum of the
-trajectories' durations) is the floor for any real-time robot.
+Pairs of processes (the simulator on a fresh seed, the agent with the scripted model) take
+`--per-pair` commands each, "put the red block in the blue bowl" as one put_first_on_second,
+the scene laid out afresh (/sim/reset) between commands. A command counts when its done event
+says ok and the simulator's /sim/objects then shows the block in the bowl. Before its first
+command each agent sits idle for 10 s: its CPU share then (from /proc) is the idle cost.
+Reported: commands completed, the errors of the others (a lost robot among them), the idle
+agent's CPU share, and medians of the command's time and of its program -> first goal.
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,8 +27,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+COMMAND = "put the red block in the blue bowl"
 PROGRAM = "put_first_on_second('red block', 'blue bowl')"
-SCENE = ["--blocks", "red,green,yellow", "--bowls", "blue"]
+SCENE = ("--blocks", "red,green,yellow", "--bowls", "blue")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_share(pid: int, seconds: float = 10.0) -> float:
+    """The share of one core a process uses over `seconds`."""
+    before, started = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / (time.monotonic() - started)
 
 
 def in_bowl(objects: dict) -> bool:
@@ -36,102 +50,115 @@ def in_bowl(objects: dict) -> bool:
     return bool(np.linalg.norm(red[:2] - bowl[:2]) < 0.05 and red[2] < 0.06)
 
 
-def direct_trial(seed: int, real_time: bool) -> tuple[bool, float]:
-    from cap.config import SessionConfig
-    from cap.session import Session
-    from sim.scene import SceneSpec
-    from sim.tabletop import Tabletop
-    from sim.world import pace_in_real_time
-    spec = SceneSpec(("red", "green", "yellow"), ("blue",), seed)
-    cell = Tabletop(spec)
-    with Session(SessionConfig(spec), cell=cell) as session:
-        session.exec_program("say('ready')")
-        if real_time:
-            pace_in_real_time(cell.world)
-        started = time.perf_counter()
-        outcome = session.exec_program(PROGRAM)
-        return outcome.ok and in_bowl(session.ground_truth()), time.perf_counter() - started
+class GoalClock:
+    """When goals first reach the arm controller (its action's status topic)."""
+
+    def __init__(self, graph) -> None:
+        from action_msgs.msg import GoalStatusArray
+        self.first: dict[bytes, float] = {}
+        graph.node.create_subscription(
+            GoalStatusArray, "/arm_controller/follow_joint_trajectory/_action/status",
+            self._note, 50)
+
+    def _note(self, message) -> None:
+        for status in message.status_list:
+            self.first.setdefault(bytes(status.goal_info.goal_id.uuid), time.monotonic())
+
+    def first_after(self, moment: float) -> float | None:
+        later = [t for t in self.first.values() if t > moment]
+        return min(later) if later else None
 
 
-def ros_trial(seed: int, domain: int, actions: bool) -> tuple[bool, float, float, float]:
-    """Success, wall seconds, program -> first trajectory seconds, motion seconds; through
-    the controller's actions, or its topics."""
-    os.environ["ROS_DOMAIN_ID"], os.environ["ROS_LOCALHOST_ONLY"] = str(domain), "1"
-    import rclpy
+def reset_scene(graph) -> None:
+    from std_srvs.srv import Trigger
+    client = graph.node.create_client(Trigger, "/sim/reset")
+    assert client.wait_for_service(timeout_sec=30), "no /sim/reset"
+    assert graph.result(client.call_async(Trigger.Request()), 30).success
+    graph.node.destroy_client(client)
 
-    from cap.config import SessionConfig
-    from cap.ros.messages import Topics
-    from cap.ros.robot import RobotCell, arm_config
-    from cap.session import Session
-    from sim.scene import SceneSpec
-    from tests.ros.conftest import Graph
-    sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *SCENE, "--seed",
-                            str(seed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    graph = Graph(domain)
-    try:
-        rclpy.init(domain_id=domain)
-        topics = Topics() if actions else Topics(arm_action="", gripper_action="")
-        table = RobotCell(topics, arm=arm_config(topics))
-        assert table.arm.uses_actions == actions
-        session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)),
-                          cell=table, rehearse=True)
-        sent: list[tuple[float, float]] = []  # (when, duration)
-        execute = table.arm.execute
 
-        def timed(trajectory):
-            sent.append((time.perf_counter(), trajectory.duration))
-            execute(trajectory)
+def one_command(graph, clock: GoalClock) -> dict:
+    """Send the command; how it ended, its seconds and program -> first goal seconds."""
+    before = len(graph.ended())
+    graph.send(COMMAND)
+    done = graph.done(timeout=120, count=before + 1)[before]
+    program = next((e for e in reversed(graph.events) if e["event"] == "program"
+                    and e.get("id") == done["id"]), None)
+    first_goal = clock.first_after(program["received"]) if program else None
+    ok = bool(done["ok"]) and in_bowl(graph.objects_after(done["received"]))
+    return {"ok": ok, "error": None if ok else done.get("error") or "not in the bowl",
+            "seconds": done.get("seconds"),
+            "first_goal": first_goal - program["received"] if first_goal else None}
 
-        table.arm.execute = timed
+
+def pair(seed: int, commands: int, llm_url: str, tmp: Path) -> tuple[float, list[dict]]:
+    """One simulator and agent: the idle agent's CPU share, then `commands` commands."""
+    from tests.ros.conftest import Graph, Robot, claimed_domain
+
+    with claimed_domain() as domain:
+        graph = Graph(domain)
+        robot = Robot(domain, llm_url, tmp, scene=(*SCENE, "--seed", str(seed)))
         try:
-            session.exec_program("say('ready')")  # both sandbox workers up, as in a session
-            started = time.perf_counter()
-            outcome = session.exec_program(PROGRAM)
-            wall = time.perf_counter() - started
-            time.sleep(0.3)  # the next /sim/objects
-            ok = outcome.ok and in_bowl(graph.objects)
-            return ok, wall, sent[0][0] - started if sent else float("nan"), \
-                sum(d for _, d in sent)
+            robot.wait_for_agent(graph)
+            clock = GoalClock(graph)
+            idle = idle_share(robot.agent.pid)
+            results = []
+            for i in range(commands):
+                if i:
+                    reset_scene(graph)
+                results.append(one_command(graph, clock))
+            return idle, results
         finally:
-            session.close()
-            rclpy.shutdown()
-    finally:
-        graph.close()
-        sim.terminate()
-        sim.wait(10)
+            robot.close()
+            graph.close()
 
 
 def main() -> None:
+    from tests.llm_server import ScriptedLLM
     parser = argparse.ArgumentParser()
-    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--commands", type=int, default=100)
+    parser.add_argument("--per-pair", type=int, default=10)
     parser.add_argument("--seed", type=int, default=100)
-    parser.add_argument("--topics", action="store_true",
-                        help="the controller's trajectory topics instead of its actions")
+    parser.add_argument("--no-load", action="store_true", help="no third process busy")
     args = parser.parse_args()
-    direct, paced, ros = [], [], []
-    for i in range(args.trials):
-        seed = args.seed + i
-        direct.append(direct_trial(seed, real_time=False))
-        paced.append(direct_trial(seed, real_time=True))
-        ros.append(ros_trial(seed, 150 + i % 50, actions=not args.topics))
-        print(f"seed {seed}: direct {direct[-1][0]} {direct[-1][1]:.2f} s, in real time "
-              f"{paced[-1][1]:.2f} s | ros2 {ros[-1][0]} "
-              f"{ros[-1][1]:.2f} s, first trajectory after {1e3 * ros[-1][2]:.0f} ms, "
-              f"motion {ros[-1][3]:.2f} s", flush=True)
-    wall_direct = statistics.median(t for _, t in direct)
-    wall_paced = statistics.median(t for _, t in paced)
-    wall_ros = statistics.median(r[1] for r in ros)
-    print(f"direct: {sum(ok for ok, _ in direct)}/{args.trials} succeeded, median "
-          f"{wall_direct:.2f} s; paced in real time {sum(ok for ok, _ in paced)}/{args.trials},"
-          f" median {wall_paced:.2f} s")
-    print(f"ros2 ({'topics' if args.topics else 'actions'}): {sum(r[0] for r in ros)}/"
-          f"{args.trials} succeeded, median {wall_ros:.2f} s "
-          f"({wall_ros / wall_paced:.2f}x direct in real time, {wall_ros / wall_direct:.1f}x "
-          f"direct unpaced); motion time median "
-          f"{statistics.median(r[3] for r in ros):.2f} s (wall / motion "
-          f"{wall_ros / statistics.median(r[3] for r in ros):.2f})")
-    print(f"program -> first trajectory (rehearsal included): median "
-          f"{1e3 * statistics.median(r[2] for r in ros):.0f} ms")
+    load = None if args.no_load else subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    server = ScriptedLLM()
+    server.on(COMMAND, PROGRAM)
+    idles, results = [], []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["CAP_HOME"] = tmp
+            for start in range(0, args.commands, args.per_pair):
+                count = min(args.per_pair, args.commands - start)
+                idle, done = pair(args.seed + start, count, server.base_url, Path(tmp))
+                idles.append(idle)
+                results += done
+                print(f"seed {args.seed + start}: {sum(r['ok'] for r in done)}/{count}, idle "
+                      f"agent {100 * idle:.1f} % of a core; load {os.getloadavg()[0]:.1f}",
+                      flush=True)
+    finally:
+        server.close()
+        if load is not None:
+            load.kill()
+    report(results, idles, busy=load is not None)
+
+
+def report(results: list[dict], idles: list[float], busy: bool) -> None:
+    ok = sum(r["ok"] for r in results)
+    errors = collections.Counter(r["error"][:120] for r in results if not r["ok"])
+    lost = sum("joint_states" in (r["error"] or "") for r in results)
+    seconds = [r["seconds"] for r in results if r["ok"]]
+    first = [r["first_goal"] for r in results if r["first_goal"] is not None]
+    print(f"commands completed: {ok}/{len(results)} "
+          f"({'one core kept busy' if busy else 'no added load'}); robot taken for lost: "
+          f"{lost}")
+    for error, count in errors.most_common():
+        print(f"  {count} x {error}")
+    print(f"idle agent: median {100 * statistics.median(idles):.1f} % of a core, max "
+          f"{100 * max(idles):.1f} % (over {len(idles)} agents, 10 s each)")
+    if seconds:
+        print(f"command: median {statistics.median(seconds):.2f} s; program -> first goal: "
+              f"median {1e3 * statistics.median(first):.0f} ms" if first else "")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """A robot's /joint_states, and whether the robot is still there, judged from the messages.
 
 A driver stamps each joint state when it reads the joints; a robot that is gone (its process
-killed or frozen, its cable out) shows as stamps that stop advancing. Each joint's newest
-stamp is noted with the moment it advanced, in a callback of its own reentrant group. The
-verdict is reached in the executor that delivers the messages: a timer that twice in a row
-sees the same advance, older than the limit, declares the robot lost. Between two ticks the
-executor takes what the subscription holds, so a pause of this process (another thread
-holding the interpreter, a starved CPU) delays the verdict but never makes one: the messages
-that queued meanwhile advance the stamps before the second tick.
+killed or frozen, its cable out) shows as stamps that stop advancing. The joint states are a
+sampled topic (robots.sampled_topic): a timer of the executor takes what DDS holds, notes each
+joint's newest stamp with the moment it advanced, and then judges: twice in a row the same
+advance, older than the limit, and the robot is taken for lost. Since the judgement follows a
+take of everything delivered, a pause of this process (another thread holding the
+interpreter, a starved CPU) delays the verdict but never makes one; the second tick covers
+DDS's own threads catching up after the process was descheduled.
 """
 from __future__ import annotations
 
@@ -17,33 +17,43 @@ from typing import Callable
 
 import numpy as np
 
-CHECKS_PER_LIMIT = 8  # timer ticks per `lost_after`: the verdict comes at most 2 ticks late
+from robots.sampled_topic import SampledTopic, sampling_node
 
 
 class JointStateWatch:
-    """The newest position and velocity of each joint on `topic`, and the verdict on the
-    joints in `required`: lost when none of them advanced for `lost_after` seconds.
-    `on_verdict()` is called (from the executor) when the verdict changes."""
+    """The newest position and velocity of each joint on `topic`, read every `tick` seconds,
+    and the verdict on the joints in `required`: lost when none of them advanced for
+    `lost_after` seconds. `on_change()` is called (from the executor) after each read that
+    brought news and when the verdict changes."""
 
     def __init__(self, node, topic: str, required: tuple[str, ...], lost_after: float,
-                 on_verdict: Callable[[], None] = lambda: None) -> None:
-        from rclpy.callback_groups import ReentrantCallbackGroup
+                 tick: float, on_change: Callable[[], None] = lambda: None) -> None:
         from sensor_msgs.msg import JointState
 
         self.topic, self.required, self.lost_after = topic, required, lost_after
-        self._on_verdict = on_verdict
+        self._on_change = on_change
         self._latest: dict[str, tuple[float, float]] = {}  # name -> (position, velocity)
         self._stamps: dict[str, float] = {}  # name -> its newest stamp (seconds)
         self._advanced: dict[str, float] = {}  # name -> monotonic time its stamp advanced
         self._suspect: float | None = None  # the advance the last tick found too old
         self.lost: str | None = None  # why the robot is taken for gone; None while it is there
         self.arrived = threading.Condition()
-        group = ReentrantCallbackGroup()
-        node.create_subscription(JointState, topic, self._on_message, 10, callback_group=group)
-        node.create_timer(lost_after / CHECKS_PER_LIMIT, self._check, callback_group=group)
+        self._sampler = sampling_node(node, "joint_states")
+        self._states = SampledTopic(self._sampler, JointState, topic, 1)  # the newest only
+        self.timer = node.create_timer(tick, self._tick)
 
-    def _on_message(self, message) -> None:
-        now = time.monotonic()
+    def _tick(self) -> None:
+        """Take the newest joint states, then judge (in the executor)."""
+        messages = self._states.take()
+        if messages:
+            self._note(messages[-1], time.monotonic())
+        verdict = self._verdict()
+        changed = verdict != self.lost
+        self.lost = verdict
+        if messages or changed:
+            self._on_change()
+
+    def _note(self, message, now: float) -> None:
         stamp = message.header.stamp.sec + 1e-9 * message.header.stamp.nanosec
         velocities = message.velocity or [0.0] * len(message.name)
         with self.arrived:
@@ -53,23 +63,19 @@ class JointStateWatch:
                     self._stamps[name], self._advanced[name] = stamp, now
             self.arrived.notify_all()
 
-    def _check(self) -> None:
-        """One tick of the verdict (in the executor)."""
+    def _verdict(self) -> str | None:
         oldest = self.last_advance()
         if oldest is None:
-            return
+            return self.lost
         age = time.monotonic() - oldest
-        verdict = self.lost
         if age <= self.lost_after:
-            self._suspect, verdict = None, None
-        elif self._suspect == oldest:
-            verdict = (f"no new {self.topic} for {age:.2f} s: the robot side stopped "
-                       "answering; the program was stopped")
-        else:
+            self._suspect = None
+            return None
+        if self._suspect != oldest:
             self._suspect = oldest
-        if verdict != self.lost:
-            self.lost = verdict
-            self._on_verdict()
+            return self.lost
+        return (f"no new {self.topic} for {age:.2f} s: the robot side stopped answering; "
+                "the program was stopped")
 
     def last_advance(self) -> float | None:
         """When the required joint that advanced longest ago last advanced; None before all
@@ -105,3 +111,6 @@ class JointStateWatch:
             return self.arrived.wait_for(
                 lambda: any(self._advanced.get(name, 0.0) > since for name in self.required),
                 timeout)
+
+    def close(self) -> None:
+        self._sampler.destroy_node()

@@ -57,9 +57,11 @@ class Ros2ArmConfig:
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
     # s without an advancing joint-state stamp before the robot is taken for gone: drivers
-    # publish at 100-1000 Hz; a simulator on a loaded 2-core machine was seen to pause 0.2 s
-    lost_after: float = 0.5
-    tick: float = 0.05  # s between looks at a running goal's deadline (events wake sooner)
+    # publish at 100-1000 Hz; `cap ros sim` on a 2-core machine with a load of 13 paused 0.14 s
+    lost_after: float = 0.45
+    # s between reads of the joint states (the newest one), and so between looks at a goal's
+    # deadline and at whether the robot is lost (verdict within lost_after + 2 ticks)
+    tick: float = 0.04
 
 
 class Ros2Arm(PlannedArm):
@@ -77,7 +79,8 @@ class Ros2Arm(PlannedArm):
         self._wakeup = threading.Condition()  # notified when anything a motion waits on happens
         self._moving = False  # a trajectory is being followed on the topic
         self.states = JointStateWatch(node, self.config.joint_states_topic,
-                                      self.kinematics.names, self.config.lost_after, self._wake)
+                                      self.kinematics.names, self.config.lost_after,
+                                      self.config.tick, self._wake)
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
         self._scaling = 1.0  # the robot's speed scaling, 0..1
         node.create_subscription(Float64, self.config.speed_scaling_topic,
@@ -288,6 +291,7 @@ class Ros2Arm(PlannedArm):
         self._halt.clear()
 
     def close(self) -> None:
+        self.states.close()
         self.kinematics.close()
 
 

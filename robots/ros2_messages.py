@@ -14,11 +14,11 @@ def wait_future(future, timeout: float) -> bool:
     return done.wait(timeout)
 
 
-def latched_qos():
+def latched_qos(depth: int = 1):
     """Transient local and reliable: a state published once (a robot description, whether a
     program runs) reaches subscribers that come later."""
     from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-    return QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+    return QoSProfile(depth=depth, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                       reliability=ReliabilityPolicy.RELIABLE)
 
 

@@ -11,8 +11,10 @@ from cap.ros.messages import Topics
 from cap.ros.parameters import declare, declare_topics
 from perception.palette import PALETTE
 from robots.arm_models import ARM_MODELS
+from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
 from robots.safety import SafetyLimits
+from robots.sampled_topic import SampledTopic, sampling_node, wait_any
 
 NODE_NAME = "cap_agent"  # the node whose section of a parameter file applies
 CELL_PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
@@ -68,6 +70,21 @@ def _parameter(value):
         if isinstance(value, tuple) else float(value) if isinstance(value, float) else value
 
 
+def require_joint_states(node, topic: str, timeout: float) -> None:
+    """RobotDisconnected unless a joint state arrives within `timeout` seconds: a robot that is
+    not there is said to be missing before anything else is asked of it."""
+    from sensor_msgs.msg import JointState
+
+    sampler = sampling_node(node, "probe")
+    try:
+        heard = wait_any([SampledTopic(sampler, JointState, topic, 1)], node.context, timeout)
+    finally:
+        sampler.destroy_node()
+    if not heard:
+        raise RobotDisconnected(f"no {topic} within {timeout:g} s; is the robot (or `cap ros "
+                                "sim`) running?")
+
+
 def cell_from_parameters(node, robot: str, wait: float = 30.0, spinner=None):
     """The RobotCell the node's parameters describe (`robot`: the arm's parameter set unless
     the `robot` parameter names one); the node must be spinning. The workspace frame goes on
@@ -78,6 +95,7 @@ def cell_from_parameters(node, robot: str, wait: float = 30.0, spinner=None):
 
     topics = declare_topics(node)
     params = declare(node, CELL_PARAMETERS)
+    require_joint_states(node, topics.joint_states, wait)
     model = arm_model(node, topics, robot)
     publish_static(node, [transform_message(
         model.base_frame, params["workspace_frame"],

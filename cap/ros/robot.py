@@ -16,6 +16,7 @@ from perception.palette import PALETTE
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
+from robots.sampled_topic import SampledTopic, sampling_node, wait_any
 from robots.workspace import Workspace
 from sim.camera import CameraConfig
 
@@ -23,10 +24,9 @@ from sim.camera import CameraConfig
 class TopicCamera:
     """Colour, depth and camera info from a camera driver as one RGB-D frame: colour and depth
     paired by their header stamps (a RealSense with `align_depth.enable:=true` stamps an
-    aligned pair alike), received with the sensor-data QoS drivers publish with. `pose()`
-    gives the camera's optical frame in the workspace (from TF, or fixed by parameters)."""
-
-    KEEP = 8  # recent images of each kind kept for pairing
+    aligned pair alike), with the sensor-data QoS drivers publish with. The images are sampled
+    topics (robots.sampled_topic), read only while a look waits for them. `pose()` gives the
+    camera's optical frame in the workspace (from TF, or fixed by parameters)."""
 
     def __init__(self, node, topics: Topics, pose: Callable[[], np.ndarray],
                  timeout: float = 2.0, palette: dict | None = None):
@@ -34,53 +34,50 @@ class TopicCamera:
         from sensor_msgs.msg import CameraInfo, Image
         self.pose, self.timeout = pose, timeout
         self.palette = palette or PALETTE
-        self.images: dict[str, dict[tuple[int, int], tuple[float, object]]] = {
-            "color": {}, "depth": {}}
-        self.info = None
-        self.arrived = threading.Condition()
-        node.create_subscription(Image, topics.color, lambda m: self._store("color", m),
-                                 qos_profile_sensor_data)
-        node.create_subscription(Image, topics.depth, lambda m: self._store("depth", m),
-                                 qos_profile_sensor_data)
-        node.create_subscription(CameraInfo, topics.camera_info, self._store_info,
-                                 qos_profile_sensor_data)
-
-    def _store(self, kind: str, message) -> None:
-        stamp = (message.header.stamp.sec, message.header.stamp.nanosec)
-        with self.arrived:
-            images = self.images[kind]
-            images[stamp] = (time.monotonic(), message)
-            for old in sorted(images)[:-self.KEEP]:
-                del images[old]
-            self.arrived.notify_all()
-
-    def _store_info(self, message) -> None:
-        with self.arrived:
-            self.info = message
-            self.arrived.notify_all()
+        self.context = node.context
+        self._sampler = sampling_node(node, "camera")
+        self.streams = {kind: SampledTopic(self._sampler, kind_type, topic,
+                                           qos_profile_sensor_data)
+                        for kind, kind_type, topic in (("color", Image, topics.color),
+                                                       ("depth", Image, topics.depth),
+                                                       ("info", CameraInfo, topics.camera_info))}
+        self._looking = threading.Lock()  # one look at a time reads the streams
 
     def render(self) -> RGBDFrame:
-        """The newest colour and depth pair with one stamp, received after this call (what is
+        """The newest colour and depth pair with one stamp, sent after this call (what is
         there now)."""
-        asked = time.monotonic()
-
-        def pair():
-            stamps = set(self.images["color"]) & set(self.images["depth"])
-            fresh = [s for s in stamps if min(self.images[k][s][0] for k in self.images) > asked]
-            return max(fresh) if fresh and self.info is not None else None
-
-        with self.arrived:
-            if not self.arrived.wait_for(lambda: pair() is not None, self.timeout):
-                raise RobotDisconnected(f"no colour and depth images with one stamp for "
-                                        f"{self.timeout:g} s")
-            stamp = pair()
-            color, depth = (self.images[k][stamp][1] for k in ("color", "depth"))
-            info = self.info
+        with self._looking:
+            for stream in self.streams.values():
+                stream.take()  # sent before this call: not what is there now
+            color, depth, info = self._pair(time.monotonic() + self.timeout)
         try:
             pose = self.pose()
         except LookupError as error:
             raise RobotDisconnected(f"no camera pose: {error}") from None
         return frame_from_messages(color, depth, info, pose)
+
+    def _pair(self, deadline: float):
+        images: dict[str, dict] = {"color": {}, "depth": {}}
+        info = None
+        while True:
+            for kind, found in images.items():
+                found.update((stamp_of(m), m) for m in self.streams[kind].take())
+            info = (self.streams["info"].take() or [info])[-1]
+            stamps = set(images["color"]) & set(images["depth"])
+            if stamps and info is not None:
+                return images["color"][max(stamps)], images["depth"][max(stamps)], info
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not wait_any(list(self.streams.values()), self.context,
+                                              remaining):
+                raise RobotDisconnected(f"no colour and depth images with one stamp for "
+                                        f"{self.timeout:g} s")
+
+    def close(self) -> None:
+        self._sampler.destroy_node()
+
+
+def stamp_of(message) -> tuple[int, int]:
+    return message.header.stamp.sec, message.header.stamp.nanosec
 
 
 def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
@@ -111,9 +108,10 @@ class RobotCell:
         self.node, self._spinner = node, spinner
         self._closed = threading.Event()
         self.arm = Ros2Arm(node, arm or arm_config(topics))
+        self._tree = None
         if camera_frame:
-            tree = TransformTree(node)
-            pose = lambda: tree.lookup(workspace_frame, camera_frame)  # noqa: E731
+            tree = self._tree = TransformTree(node)
+            pose = lambda: tree.lookup(workspace_frame, camera_frame, 2.0)  # noqa: E731
         else:
             pose = (camera or CameraConfig()).world_from_camera
         self.camera = TopicCamera(node, topics, pose, palette=palette)
@@ -160,6 +158,9 @@ class RobotCell:
         self._closed.set()
         if self._spinner is not None:
             self._spinner.close()
+        self.camera.close()
+        if self._tree is not None:
+            self._tree.close()
         self.arm.close()
         if self._spinner is not None:
             self.node.destroy_node()

@@ -1,9 +1,9 @@
 """`cap ros sim`: the simulated tabletop as a ROS 2 robot, like a ros2_control mock.
 
 Physics runs in real time on one thread. It publishes /joint_states (arm and fingers), the
-colour and depth images with camera info, and /sim/objects (ground truth markers, one per
-object, `ns` = the object's name, frame "workspace"), /robot_description and the speed
-scaling. Its controllers behave as ros2_control's (`cap.ros.sim_controllers`): the
+colour and depth images with camera info (rendered by a camera process of their own:
+`cap.ros.sim_camera`), and /sim/objects (ground truth markers, one per object, `ns` = the
+object's name, frame "workspace"), /robot_description and the speed scaling. Its controllers behave as ros2_control's (`cap.ros.sim_controllers`): the
 FollowJointTrajectory and GripperCommand actions, and the trajectory topics as a fallback
 (each point's time_from_start honoured; a new trajectory replaces the one running).
 /sim/reset (std_srvs/Trigger) lays out a fresh scene.
@@ -18,6 +18,7 @@ import numpy as np
 
 from cap.ros.description import model_from_file, publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
+from cap.ros.sim_camera import CameraProcess
 from cap.ros.sim_controllers import (INVALID_GOAL, ActionServers, Grip, Motion, motion_from,
                                      step_motion, validate)
 from cap.ros.transforms import publish_static, transform_message
@@ -37,7 +38,7 @@ CAMERA_FRAME = "camera_color_optical_frame"  # as realsense2_camera names it
 class SimRobot:
     """The simulation side: trajectories in, states out, all on the physics thread."""
 
-    def __init__(self, spec: SceneSpec, node, topics: Topics = Topics(),
+    def __init__(self, spec: SceneSpec, node, camera: CameraProcess, topics: Topics = Topics(),
                  joint_rate: float = JOINT_RATE, camera_rate: float = CAMERA_RATE,
                  arm: ArmModel | None = None, speed_scaling: float = 1.0) -> None:
         from sensor_msgs.msg import CameraInfo, Image, JointState
@@ -47,6 +48,7 @@ class SimRobot:
         from visualization_msgs.msg import MarkerArray
 
         self.table, self.node, self.spec = Tabletop(spec, arm=arm), node, spec
+        self.camera = camera  # renders in a process of its own
         self.arm = self.table.arm
         self.description = publish_description(  # as robot_state_publisher does
             node, topics.robot_description, description_of(self.arm.kinematics.model.urdf_file()))
@@ -181,16 +183,28 @@ class SimRobot:
         self.publish_joints.publish(message)
 
     def _publish_camera(self, elapsed: float) -> None:
+        """The last finished frame (stamped when its pose was taken), the objects and the
+        speed scaling; the camera gets the pose for its next frame."""
         stamp = self.node.get_clock().now().to_msg()
-        frame = self.table.camera.render()
-        config = self.table.camera.config
-        self.publish_color.publish(image_message(frame.rgb, "rgb8", "camera", stamp))
-        self.publish_depth.publish(image_message(frame.depth, "32FC1", "camera", stamp))
-        self.publish_info.publish(camera_info_message(frame.intrinsics, config.width,
-                                                      config.height, "camera", stamp))
+        finished = self.camera.exchange(stamp, self._pose())
+        if finished:
+            shown, (rgb, depth, intrinsics) = finished
+            config = self.table.camera.config
+            self.publish_color.publish(image_message(rgb, "rgb8", "camera", shown))
+            self.publish_depth.publish(image_message(depth, "32FC1", "camera", shown))
+            self.publish_info.publish(camera_info_message(intrinsics, config.width,
+                                                          config.height, "camera", shown))
         self.publish_objects.publish(self._markers(stamp))
         self.publish_scaling.publish(self.publish_scaling.msg_type(
             data=100.0 * self.speed_scaling * self._pace(elapsed)))
+
+    def _pose(self) -> dict:
+        """What the camera's copy of the table needs to look as this one does now."""
+        scene = self.table.scene
+        return {"arm": [float(q) for q in self.arm.joint_state().positions],
+                "opening": float(self.arm.finger_state().positions.mean()),
+                "objects": {name: [[float(v) for v in scene.pose(name)[0]], scene.yaw(name)]
+                            for name in scene.objects}}
 
     def _pace(self, elapsed: float) -> float:
         """The share of real time simulated since the last call (1.0 while keeping up)."""
@@ -234,7 +248,8 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     # the arm: a parameter set, a file; the speed scaling a UR's pendant slider would set
     params = declare(node, {"robot": "panda", "urdf": "", "speed_scaling": 1.0})
     arm = ARM_MODELS[params["robot"]]
-    robot = SimRobot(spec, node, topics,
+    camera = CameraProcess(spec, params["robot"], params["urdf"])
+    robot = SimRobot(spec, node, camera, topics,
                      arm=model_from_file(arm, params["urdf"]) if params["urdf"] else arm,
                      speed_scaling=params["speed_scaling"])
     spinner = Spinner(node, MultiThreadedExecutor(num_threads=4))  # goals wait on physics
@@ -244,8 +259,12 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
         robot.run()
     except KeyboardInterrupt:
         pass
+    except Exception:
+        if rclpy.ok():
+            raise  # else: a publish after SIGINT shut rclpy down; the process is ending
     finally:
         robot.running = False
+        camera.close()
         spinner.close()
         node.destroy_node()
         rclpy.try_shutdown()

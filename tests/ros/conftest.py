@@ -172,8 +172,10 @@ class Graph:
         rclpy.shutdown(context=self.context)
 
 
-def start_sim(domain: int, log: Path, *flags: str, scene=("--blocks", "red,green", "--bowls",
-                                                          "blue", "--seed", "3")):
+SCENE = ("--blocks", "red,green", "--bowls", "blue", "--seed", "3")
+
+
+def start_sim(domain: int, log: Path, *flags: str, scene: tuple[str, ...] = SCENE):
     """`cap ros sim` as a process (stderr to `log`)."""
     return subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *scene, *flags],
                             env=ros_env(domain), stdout=subprocess.DEVNULL,
@@ -197,10 +199,9 @@ class Robot:
     """The two processes: the simulated robot and the agent (with the scripted model)."""
 
     def __init__(self, domain: int, llm_url: str, tmp: Path, *agent_flags: str,
-                 sim_flags: tuple[str, ...] = ()) -> None:
-        scene = ["--blocks", "red,green", "--bowls", "blue", "--seed", "3"]
+                 sim_flags: tuple[str, ...] = (), scene: tuple[str, ...] = SCENE) -> None:
         self.sim_log, self.agent_log = tmp / "sim.log", tmp / "agent.log"
-        self.sim = start_sim(domain, self.sim_log, *sim_flags)
+        self.sim = start_sim(domain, self.sim_log, *sim_flags, scene=scene)
         self.agent = subprocess.Popen(
             [sys.executable, "-m", "cap", "ros", "agent", "--llm", "openai:scripted",
              "--no-cache", *scene, *agent_flags],
