@@ -21,13 +21,14 @@ from robots.sampled_topic import SampledTopic, sampling_node
 
 
 class JointStateWatch:
-    """The newest position and velocity of each joint on `topic`, read every `tick` seconds,
-    and the verdict on the joints in `required`: lost when none of them advanced for
-    `lost_after` seconds. `on_change()` is called (from the executor) after each read that
-    brought news and when the verdict changes."""
+    """The newest position and velocity of each joint on `topic`, read every `tick` seconds
+    (`pace` changes it), and the verdict on the joints in `required`: lost when none of them
+    advanced for `lost_after` seconds. `on_change()` is called (from the executor) after each
+    read that brought news and when the verdict changes."""
 
     def __init__(self, node, topic: str, required: tuple[str, ...], lost_after: float,
                  tick: float, on_change: Callable[[], None] = lambda: None) -> None:
+        from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
         from sensor_msgs.msg import JointState
 
         self.topic, self.required, self.lost_after = topic, required, lost_after
@@ -38,9 +39,18 @@ class JointStateWatch:
         self._suspect: float | None = None  # the advance the last tick found too old
         self.lost: str | None = None  # why the robot is taken for gone; None while it is there
         self.arrived = threading.Condition()
-        self._sampler = sampling_node(node, "joint_states")
+        self._node, self._sampler = node, sampling_node(node, "joint_states")
         self._states = SampledTopic(self._sampler, JointState, topic, 1)  # the newest only
-        self.timer = node.create_timer(tick, self._tick)
+        # a group of its own: in a multi-threaded executor no other callback holds it back
+        self.timer = node.create_timer(tick, self._tick,
+                                       callback_group=MutuallyExclusiveCallbackGroup())
+
+    def pace(self, tick: float) -> None:
+        """Read every `tick` seconds from now on."""
+        self.timer.timer_period_ns = int(tick * 1e9)
+        self.timer.reset()
+        if self._node.executor is not None:
+            self._node.executor.wake()  # its wait counts down the old period
 
     def _tick(self) -> None:
         """Take the newest joint states, then judge (in the executor)."""

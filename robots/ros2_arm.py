@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,8 +62,10 @@ class Ros2ArmConfig:
     # publish at 100-1000 Hz; `cap ros sim` on a 2-core machine with a load of 13 paused 0.14 s
     lost_after: float = 0.45
     # s between reads of the joint states (the newest one), and so between looks at a goal's
-    # deadline and at whether the robot is lost (verdict within lost_after + 2 ticks)
+    # deadline and at whether the robot is lost (verdict within lost_after + 2 ticks), while
+    # the arm or the fingers move, and while they are still (an idle agent's own cost)
     tick: float = 0.04
+    still_tick: float = 0.2
 
 
 class Ros2Arm(PlannedArm):
@@ -80,7 +84,7 @@ class Ros2Arm(PlannedArm):
         self._moving = False  # a trajectory is being followed on the topic
         self.states = JointStateWatch(node, self.config.joint_states_topic,
                                       self.kinematics.names, self.config.lost_after,
-                                      self.config.tick, self._wake)
+                                      self.config.still_tick, self._wake)
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
         self._scaling = 1.0  # the robot's speed scaling, 0..1
         node.create_subscription(Float64, self.config.speed_scaling_topic,
@@ -172,18 +176,28 @@ class Ros2Arm(PlannedArm):
         return float(self._values(self.config.model.finger_joints)[0].sum())
 
     # --- motion ----------------------------------------------------------------------------
+    @contextmanager
+    def _watching_closely(self) -> Iterator[None]:
+        """The joint states read every `tick` while something moves."""
+        self.states.pace(self.config.tick)
+        try:
+            yield
+        finally:
+            self.states.pace(self.config.still_tick)
+
     def execute(self, trajectory: JointTrajectory) -> None:
         self._check_halt()
-        if self.uses_actions:
-            self._follow_goal(trajectory)
-            return
-        self._moving = True
-        try:
-            self.arm_publisher.publish(trajectory_message(
-                self.kinematics.names, trajectory.times, trajectory.positions, timed=True))
-            self._follow(trajectory)
-        finally:
-            self._moving = False
+        with self._watching_closely():
+            if self.uses_actions:
+                self._follow_goal(trajectory)
+                return
+            self._moving = True
+            try:
+                self.arm_publisher.publish(trajectory_message(
+                    self.kinematics.names, trajectory.times, trajectory.positions, timed=True))
+                self._follow(trajectory)
+            finally:
+                self._moving = False
 
     def _follow_goal(self, trajectory: JointTrajectory) -> None:
         """Send the trajectory as a FollowJointTrajectory goal and wait for its result,
@@ -267,7 +281,8 @@ class Ros2Arm(PlannedArm):
 
     def _run_gripper(self, opening: float) -> None:
         self._check_alive()
-        self.gripper.run(opening)
+        with self._watching_closely():
+            self.gripper.run(opening)
 
     def stop(self) -> None:
         """Refuse motions until resume(); a moving arm holds where it is (its goal is

@@ -29,12 +29,12 @@ class TopicCamera:
     camera's optical frame in the workspace (from TF, or fixed by parameters)."""
 
     def __init__(self, node, topics: Topics, pose: Callable[[], np.ndarray],
-                 timeout: float = 2.0, palette: dict | None = None):
+                 timeout: float = 5.0, palette: dict | None = None):
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import CameraInfo, Image
-        self.pose, self.timeout = pose, timeout
+        self.pose, self.timeout, self.topics = pose, timeout, topics
         self.palette = palette or PALETTE
-        self.context = node.context
+        self.node = node
         self._sampler = sampling_node(node, "camera")
         self.streams = {kind: SampledTopic(self._sampler, kind_type, topic,
                                            qos_profile_sensor_data)
@@ -42,42 +42,51 @@ class TopicCamera:
                                                        ("depth", Image, topics.depth),
                                                        ("info", CameraInfo, topics.camera_info))}
         self._looking = threading.Lock()  # one look at a time reads the streams
+        self._info = None  # the newest camera info (intrinsics change rarely, if ever)
 
     def render(self) -> RGBDFrame:
-        """The newest colour and depth pair with one stamp, sent after this call (what is
-        there now)."""
+        """The newest colour and depth pair captured after this call (what is there now: the
+        stamps are compared with this node's clock, which a camera on another machine must
+        share, as TF needs anyway)."""
+        asked = self.node.get_clock().now().nanoseconds
         with self._looking:
-            for stream in self.streams.values():
-                stream.take()  # sent before this call: not what is there now
-            color, depth, info = self._pair(time.monotonic() + self.timeout)
+            color, depth, info = self._pair(asked, self.timeout)
         try:
             pose = self.pose()
         except LookupError as error:
             raise RobotDisconnected(f"no camera pose: {error}") from None
         return frame_from_messages(color, depth, info, pose)
 
-    def _pair(self, deadline: float):
+    def wait_until_streaming(self, timeout: float) -> None:
+        """Block until the camera sends a colour and depth pair (RobotDisconnected if not)."""
+        with self._looking:
+            self._pair(0, timeout)
+
+    def _pair(self, after: int, timeout: float):
+        """The newest colour and depth messages with one stamp later than `after` (ns)."""
+        deadline = time.monotonic() + timeout
         images: dict[str, dict] = {"color": {}, "depth": {}}
-        info = None
         while True:
             for kind, found in images.items():
-                found.update((stamp_of(m), m) for m in self.streams[kind].take())
-            info = (self.streams["info"].take() or [info])[-1]
+                found.update((stamp_ns(m), m) for m in self.streams[kind].take()
+                             if stamp_ns(m) >= after)
+            self._info = (self.streams["info"].take() or [self._info])[-1]
             stamps = set(images["color"]) & set(images["depth"])
-            if stamps and info is not None:
-                return images["color"][max(stamps)], images["depth"][max(stamps)], info
+            if stamps and self._info is not None:
+                return images["color"][max(stamps)], images["depth"][max(stamps)], self._info
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not wait_any(list(self.streams.values()), self.context,
+            if remaining <= 0 or not wait_any(list(self.streams.values()), self.node.context,
                                               remaining):
-                raise RobotDisconnected(f"no colour and depth images with one stamp for "
-                                        f"{self.timeout:g} s")
+                raise RobotDisconnected(
+                    f"no colour and depth images with one stamp on {self.topics.color} and "
+                    f"{self.topics.depth} for {timeout:g} s")
 
     def close(self) -> None:
         self._sampler.destroy_node()
 
 
-def stamp_of(message) -> tuple[int, int]:
-    return message.header.stamp.sec, message.header.stamp.nanosec
+def stamp_ns(message) -> int:
+    return message.header.stamp.sec * 1_000_000_000 + message.header.stamp.nanosec
 
 
 def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
@@ -117,6 +126,7 @@ class RobotCell:
         self.camera = TopicCamera(node, topics, pose, palette=palette)
         self.workspace = Workspace()
         self.arm.wait_for_robot(timeout=wait)
+        self.camera.wait_until_streaming(timeout=wait)
 
     @classmethod
     def spun(cls, topics: Topics = Topics(), node_name: str = "cap_robot",
