@@ -19,6 +19,7 @@ import time
 from typing import Callable
 
 from cap.config import SessionConfig
+from cap.errors import error_kind
 from cap.ros.messages import Topics
 from cap.ros.parameters import declare
 
@@ -139,7 +140,7 @@ class Agent:
                 outcome = self.session.command(command)
                 ok, error, kind = outcome.ok, outcome.error, outcome.error_kind
             except Exception as error_:  # the agent must outlive anything one command does
-                ok, error = False, f"{type(error_).__name__}: {error_}"
+                ok, error, kind = False, f"{type(error_).__name__}: {error_}", error_kind(error_)
             self.publish("done", id=job_id, command=command, ok=ok, error=error, error_kind=kind,
                          seconds=round(time.perf_counter() - started, 3))
             robot_failed = kind == "robot"
@@ -166,7 +167,8 @@ def command_server(node, agent: Agent, name: str):
         def watch(event: str, fields: dict) -> None:  # from the session thread
             if event == "done":
                 ended.set_result(fields)
-                node.executor.wake()  # resume this coroutine
+                if node.executor is not None:
+                    node.executor.wake()  # resume this coroutine
                 return
             if event == "said":
                 said.append(fields["message"])

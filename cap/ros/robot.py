@@ -103,13 +103,14 @@ def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
 
 class RobotCell:
     """A robot arm and camera behind ROS 2, on a node the caller spins (the process's one
-    executor: `spun` makes both)."""
+    executor; cap.ros.bringup makes both)."""
 
     def __init__(self, node, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
                  camera: CameraConfig | None = None, wait: float = 30.0,
                  camera_frame: str = "", workspace_frame: str = "workspace",
                  palette: dict | None = None, spinner: Spinner | None = None) -> None:
-        """`wait`: seconds to wait for the robot's first joint states. The camera's pose: its
+        """`wait`: seconds to wait for the robot (its joint states and actions) and for the
+        camera's first images. The camera's pose: its
         optical frame `camera_frame` in `workspace_frame` from TF (e.g. a hand-eye
         calibration's), or fixed by `camera` (position, target, up) when no frame is named.
         `palette`: the objects' colours as this camera sees them (default: the simulator's).
@@ -127,24 +128,6 @@ class RobotCell:
         self.workspace = Workspace()
         self.arm.wait_for_robot(timeout=wait)
         self.camera.wait_until_streaming(timeout=wait)
-
-    @classmethod
-    def spun(cls, topics: Topics = Topics(), node_name: str = "cap_robot",
-             **settings) -> "RobotCell":
-        """A cell on a node of its own, spun by an executor of its own (rclpy initialised
-        here if it is not yet)."""
-        import rclpy
-
-        if not rclpy.ok():
-            rclpy.init()
-        node = rclpy.create_node(node_name)
-        spinner = Spinner(node)
-        try:
-            return cls(node, topics, spinner=spinner, **settings)
-        except BaseException:
-            spinner.close()
-            node.destroy_node()
-            raise
 
     def now(self) -> float:
         return time.monotonic()
