@@ -4,6 +4,7 @@ rclpy. Tests wait for conditions (an event, a message, a state), never for a fix
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")  # this proc
 # the domain ids whose DDS ports lie outside Linux's ephemeral range (ROS 2's documentation)
 DOMAINS = (*range(1, 102), *range(215, 233))
 LOCKS = Path(tempfile.gettempdir()) / "cap-ros-domains"
+_claims = itertools.count()
 
 
 @contextmanager
@@ -31,7 +33,9 @@ def claimed_domain() -> Iterator[int]:
     """A domain id no other process on this machine holds while the context lasts (a lock
     file per id: concurrent test runs and benchmarks never share one)."""
     LOCKS.mkdir(exist_ok=True)
-    start = os.getpid() % len(DOMAINS)  # concurrent runs start apart, so they rarely contend
+    # concurrent runs start apart, so they rarely contend; each claim in a run takes the next
+    # id, so nothing one test left in the graph meets the next
+    start = (os.getpid() + next(_claims)) % len(DOMAINS)
     for domain in DOMAINS[start:] + DOMAINS[:start]:
         with open(LOCKS / f"{domain}.lock", "w") as lock:
             try:

@@ -173,8 +173,11 @@ def fake_robot(domain: int, settings: Ros2ArmConfig, wait: bool = True
         yield controller, arm
     finally:
         controller.closing = True
+        executor.shutdown()  # first: nothing may run on what is closed next
+        thread.join(timeout=5)
         arm.close()
-        executor.shutdown()
+        for each in (controller.node, node):  # gone from the graph, not left for a next rig
+            each.destroy_node()
         rclpy.shutdown(context=context)
 
 
