@@ -59,12 +59,13 @@ class Ros2ArmConfig:
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
     # s without an advancing joint-state stamp before the robot is taken for gone: drivers
-    # publish at 100-1000 Hz; `cap ros sim` on a 2-core machine with a load of 13 paused 0.14 s
+    # publish at 100-1000 Hz; `cap ros sim` moving the arm on a 2-core machine with a load of
+    # 18 paused up to 0.22 s
     lost_after: float = 0.45
     # s between reads of the joint states (the newest one), and so between looks at a goal's
     # deadline and at whether the robot is lost (verdict within lost_after + 2 ticks), while
     # the arm or the fingers move, and while they are still (an idle agent's own cost)
-    tick: float = 0.04
+    tick: float = 0.025
     still_tick: float = 0.2
 
 

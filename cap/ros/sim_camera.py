@@ -16,37 +16,48 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
+import threading
 from dataclasses import asdict
 
 import numpy as np
 
 
 class CameraProcess:
-    """The camera copy of a scene, one frame rendered at a time."""
+    """The camera copy of a scene, one frame rendered at a time. A thread of its own reads the
+    frames, so the physics thread never waits for a frame's bytes."""
 
     def __init__(self, spec, robot: str = "panda", urdf: str = "") -> None:
         setup = json.dumps({"spec": asdict(spec), "robot": robot, "urdf": urdf})
         self.process = subprocess.Popen([sys.executable, "-m", "cap.ros.sim_camera", setup],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.pending = None  # the stamp of the pose being rendered
+        self._finished = None  # a frame read, not yet taken
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read_frames, name="camera-frames", daemon=True).start()
 
     def exchange(self, stamp, pose: dict):
         """(stamp, (rgb, depth, intrinsics)) of a frame finished since the last call, else
         None; `pose` (at `stamp`) is sent for the next frame whenever the camera is free."""
+        with self._lock:
+            frame, self._finished = self._finished, None
         finished = None
-        if self.pending is not None and select.select([self.process.stdout], [], [], 0)[0]:
-            finished, self.pending = (self.pending, self._read()), None
+        if frame is not None:
+            finished, self.pending = (self.pending, frame), None
         if self.pending is None:
             self.process.stdin.write((json.dumps(pose) + "\n").encode())
             self.process.stdin.flush()
             self.pending = stamp
         return finished
 
-    def _read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        header = json.loads(self.process.stdout.readline())
+    def _read_frames(self) -> None:
+        while (header := self.process.stdout.readline()):  # empty: the process ended
+            frame = self._read(json.loads(header))
+            with self._lock:
+                self._finished = frame
+
+    def _read(self, header: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         height, width = header["height"], header["width"]
         rgb = np.frombuffer(self.process.stdout.read(height * width * 3), np.uint8)
         depth = np.frombuffer(self.process.stdout.read(height * width * 4), np.float32)

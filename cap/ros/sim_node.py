@@ -3,9 +3,10 @@
 Physics runs in real time on one thread. It publishes /joint_states (arm and fingers), the
 colour and depth images with camera info (rendered by a camera process of their own:
 `cap.ros.sim_camera`), and /sim/objects (ground truth markers, one per object, `ns` = the
-object's name, frame "workspace"), /robot_description and the speed scaling. Its controllers behave as ros2_control's (`cap.ros.sim_controllers`): the
-FollowJointTrajectory and GripperCommand actions, and the trajectory topics as a fallback
-(each point's time_from_start honoured; a new trajectory replaces the one running).
+object's name, frame "workspace"), /robot_description and the speed scaling. Its
+controllers behave as ros2_control's (`cap.ros.sim_controllers`): the FollowJointTrajectory
+and GripperCommand actions, and the trajectory topics (each point's time_from_start
+honoured; a new trajectory replaces the one running).
 /sim/reset (std_srvs/Trigger) lays out a fresh scene.
 """
 from __future__ import annotations
@@ -103,8 +104,9 @@ class SimRobot:
                     break
                 self._track()
                 world.step()
-            else:
-                self.slipped += elapsed - (world.time - sim_start)
+            behind = elapsed - (world.time - sim_start)
+            if behind > 0:  # more than MAX_CATCH_UP steps: let the physics slip
+                self.slipped += behind
                 sim_start = world.time - elapsed
             if elapsed >= next_joints:
                 self._publish_joints()
