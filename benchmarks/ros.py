@@ -4,12 +4,14 @@ while a third process keeps one core busy; and what the idle agent costs.
     python benchmarks/ros.py [--commands 100] [--per-pair 10] [--no-load]
 
 Pairs of processes (the simulator on a fresh seed, the agent with the scripted model) take
-`--per-pair` commands each, "put the red block in the blue bowl" as one put_first_on_second,
-the scene laid out afresh (/sim/reset) between commands. A command counts when its done event
-says ok and the simulator's /sim/objects then shows the block in the bowl. Before its first
-command each agent sits idle for 10 s: its CPU share then (from /proc) is the idle cost.
-Reported: commands completed, the errors of the others (a lost robot among them), the idle
-agent's CPU share, and medians of the command's time and of its program -> first goal.
+`--per-pair` commands each, one put_first_on_second apiece, in turn "put the red block in the
+blue bowl" and "put the red block in the purple bowl" (so each command finds the scene the
+last one left). A command counts when its done event says ok and the simulator's
+/sim/objects then shows the red block where it was asked to go. Before its first command each
+agent sits idle: its CPU share (from /proc) over 20 s, from 10 s after it said it was ready,
+is the idle cost. Reported: commands completed, the errors of the others (a lost robot among
+them), the idle agent's CPU share, and medians of the command's time and of its program ->
+first goal (the rehearsal on the twin included).
 """
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-COMMAND = "put the red block in the blue bowl"
-PROGRAM = "put_first_on_second('red block', 'blue bowl')"
-SCENE = ("--blocks", "red,green,yellow", "--bowls", "blue")
+COMMANDS = {"put the red block in the blue bowl": ("red block", "blue bowl"),
+            "put the red block in the purple bowl": ("red block", "purple bowl")}
+SCENE = ("--blocks", "red,green,yellow", "--bowls", "blue,purple")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -38,16 +40,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def idle_share(pid: int, seconds: float = 10.0) -> float:
-    """The share of one core a process uses over `seconds`."""
+def idle_share(pid: int, settle: float = 10.0, seconds: float = 20.0) -> float:
+    """The share of one core a process uses over `seconds`, after `settle` seconds."""
+    time.sleep(settle)
     before, started = cpu_seconds(pid), time.monotonic()
     time.sleep(seconds)
     return (cpu_seconds(pid) - before) / (time.monotonic() - started)
 
 
-def in_bowl(objects: dict) -> bool:
-    red, bowl = np.array(objects["red block"]), np.array(objects["blue bowl"])
-    return bool(np.linalg.norm(red[:2] - bowl[:2]) < 0.05 and red[2] < 0.06)
+def in_bowl(objects: dict, thing: str, bowl: str) -> bool:
+    """`thing` resting low in `bowl`."""
+    a, b = np.array(objects[thing]), np.array(objects[bowl])
+    return bool(np.linalg.norm(a[:2] - b[:2]) < 0.05 and a[2] < 0.06)
 
 
 class GoalClock:
@@ -69,23 +73,15 @@ class GoalClock:
         return min(later) if later else None
 
 
-def reset_scene(graph) -> None:
-    from std_srvs.srv import Trigger
-    client = graph.node.create_client(Trigger, "/sim/reset")
-    assert client.wait_for_service(timeout_sec=30), "no /sim/reset"
-    assert graph.result(client.call_async(Trigger.Request()), 30).success
-    graph.node.destroy_client(client)
-
-
-def one_command(graph, clock: GoalClock) -> dict:
+def one_command(graph, clock: GoalClock, command: str) -> dict:
     """Send the command; how it ended, its seconds and program -> first goal seconds."""
     before = len(graph.ended())
-    graph.send(COMMAND)
-    done = graph.done(timeout=120, count=before + 1)[before]
+    graph.send(command)
+    done = graph.done(timeout=180, count=before + 1)[before]
     program = next((e for e in reversed(graph.events) if e["event"] == "program"
                     and e.get("id") == done["id"]), None)
     first_goal = clock.first_after(program["received"]) if program else None
-    ok = bool(done["ok"]) and in_bowl(graph.objects_after(done["received"]))
+    ok = bool(done["ok"]) and in_bowl(graph.objects_after(done["received"]), *COMMANDS[command])
     return {"ok": ok, "error": None if ok else done.get("error") or "not in the bowl",
             "seconds": done.get("seconds"),
             "first_goal": first_goal - program["received"] if first_goal else None}
@@ -102,12 +98,8 @@ def pair(seed: int, commands: int, llm_url: str, tmp: Path) -> tuple[float, list
             robot.wait_for_agent(graph)
             clock = GoalClock(graph)
             idle = idle_share(robot.agent.pid)
-            results = []
-            for i in range(commands):
-                if i:
-                    reset_scene(graph)
-                results.append(one_command(graph, clock))
-            return idle, results
+            order = list(COMMANDS)
+            return idle, [one_command(graph, clock, order[i % 2]) for i in range(commands)]
         finally:
             robot.close()
             graph.close()
@@ -123,7 +115,8 @@ def main() -> None:
     args = parser.parse_args()
     load = None if args.no_load else subprocess.Popen([sys.executable, "-c", "while True: pass"])
     server = ScriptedLLM()
-    server.on(COMMAND, PROGRAM)
+    for command, (thing, target) in COMMANDS.items():
+        server.on(command, f"put_first_on_second('{thing}', '{target}')")
     idles, results = [], []
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -155,7 +148,7 @@ def report(results: list[dict], idles: list[float], busy: bool) -> None:
     for error, count in errors.most_common():
         print(f"  {count} x {error}")
     print(f"idle agent: median {100 * statistics.median(idles):.1f} % of a core, max "
-          f"{100 * max(idles):.1f} % (over {len(idles)} agents, 10 s each)")
+          f"{100 * max(idles):.1f} % (over {len(idles)} agents, 20 s each)")
     if seconds:
         print(f"command: median {statistics.median(seconds):.2f} s; program -> first goal: "
               f"median {1e3 * statistics.median(first):.0f} ms" if first else "")

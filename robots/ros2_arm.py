@@ -66,7 +66,7 @@ class Ros2ArmConfig:
     # deadline and at whether the robot is lost (verdict within lost_after + 2 ticks), while
     # the arm or the fingers move, and while they are still (an idle agent's own cost)
     tick: float = 0.025
-    still_tick: float = 0.2
+    still_tick: float = 0.5
 
 
 class Ros2Arm(PlannedArm):
