@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from robots.sampled_topic import SampledTopic, sampling_node
+from robots.sampled_topic import SampledTopic
 
 
 class JointStateWatch:
@@ -26,8 +26,10 @@ class JointStateWatch:
     advanced for `lost_after` seconds. `on_change()` is called (from the executor) after each
     read that brought news and when the verdict changes."""
 
-    def __init__(self, node, topic: str, required: tuple[str, ...], lost_after: float,
-                 tick: float, on_change: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, node, sampler, topic: str, required: tuple[str, ...],
+                 lost_after: float, tick: float,
+                 on_change: Callable[[], None] = lambda: None) -> None:
+        """`sampler`: a node nobody spins (robots.sampled_topic); `node` runs the timer."""
         from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
         from sensor_msgs.msg import JointState
 
@@ -39,8 +41,8 @@ class JointStateWatch:
         self._suspect: float | None = None  # the advance the last tick found too old
         self.lost: str | None = None  # why the robot is taken for gone; None while it is there
         self.arrived = threading.Condition()
-        self._node, self._sampler = node, sampling_node(node, "joint_states")
-        self._states = SampledTopic(self._sampler, JointState, topic, 1)  # the newest only
+        self._node = node
+        self._states = SampledTopic(sampler, JointState, topic, 1)  # the newest only
         # a group of its own: in a multi-threaded executor no other callback holds it back
         self.timer = node.create_timer(tick, self._tick,
                                        callback_group=MutuallyExclusiveCallbackGroup())
@@ -121,6 +123,3 @@ class JointStateWatch:
             return self.arrived.wait_for(
                 lambda: any(self._advanced.get(name, 0.0) > since for name in self.required),
                 timeout)
-
-    def close(self) -> None:
-        self._sampler.destroy_node()

@@ -32,6 +32,7 @@ from robots.planning import JointTrajectory
 from robots.ros2_gripper import Ros2Gripper, answer
 from robots.ros2_messages import duration, latched_qos, trajectory_message, wait_future
 from robots.safety import MotionFilter, SafetyLimits
+from robots.sampled_topic import SampledTopic, sampling_node
 
 
 @dataclass(frozen=True)
@@ -83,22 +84,24 @@ class Ros2Arm(PlannedArm):
         self._halt = threading.Event()
         self._wakeup = threading.Condition()  # notified when anything a motion waits on happens
         self._moving = False  # a trajectory is being followed on the topic
-        self.states = JointStateWatch(node, self.config.joint_states_topic,
+        # what drivers publish fast (joint states, speed scaling, a Franka's state) is sampled
+        self._sampler = sampling_node(node, "robot_state")
+        self.states = JointStateWatch(node, self._sampler, self.config.joint_states_topic,
                                       self.kinematics.names, self.config.lost_after,
                                       self.config.still_tick, self._wake)
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
-        self._scaling = 1.0  # the robot's speed scaling, 0..1
-        node.create_subscription(Float64, self.config.speed_scaling_topic,
-                                 self._on_speed_scaling, 5)
+        self._speed_topic = SampledTopic(self._sampler, Float64,
+                                         self.config.speed_scaling_topic, 1)
+        self._speed = 1.0  # the speed scaling last heard, 0..1
         self._program_running: bool | None = None  # None: the robot does not say
         node.create_subscription(Bool, self.config.program_running_topic,
-                                 lambda m: self._note("_program_running", bool(m.data)),
-                                 latched_qos())
-        self._fault: str | None = None  # why the robot says it cannot move
+                                 self._on_program_running, latched_qos())
+        self._state_topic = None  # a Franka's FrankaRobotState
         if self.config.franka_state_topic:
             from franka_msgs.msg import FrankaRobotState
-            node.create_subscription(FrankaRobotState, self.config.franka_state_topic,
-                                     lambda m: self._note("_fault", franka_fault(m)), 5)
+            self._state_topic = SampledTopic(self._sampler, FrankaRobotState,
+                                             self.config.franka_state_topic, 1)
+        self._fault: str | None = None  # why the robot last said it cannot move
         self._goal = None  # the running FollowJointTrajectory goal's handle
         self._clients = action_clients(node, self.config)
         self.gripper = Ros2Gripper(
@@ -106,14 +109,24 @@ class Ros2Arm(PlannedArm):
             self.states, node.create_publisher(TrajectoryMessage, self.config.gripper_topic, 10),
             self._check_halt)
 
-    def _on_speed_scaling(self, message) -> None:
-        self._scaling = min(1.0, max(0.0, float(message.data) / 100.0))
+    def _on_program_running(self, message) -> None:
+        self._program_running = bool(message.data)
+        self._wake()
 
-    def _note(self, name: str, value) -> None:
-        """A state the robot reports; a change wakes a waiting motion."""
-        if getattr(self, name) != value:
-            setattr(self, name, value)
-            self._wake()
+    def speed_scaling(self) -> float:
+        """The robot's speed scaling, 0..1 (a UR's slider; 1 where the robot says nothing)."""
+        newest = self._speed_topic.newest()
+        if newest is not None:
+            self._speed = min(1.0, max(0.0, float(newest.data) / 100.0))
+        return self._speed
+
+    def fault(self) -> str | None:
+        """Why the robot says it cannot move, or None (a Franka's state)."""
+        if self._state_topic is not None:
+            newest = self._state_topic.newest()
+            if newest is not None:
+                self._fault = franka_fault(newest)
+        return self._fault
 
     def _wake(self) -> None:
         with self._wakeup:
@@ -152,14 +165,14 @@ class Ros2Arm(PlannedArm):
         """"ok", "warn" or "error", and what it rests on, for /diagnostics."""
         facts = {"joint_states_age_s": f"{self.states.age():.3f}",
                  "interface": "actions" if self.uses_actions else "topics",
-                 "speed_scaling": f"{self._scaling:.2f}",
+                 "speed_scaling": f"{self.speed_scaling():.2f}",
                  "program_running": {None: "unknown", True: "yes",
                                      False: "no"}[self._program_running],
-                 "robot_state": self._fault or "ok",
+                 "robot_state": self.fault() or "ok",
                  "stopped": str(self._halt.is_set()).lower()}
         if self.states.lost or self._program_running is False or self._fault:
             return "error", facts
-        return ("warn" if self._scaling < 1.0 or not self.uses_actions else "ok"), facts
+        return ("warn" if self._speed < 1.0 or not self.uses_actions else "ok"), facts
 
     def _values(self, names) -> tuple[np.ndarray, np.ndarray]:
         self._check_alive()
@@ -246,7 +259,7 @@ class Ros2Arm(PlannedArm):
                 self._check_halt()
                 self._check_alive()
                 now = time.monotonic()
-                progress, last = progress + (now - last) * self._scaling, now
+                progress, last = progress + (now - last) * self.speed_scaling(), now
                 if progress > budget:
                     raise MotionTimeout("the arm did not finish its trajectory in time "
                                         "(speed scaling taken into account); it was stopped")
@@ -277,8 +290,9 @@ class Ros2Arm(PlannedArm):
         if self._program_running is False:
             raise RobotNotReady("the robot's program is not running (a UR's External Control "
                                 "program: press play on the teach pendant); it does not move")
-        if self._fault:
-            raise RobotNotReady(self._fault)
+        fault = self.fault()
+        if fault:
+            raise RobotNotReady(fault)
 
     def _run_gripper(self, opening: float) -> None:
         self._check_alive()
@@ -307,7 +321,7 @@ class Ros2Arm(PlannedArm):
         self._halt.clear()
 
     def close(self) -> None:
-        self.states.close()
+        self._sampler.destroy_node()
         self.kinematics.close()
 
 

@@ -7,6 +7,8 @@ driver's rates that alone would keep the agent busy while idle. Here DDS keeps t
 """
 from __future__ import annotations
 
+import threading
+
 
 def sampling_node(node, purpose: str):
     """A node beside `node` (same context) for sampled topics; nothing spins it."""
@@ -22,14 +24,19 @@ class SampledTopic:
         self.type = message_type
         self.subscription = sampler.create_subscription(message_type, topic, lambda _: None,
                                                         qos)
+        self._taking = threading.Lock()
 
     def take(self) -> list:
-        """Every message DDS holds for this subscription, oldest first."""
+        """Every message DDS holds for this subscription, oldest first (from any thread)."""
         taken, handle = [], self.subscription.handle
-        with handle:
+        with self._taking, handle:
             while (message := handle.take_message(self.type, False)) is not None:
                 taken.append(message[0])
         return taken
+
+    def newest(self, default=None):
+        """The newest message DDS holds, or `default` when it holds none."""
+        return (self.take() or [default])[-1]
 
 
 def wait_any(topics: list[SampledTopic], context, timeout: float) -> bool:
