@@ -169,7 +169,7 @@ def open_session(args, model, video: str | None = None):
     if args.robot != "sim":
         from cap.ros.bringup import open_cell
         cell = open_cell("panda" if args.robot == "ros2" else args.robot, args.params,
-                         args.ros_args, wait=10.0)
+                         args.ros_args)
         return Session(settings, model, cell=cell, rehearse=True, confirm=confirm)
     return Session(settings, model, confirm=confirm)
 

@@ -85,9 +85,11 @@ def require_joint_states(node, topic: str, timeout: float) -> None:
                                 "sim`) running?")
 
 
-def cell_from_parameters(node, robot: str, wait: float = 30.0, spinner=None):
+def cell_from_parameters(node, robot: str, wait: float = 30.0, spinner=None,
+                         probe: float | None = None):
     """The RobotCell the node's parameters describe (`robot`: the arm's parameter set unless
-    the `robot` parameter names one); the node must be spinning. The workspace frame goes on
+    the `robot` parameter names one); the node must be spinning. `probe`: seconds for the
+    first joint state (default `wait`), then `wait` for the rest. The workspace frame goes on
     TF for every node."""
     from cap.ros.robot import RobotCell, arm_config
     from cap.ros.transforms import publish_static, transform_message
@@ -95,7 +97,7 @@ def cell_from_parameters(node, robot: str, wait: float = 30.0, spinner=None):
 
     topics = declare_topics(node)
     params = declare(node, CELL_PARAMETERS)
-    require_joint_states(node, topics.joint_states, wait)
+    require_joint_states(node, topics.joint_states, wait if probe is None else probe)
     model = arm_model(node, topics, robot)
     publish_static(node, [transform_message(
         model.base_frame, params["workspace_frame"],
@@ -116,9 +118,10 @@ def ros_arguments(params_file: str | None, ros_args: list[str] = ()) -> list[str
 
 
 def open_cell(robot: str, params_file: str | None = None, ros_args: list[str] = (),
-              wait: float = 30.0):
+              wait: float = 30.0, probe: float = 10.0):
     """A RobotCell for one process (`cap run`, `cap exec`): its own rclpy context, node and
-    executor; `params_file` and `ros_args` set the node's parameters as the agent's."""
+    executor; `params_file` and `ros_args` set the node's parameters as the agent's. A robot
+    that sends no joint state within `probe` seconds is not there."""
     import rclpy
 
     from cap.ros.spinning import Spinner
@@ -128,7 +131,7 @@ def open_cell(robot: str, params_file: str | None = None, ros_args: list[str] = 
     node = rclpy.create_node(NODE_NAME, context=context)
     spinner = Spinner(node)
     try:
-        return cell_from_parameters(node, robot, wait, spinner)
+        return cell_from_parameters(node, robot, wait, spinner, probe)
     except BaseException:
         spinner.close()
         node.destroy_node()
