@@ -1,17 +1,18 @@
 """Commands over ROS 2 with `cap ros sim` and `cap ros agent` as processes, as a lab runs them,
 while a third process keeps one core busy; and what the idle agent costs.
 
-    python benchmarks/ros.py [--commands 100] [--per-pair 10] [--no-load]
+    python benchmarks/ros.py [--commands 100] [--idle-every 4] [--no-load]
 
 Pairs of processes (the simulator on a fresh seed, the agent with the scripted model) take
-`--per-pair` commands each, one put_first_on_second apiece, in turn "put the red block in the
-blue bowl" and "put the red block in the purple bowl" (so each command finds the scene the
-last one left). A command counts when its done event says ok and the simulator's
-/sim/objects then shows the red block where it was asked to go. Before its first command each
-agent sits idle: its CPU share (from /proc) over 20 s, from 10 s after it said it was ready,
-is the idle cost. Reported: commands completed, the errors of the others (a lost robot among
-them), the idle agent's CPU share, and medians of the command's time and of its program ->
-first goal (the rehearsal on the twin included).
+one command for each block, one put_first_on_second apiece: "put the red block in the blue
+bowl", then the green block in the purple bowl and the yellow block in the pink bowl. (A
+block is not taken out of a bowl again: the rehearsal twin refuses some of those moves on
+its own, with or without ROS.) A command counts when its done event says ok and the
+simulator's /sim/objects then shows the block in its bowl. Before its first command every
+`--idle-every`th agent sits idle: its CPU share (from /proc) over 20 s, from 10 s after it
+said it was ready, is the idle cost. Reported: commands completed, the errors of the others
+(a lost robot among them), the idle agent's CPU share, and medians of the command's time
+and of its program -> first goal (the rehearsal on the twin included).
 """
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 COMMANDS = {"put the red block in the blue bowl": ("red block", "blue bowl"),
-            "put the red block in the purple bowl": ("red block", "purple bowl")}
-SCENE = ("--blocks", "red,green,yellow", "--bowls", "blue,purple")
+            "put the green block in the purple bowl": ("green block", "purple bowl"),
+            "put the yellow block in the pink bowl": ("yellow block", "pink bowl")}
+SCENE = ("--blocks", "red,green,yellow", "--bowls", "blue,purple,pink")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -87,8 +89,10 @@ def one_command(graph, clock: GoalClock, command: str) -> dict:
             "first_goal": first_goal - program["received"] if first_goal else None}
 
 
-def pair(seed: int, commands: int, llm_url: str, tmp: Path) -> tuple[float, list[dict]]:
-    """One simulator and agent: the idle agent's CPU share, then `commands` commands."""
+def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path
+         ) -> tuple[float | None, list[dict]]:
+    """One simulator and agent: the idle agent's CPU share (when `idle`), then the first
+    `commands` commands."""
     from tests.ros.conftest import Graph, Robot, claimed_domain
 
     with claimed_domain() as domain:
@@ -97,9 +101,13 @@ def pair(seed: int, commands: int, llm_url: str, tmp: Path) -> tuple[float, list
         try:
             robot.wait_for_agent(graph)
             clock = GoalClock(graph)
-            idle = idle_share(robot.agent.pid)
-            order = list(COMMANDS)
-            return idle, [one_command(graph, clock, order[i % 2]) for i in range(commands)]
+            share = idle_share(robot.agent.pid) if idle else None
+            results = []
+            for command in list(COMMANDS)[:commands]:
+                results.append(one_command(graph, clock, command))
+                if not results[-1]["ok"]:
+                    print(f"  seed {seed}, {command}: {results[-1]['error']}", flush=True)
+            return share, results
         finally:
             robot.close()
             graph.close()
@@ -109,7 +117,7 @@ def main() -> None:
     from tests.llm_server import ScriptedLLM
     parser = argparse.ArgumentParser()
     parser.add_argument("--commands", type=int, default=100)
-    parser.add_argument("--per-pair", type=int, default=10)
+    parser.add_argument("--idle-every", type=int, default=4, help="measure every Nth agent")
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--no-load", action="store_true", help="no third process busy")
     args = parser.parse_args()
@@ -121,14 +129,15 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["CAP_HOME"] = tmp
-            for start in range(0, args.commands, args.per_pair):
-                count = min(args.per_pair, args.commands - start)
-                idle, done = pair(args.seed + start, count, server.base_url, Path(tmp))
-                idles.append(idle)
+            for number, start in enumerate(range(0, args.commands, len(COMMANDS))):
+                count = min(len(COMMANDS), args.commands - start)
+                idle, done = pair(args.seed + number, count, number % args.idle_every == 0,
+                                  server.base_url, Path(tmp))
+                idles += [idle] if idle is not None else []
                 results += done
-                print(f"seed {args.seed + start}: {sum(r['ok'] for r in done)}/{count}, idle "
-                      f"agent {100 * idle:.1f} % of a core; load {os.getloadavg()[0]:.1f}",
-                      flush=True)
+                print(f"seed {args.seed + number}: {sum(r['ok'] for r in done)}/{count}"
+                      + (f", idle agent {100 * idle:.1f} % of a core" if idle is not None
+                         else "") + f"; load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         server.close()
         if load is not None:

@@ -12,7 +12,6 @@ honoured; a new trajectory replaces the one running).
 from __future__ import annotations
 
 import queue
-import threading
 import time
 
 import numpy as np
@@ -20,8 +19,8 @@ import numpy as np
 from cap.ros.description import model_from_file, publish_description
 from cap.ros.messages import Topics, camera_info_message, image_message
 from cap.ros.sim_camera import CameraProcess
-from cap.ros.sim_controllers import (INVALID_GOAL, ActionServers, Grip, Motion, motion_from,
-                                     step_motion, validate)
+from cap.ros.sim_controllers import (FEEDBACK_PERIOD, INVALID_GOAL, ActionServers, Grip,
+                                     Motion, motion_from, resolve, step_motion, validate)
 from cap.ros.transforms import publish_static, transform_message
 from robots.arm_models import ARM_MODELS
 from robots.kinematics import ArmModel
@@ -82,11 +81,12 @@ class SimRobot:
         self.slipped, self._paced = 0.0, (0.0, 0.0)
 
     # --- ROS callbacks (executor thread) ---------------------------------------------------
-    def _reset_service(self, request, response):
-        done = threading.Event()
-        self.inbox.put(("reset", done))
-        response.success = done.wait(30)
-        response.message = "fresh scene" if response.success else "the simulator is busy"
+    async def _reset_service(self, request, response):
+        from rclpy.task import Future
+        done = Future()
+        self.inbox.put(("reset", lambda: resolve(self.node, done)))
+        await done
+        response.success, response.message = True, "fresh scene"
         return response
 
     # --- physics thread --------------------------------------------------------------------
@@ -136,7 +136,7 @@ class SimRobot:
             elif kind == "reset":
                 self.table.reset(self.spec)
                 self._start(None)
-                payload.set()
+                payload()
 
     def _accept_arm(self, message) -> None:
         """A trajectory on the topic replaces the running one; an empty one stops the arm; an
@@ -158,21 +158,24 @@ class SimRobot:
 
     def _track(self) -> None:
         """Command the arm along the running trajectory for this physics step; watch a grip."""
-        if self.motion is not None:
-            q = step_motion(self.motion, self.arm.joint_state().positions,
-                            self.table.world.timestep, self.speed_scaling)
-            self.arm.hold(q)
-            if self.motion.done.is_set():
+        motion, now = self.motion, self.table.world.time
+        if motion is not None:
+            self.arm.hold(step_motion(motion, self.arm.joint_state().positions,
+                                      self.table.world.timestep, self.speed_scaling))
+            if motion.done.is_set():
                 self.motion = None
+            elif motion.goal is not None and motion.desired is not None \
+                    and now - motion.fed >= FEEDBACK_PERIOD:
+                self.actions.feedback(motion)
+                motion.fed = now
         grip = self.grip
-        if grip is not None and self.table.world.time - grip.started > 0.1:
+        if grip is not None and now - grip.started > 0.1:
             fingers = self.arm.finger_state()
             if np.max(np.abs(fingers.velocities)) < 1e-3:
                 opening = float(fingers.positions.mean())
                 reached = abs(opening - grip.target) < 0.002
-                grip.result = (opening, reached, not reached)
-                grip.done.set()
                 self.grip = None
+                grip.finish((opening, reached, not reached))
 
     def _publish_joints(self) -> None:
         from sensor_msgs.msg import JointState
@@ -239,7 +242,6 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     import signal
 
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
 
     from cap.ros.parameters import declare, declare_topics
     from cap.ros.spinning import Spinner
@@ -254,7 +256,7 @@ def main(spec: SceneSpec, ros_args: list[str] = ()) -> None:
     robot = SimRobot(spec, node, camera, topics,
                      arm=model_from_file(arm, params["urdf"]) if params["urdf"] else arm,
                      speed_scaling=params["speed_scaling"])
-    spinner = Spinner(node, MultiThreadedExecutor(num_threads=4))  # goals wait on physics
+    spinner = Spinner(node)  # the one executor; goals wait on physics as coroutines
     signal.signal(signal.SIGTERM, lambda *_: setattr(robot, "running", False))
     node.get_logger().info("cap ros sim: running")
     try:

@@ -5,13 +5,13 @@ import threading
 
 
 class Spinner:
-    """`node` spun by one executor on a daemon thread: by default single-threaded, so every
-    callback of the process runs there in turn; none of them may block."""
+    """`node` spun by a single-threaded executor on a daemon thread: every callback of the
+    process runs there in turn, so none may block (a long wait is a coroutine)."""
 
-    def __init__(self, node, executor=None) -> None:
+    def __init__(self, node) -> None:
         from rclpy.executors import SingleThreadedExecutor
 
-        self.executor = executor or SingleThreadedExecutor(context=node.context)
+        self.executor = SingleThreadedExecutor(context=node.context)
         self.executor.add_node(node)
         self.thread = threading.Thread(target=self._spin, name="rclpy-spin", daemon=True)
         self.thread.start()
