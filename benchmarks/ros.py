@@ -97,9 +97,14 @@ def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path
 
     with claimed_domain() as domain:
         graph = Graph(domain)
-        robot = Robot(domain, llm_url, tmp, scene=(*SCENE, "--seed", str(seed)))
         try:
-            robot.wait_for_agent(graph)
+            robot = Robot(domain, llm_url, tmp, graph, scene=(*SCENE, "--seed", str(seed)))
+        except RuntimeError as error:  # counted: a robot that never took a command
+            graph.close()
+            print(f"  seed {seed}: {str(error)[-300:]}", flush=True)
+            return None, [{"ok": False, "error": "did not come up", "seconds": None,
+                           "first_goal": None}] * commands
+        try:
             clock = GoalClock(graph)
             share = idle_share(robot.agent.pid) if idle else None
             results = []

@@ -70,9 +70,9 @@ def graph_faults(domain: int, freeze: bool, llm_url: str, tmp: Path) -> dict[str
     agent processes; seconds from fault to the agent's done event."""
     seconds: dict[str, float] = {}
     graph = Graph(domain)
-    robot = Robot(domain, llm_url, tmp)
+    robot = None
     try:
-        robot.wait_for_agent(graph)
+        robot = Robot(domain, llm_url, tmp, graph)
         for fault in ("/cap/stop -> done", "robot frozen -> done" if freeze
                       else "robot killed -> done"):
             before, sent = len(graph.ended()), graph.sent()
@@ -89,7 +89,8 @@ def graph_faults(domain: int, freeze: bool, llm_url: str, tmp: Path) -> dict[str
         robot.sim.kill()
     finally:
         graph.close()
-        robot.close()
+        if robot is not None:
+            robot.close()
     return seconds
 
 

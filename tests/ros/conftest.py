@@ -200,28 +200,38 @@ def interrupt(*processes: subprocess.Popen) -> None:
 
 
 class Robot:
-    """The two processes: the simulated robot and the agent (with the scripted model)."""
+    """The two processes, started as a lab would: the simulated robot, and once it is up the
+    agent (with the scripted model); `graph` watches."""
 
-    def __init__(self, domain: int, llm_url: str, tmp: Path, *agent_flags: str,
-                 sim_flags: tuple[str, ...] = (), scene: tuple[str, ...] = SCENE) -> None:
+    def __init__(self, domain: int, llm_url: str, tmp: Path, graph: Graph, *agent_flags: str,
+                 sim_flags: tuple[str, ...] = (), scene: tuple[str, ...] = SCENE,
+                 timeout: float = 120.0) -> None:
         self.sim_log, self.agent_log = tmp / "sim.log", tmp / "agent.log"
         self.sim = start_sim(domain, self.sim_log, *sim_flags, scene=scene)
-        self.agent = subprocess.Popen(
-            [sys.executable, "-m", "cap", "ros", "agent", "--llm", "openai:scripted",
-             "--no-cache", *scene, *agent_flags],
-            env=ros_env(domain, OPENAI_BASE_URL=llm_url, OPENAI_API_KEY="test"),
-            stdout=subprocess.DEVNULL, stderr=self.agent_log.open("w"))
+        self.agent = None
+        try:
+            self._until(lambda: graph.objects, self.sim, self.sim_log, timeout)
+            self.agent = subprocess.Popen(
+                [sys.executable, "-m", "cap", "ros", "agent", "--llm", "openai:scripted",
+                 "--no-cache", *scene, *agent_flags],
+                env=ros_env(domain, OPENAI_BASE_URL=llm_url, OPENAI_API_KEY="test"),
+                stdout=subprocess.DEVNULL, stderr=self.agent_log.open("w"))
+            self._until(lambda: graph.node.count_subscribers("/cap/command"), self.agent,
+                        self.agent_log, timeout)
+        except BaseException:
+            self.close()
+            raise
 
-    def wait_for_agent(self, graph: Graph, timeout: float = 90.0) -> None:
-        """Until the agent takes commands and the sim publishes its objects."""
+    @staticmethod
+    def _until(ready, process: subprocess.Popen, log: Path, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while graph.node.count_subscribers("/cap/command") == 0 or not graph.objects:
-            if time.monotonic() > deadline or self.agent.poll() is not None:
-                raise RuntimeError(f"agent did not come up: {self.agent_log.read_text()[-3000:]}")
+        while not ready():
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{log.stem} did not come up: {log.read_text()[-3000:]}")
             time.sleep(0.05)
 
     def close(self) -> None:
-        interrupt(self.agent, self.sim)
+        interrupt(*(p for p in (self.agent, self.sim) if p is not None))
 
 
 @pytest.fixture
@@ -249,10 +259,9 @@ def sim_flags() -> list[str]:
 
 @pytest.fixture
 def robot(domain, llm_server, tmp_path, graph, robot_flags, sim_flags):
-    started = Robot(domain, llm_server.base_url, tmp_path, *robot_flags,
+    started = Robot(domain, llm_server.base_url, tmp_path, graph, *robot_flags,
                     sim_flags=tuple(sim_flags))
     try:
-        started.wait_for_agent(graph)
         yield started
     finally:
         started.close()
