@@ -34,15 +34,21 @@ def colors(text: str | None) -> tuple[str, ...] | None:
 
 
 def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
-                    robots: tuple[str, ...] = ("sim", "ros2")) -> None:
+                    robots: tuple[str, ...] | None = None) -> None:
+    from robots.arm_models import ARM_MODELS
+
+    robots = robots or ("sim", "ros2", *ARM_MODELS)  # ros2: the parameters' robot (panda)
     parser.add_argument("--blocks", help="block colours, e.g. red,green")
     parser.add_argument("--bowls", help="bowl colours, e.g. blue")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
                         help="objects from camera images (default) or simulator ground truth")
     parser.add_argument("--robot", choices=robots, default=robots[0],
-                        help="the simulator or a ROS 2 robot" if "sim" in robots else
+                        help="the simulator, or a ROS 2 robot by its arm's parameter set (its "
+                        "joint and link names, home pose)" if "sim" in robots else
                         "the arm's parameter set (its joint and link names, home pose)")
+    parser.add_argument("--params", metavar="FILE", help="a ROS 2 robot's parameter file "
+                        "(its cap_agent section: topics, arm, camera, limits)")
     parser.add_argument("--video", help="write an mp4 (or gif) of the session here")
     parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
     parser.add_argument("--confirm", action="store_true",
@@ -178,10 +184,11 @@ def open_session(args, model, video: str | None = None):
 
     settings = session_config(args, video=video)
     confirm = typed_confirmation if args.confirm else None
-    if args.robot == "ros2":
-        from cap.ros.robot import RobotCell
-        return Session(settings, model, cell=RobotCell(wait=5.0), rehearse=True,
-                       confirm=confirm)
+    if args.robot != "sim":
+        from cap.ros.bringup import open_cell
+        cell = open_cell("panda" if args.robot == "ros2" else args.robot, args.params,
+                         args.ros_args)
+        return Session(settings, model, cell=cell, rehearse=True, confirm=confirm)
     return Session(settings, model, confirm=confirm)
 
 
@@ -379,8 +386,9 @@ def cmd_ros(args) -> dict:
         run_sim(SceneSpec(colors(args.blocks), colors(args.bowls), args.seed), args.ros_args)
     else:
         from cap.ros.agent import main as run_agent
+        from cap.ros.bringup import ros_arguments
         run_agent(session_config(args), args.llm, args.no_cache, args.confirm, args.robot,
-                  args.ros_args)
+                  ros_arguments(args.params, args.ros_args))
     return {"ok": True}
 
 

@@ -121,3 +121,11 @@ def test_the_api_answers_from_pixels_and_names_missing_objects():
     truth = table.scene.positions()
     table.close()
     assert np.linalg.norm(truth["yellow block"][:2] - truth["purple bowl"][:2]) < 0.04
+
+
+def test_an_empty_table_is_no_objects_not_a_crash():
+    table = Tabletop(SceneSpec((), (), seed=0))
+    try:
+        assert detect(table) == []
+    finally:
+        table.close()
