@@ -46,6 +46,10 @@ class ObjectInfo:
     def top(self) -> float:
         return float(self.position[2] + self.size[2] / 2)
 
+    @property
+    def bottom(self) -> float:
+        return float(self.position[2] - self.size[2] / 2)
+
 
 @dataclass(frozen=True)
 class Look:
@@ -67,6 +71,6 @@ class Perceiver(ABC):
     def forget(self) -> None:
         """The world was changed behind perception's back (a restored snapshot): start over."""
 
-    def expect(self, name: str, position: np.ndarray) -> None:
-        """The robot just put `name` at `position`: believe it until a look says otherwise
-        (the hand that placed it may hide it from the next look)."""
+    def expect(self, name: str, position: np.ndarray, yaw: float | None = None) -> None:
+        """The robot just put `name` at `position` (turned to `yaw`): believe it until a look
+        says otherwise (the hand that placed it may hide it from the next look)."""

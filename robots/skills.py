@@ -4,29 +4,106 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.geometry import Polygon
+from shapely.affinity import rotate, translate
+from shapely.geometry import Polygon, box
 
 from robots.arm import Arm
-from robots.errors import GraspError, UnreachableError
+from robots.errors import GraspError
 
 TRAVEL_CLEARANCE = 0.1  # metres above the higher of the pick and place points
 MIN_TRAVEL_HEIGHT = 0.15
 RELEASE_GAP = 0.008  # the held object is let go this far above its resting height
+GRIP_ROOM = 0.007  # the fingers open this far beyond each side of what they take
+RELEASE_ROOM = 0.006  # and this far to let go of it
+
+
+@dataclass(frozen=True)
+class GripperShape:
+    """The open gripper seen from above, in slabs counted up from the tool point: a part can
+    touch an obstacle whose top stands higher than the part's bottom. The defaults are the
+    Panda hand's collision meshes (the fingers widen toward the hand)."""
+
+    finger_open: float = 0.04  # how far a finger's inner face can move from the centre
+    # how far a finger reaches beyond its inner face into an obstacle whose top stands this
+    # high above the tool point (measured on the simulated Panda's collision shapes: the
+    # finger widens toward the hand)
+    finger_profile: tuple[tuple[float, float], ...] = (
+        (-0.0082, 0.0205), (0.002, 0.0228), (0.010, 0.0246), (0.018, 0.0258), (0.026, 0.0264),
+        (0.046, 0.0275))
+    finger_half_width: float = 0.0115
+    hand_bottom: float = 0.038
+    hand_half_length: float = 0.105  # along the finger axis
+    hand_half_width: float = 0.033
+    slab: float = 0.005  # the fingers are modelled in slabs this tall, each as wide as its top
+
+    def finger_slabs(self) -> list[tuple[float, float]]:
+        """(bottom above the tool point, reach) per slab: as wide as the finger at its top."""
+        heights, reaches = np.array(self.finger_profile).T
+        bottoms = np.arange(heights[0], heights[-1], self.slab)
+        tops = np.minimum(bottoms + self.slab, heights[-1])
+        return [(float(b), float(np.interp(t, heights, reaches))) for b, t in zip(bottoms, tops)]
+
+    def parts(self, tool, yaw: float, opening: float) -> list[tuple[float, Polygon]]:
+        """(height of its bottom, outline) of each part, the tool at `tool` turned by `yaw`
+        with each finger `opening` from the centre."""
+        opening = min(opening, self.finger_open)
+        parts = [(bottom, box(opening, -self.finger_half_width, opening + reach,
+                              self.finger_half_width)) for bottom, reach in self.finger_slabs()]
+        parts += [(bottom, rotate(p, 180, origin=(0, 0))) for bottom, p in parts]
+        parts.append((self.hand_bottom, box(-self.hand_half_length, -self.hand_half_width,
+                                            self.hand_half_length, self.hand_half_width)))
+        # the fingers close along finger_axis(yaw), which is the x axis turned by yaw + 90 deg
+        return [(tool[2] + bottom, translate(rotate(p, yaw + np.pi / 2, origin=(0, 0),
+                                                    use_radians=True), tool[0], tool[1]))
+                for bottom, p in parts]
+
+
+PANDA_HAND = GripperShape()
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """Something the gripper must not touch: its outline from above and how high it stands."""
+
+    shape: Polygon
+    top: float
+
+
+def clearance(tool, yaw: float, opening: float, obstacles: list[Obstacle],
+              hand: GripperShape = PANDA_HAND) -> float:
+    """How far the open gripper (tool at `tool`) stays from the obstacles; negative when it
+    would overlap one (the deeper, the lower)."""
+    best = np.inf
+    parts = hand.parts(tool, yaw, opening)
+    for obstacle in obstacles:
+        for bottom, part in parts:
+            if bottom >= obstacle.top:
+                continue
+            gap = part.distance(obstacle.shape)
+            if gap == 0.0:
+                gap = -float(np.sqrt(part.intersection(obstacle.shape).area))
+            best = min(best, gap)
+    return best
 
 
 @dataclass(frozen=True)
 class GraspTarget:
-    """What to pick: where the tool closes, how it is turned, and the object's geometry."""
+    """What to pick: where the tool closes, how it is turned, the width the fingers close on
+    (a block's, a bowl wall's), and the object's geometry."""
 
     tool_position: np.ndarray  # xyz where the fingertips close
     yaw: float
     hang: float  # how far the object's bottom hangs below the tool point once held
     offset: np.ndarray  # object centre minus tool point, xy, kept while carried
+    grip: float
 
+    @property
+    def width(self) -> float:
+        """How wide the fingers open on the way down to it."""
+        return self.grip + 2 * GRIP_ROOM
 
-FINGER_OPEN = 0.04  # how far a finger's inner face is from the tool centre when open
-FINGER_REACH = 0.06  # and its outer face
-FINGER_HALF_WIDTH = 0.01
+    def clearance(self, obstacles: list[Obstacle], hand: GripperShape = PANDA_HAND) -> float:
+        return clearance(self.tool_position, self.yaw, self.width / 2, obstacles, hand)
 
 
 def finger_yaw(yaw: float) -> float:
@@ -43,7 +120,7 @@ def finger_axis(yaw: float) -> np.ndarray:
 def block_grasps(center, yaw: float, size: float) -> list[GraspTarget]:
     """The two ways to grip a cube from above: across either pair of faces."""
     center = np.asarray(center, dtype=float)
-    return [GraspTarget(center.copy(), finger_yaw(yaw + turn), size / 2, np.zeros(2))
+    return [GraspTarget(center.copy(), finger_yaw(yaw + turn), size / 2, np.zeros(2), size)
             for turn in (0.0, np.pi / 2)]
 
 
@@ -58,98 +135,72 @@ def bowl_grasps(center, radius: float, wall: float, height: float,
             rim = center[:2] + side * (radius - wall / 2) * finger_axis(yaw)
             tool = np.array([rim[0], rim[1], top - depth])
             grasps.append(GraspTarget(tool, finger_yaw(yaw), tool[2] - (center[2] - height / 2),
-                                      center[:2] - rim))
+                                      center[:2] - rim, wall))
     return grasps
 
 
-def finger_pads(tool_xy, yaw: float, opening: float = FINGER_OPEN) -> list[Polygon]:
-    """Footprints of the two open fingers: 2 cm pads from `opening` (4 cm when fully open)
-    to 2 cm beyond, either side of the tool."""
-    axis = finger_axis(yaw)
-    across = np.array([-axis[1], axis[0]])
-    pads = []
-    for side in (1.0, -1.0):
-        near = side * opening * axis
-        far = side * (opening + FINGER_REACH - FINGER_OPEN) * axis
-        corners = [near + across * FINGER_HALF_WIDTH, far + across * FINGER_HALF_WIDTH,
-                   far - across * FINGER_HALF_WIDTH, near - across * FINGER_HALF_WIDTH]
-        pads.append(Polygon([tuple(np.asarray(tool_xy)[:2] + c) for c in corners]))
-    return pads
+@dataclass(frozen=True)
+class Move:
+    """One pick-and-place: the grasp, and where and how turned the tool lets go."""
+
+    grasp: GraspTarget
+    place: np.ndarray  # tool xyz at the release
+    place_yaw: float
+
+    @property
+    def travel(self) -> float:
+        return travel_height(self.grasp.tool_position, self.place)
+
+    @property
+    def release_width(self) -> float:
+        return self.grasp.grip + 2 * RELEASE_ROOM
+
+    def release_clearance(self, obstacles: list[Obstacle],
+                          hand: GripperShape = PANDA_HAND) -> float:
+        """How far the fingers opened to let go stay from the obstacles around the place."""
+        return clearance(self.place, self.place_yaw, self.release_width / 2, obstacles, hand)
+
+    def feasible(self, arm: Arm) -> bool:
+        """Whether the arm can go straight down to the pick point and to the place point."""
+        pick, place = self.grasp.tool_position, self.place
+        return (arm.reachable([[*pick[:2], self.travel], pick], self.grasp.yaw)
+                and arm.reachable([[*place[:2], self.travel], place], self.place_yaw))
 
 
-def clearance(grasp: GraspTarget, obstacles: list[Polygon], at=None,
-              opening: float = FINGER_OPEN) -> float:
-    """How far the open fingers (at the grasp, or with the tool at `at`) stay from the
-    obstacles' footprints; negative when they would overlap one (the deeper, the lower)."""
-    tool = grasp.tool_position[:2] if at is None else np.asarray(at)[:2]
-    best = np.inf
-    for pad in finger_pads(tool, grasp.yaw, opening):
-        for obstacle in obstacles:
-            gap = pad.distance(obstacle)
-            if gap == 0.0:
-                gap = -float(np.sqrt(pad.intersection(obstacle).area))
-            best = min(best, gap)
-    return best
-
-
-def place_tool_position(grasp: GraspTarget, place_center_xy, surface_z: float) -> np.ndarray:
-    """Where the tool must be to set the held object down centred on `place_center_xy`."""
-    xy = np.asarray(place_center_xy, dtype=float)[:2] - grasp.offset
-    return np.array([*xy, surface_z + grasp.hang + RELEASE_GAP])
+def plan_move(grasp: GraspTarget, center_xy, surface_z: float, turn: float = 0.0) -> Move:
+    """The move that sets the held object down centred on `center_xy` at height `surface_z`,
+    turned by `turn` about its centre (the wrist turns while carrying it)."""
+    c, s = np.cos(turn), np.sin(turn)
+    offset = np.array([[c, -s], [s, c]]) @ grasp.offset
+    xy = np.asarray(center_xy, dtype=float)[:2] - offset
+    place = np.array([*xy, surface_z + grasp.hang + RELEASE_GAP])
+    return Move(grasp, place, finger_yaw(grasp.yaw + turn))
 
 
 def travel_height(pick, place) -> float:
     return max(MIN_TRAVEL_HEIGHT, pick[2] + TRAVEL_CLEARANCE, place[2] + TRAVEL_CLEARANCE)
 
 
-def _feasible(arm: Arm, grasp: GraspTarget, place_center_xy, surface_z: float) -> bool:
-    """Whether the arm can go straight down to the pick point and to the place point."""
-    pick = grasp.tool_position
-    place = place_tool_position(grasp, place_center_xy, surface_z)
-    travel = travel_height(pick, place)
-    return all(arm.reachable([[*point[:2], travel], point], grasp.yaw) for point in (pick, place))
-
-
-def choose_grasp(arm: Arm, grasps: list[GraspTarget], obstacles, place_center_xy,
-                 surface_z: float, place_obstacles=None,
-                 release_width: float | None = None) -> GraspTarget:
-    """The grasp, feasible at both ends, whose fingers land farthest from other objects when
-    they open at the pick and at the place (to `release_width` there, when given)."""
-    opening = FINGER_OPEN if release_width is None else release_width / 2
-    reachable = [g for g in grasps if _feasible(arm, g, place_center_xy, surface_z)]
-    if not reachable:
-        raise UnreachableError("no way to grip the object lets the arm reach both it and the "
-                               "target; choose a target nearer the middle of the table")
-    place_obstacles = obstacles if place_obstacles is None else place_obstacles
-
-    def margin(g: GraspTarget) -> float:
-        place = place_tool_position(g, place_center_xy, surface_z)
-        return min(clearance(g, obstacles), clearance(g, place_obstacles, at=place,
-                                                      opening=opening))
-    return max(reachable, key=margin)
-
-
-def pick_and_place(arm: Arm, grasp: GraspTarget, place_center_xy, place_surface_z: float,
-                   speed: float | None = None, release_width: float | None = None) -> None:
-    """Pick per `grasp` and set the object down centred on `place_center_xy` at height
-    `surface_z`, letting go by opening the fingers to `release_width` (default: fully).
+def pick_and_place(arm: Arm, move: Move, speed: float | None = None) -> None:
+    """Pick per the move's grasp, turn the wrist on the way if the move turns the object, set
+    it down and let go by opening the fingers to the move's release width.
 
     Raises GraspError when the gripper closes on nothing or the object slips while carried.
     """
-    pick = grasp.tool_position
-    place = place_tool_position(grasp, place_center_xy, place_surface_z)
-    travel = travel_height(pick, place)
+    grasp, pick, place, travel = move.grasp, move.grasp.tool_position, move.place, move.travel
     start = arm.ee_pose().position
     rise = [[*start[:2], travel]] if start[2] < travel else []  # never sweep low across objects
-    arm.open_gripper()
+    arm.open_gripper(grasp.width)
     arm.move_path([*rise, [*pick[:2], travel], pick], yaw=grasp.yaw, speed=speed)
     if not arm.close_gripper():
         arm.move_to([*pick[:2], travel], yaw=grasp.yaw, speed=speed)
         raise GraspError("the gripper closed on nothing; the object may have moved: "
                          "look again (get_obj_pos) and retry")
-    arm.move_path([[*pick[:2], travel], [*place[:2], travel]], yaw=grasp.yaw, speed=speed)
+    if abs(move.place_yaw - grasp.yaw) > 1e-6:  # rise first, then turn the wrist up there
+        arm.move_to([*pick[:2], travel], yaw=grasp.yaw, speed=speed)
+    arm.move_path([[*pick[:2], travel], [*place[:2], travel]], yaw=move.place_yaw, speed=speed)
     if not arm.holding():
         raise GraspError("the object slipped out of the gripper while carried")
-    arm.move_to(place, yaw=grasp.yaw, speed=speed)
-    arm.open_gripper(release_width)
-    arm.move_to([*place[:2], travel], yaw=grasp.yaw, speed=speed)
+    arm.move_to(place, yaw=move.place_yaw, speed=speed)
+    arm.open_gripper(move.release_width)
+    arm.move_to([*place[:2], travel], yaw=move.place_yaw, speed=speed)
