@@ -84,9 +84,9 @@ def resting_on(lower: ObjectInfo, others: dict[str, ObjectInfo], shape: BowlShap
                ) -> list[ObjectInfo]:
     """The objects standing on `lower`'s top (a block on a block, a bowl on a bowl's rim)."""
     carried = {o.name for o in inside(lower, others, shape)} if lower.kind == "bowl" else set()
-    top = lower.footprint.buffer(-0.003)
     return [o for o in others.values() if o.name != lower.name and o.name not in carried
-            and abs(o.bottom - lower.top) < RESTS_ON and o.footprint.intersects(top)]
+            and abs(o.bottom - lower.top) < RESTS_ON
+            and lower.footprint.contains(Point(*o.position[:2]))]
 
 
 def plan_placements(held: ObjectInfo, target: ObjectInfo | np.ndarray,

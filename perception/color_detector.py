@@ -40,6 +40,8 @@ class ColorDetectorConfig:
 
 def _features(rgb: np.ndarray) -> np.ndarray:
     """(S cos H, S sin H, w V) per pixel: shading scales V but leaves hue and saturation."""
+    if rgb.size == 0:  # nothing stands on the table (OpenCV refuses an empty image)
+        return np.zeros((0, 3), dtype=np.float32)
     hsv = cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.uint8), cv2.COLOR_RGB2HSV_FULL)
     hsv = hsv.reshape(-1, 3).astype(np.float32) / 255.0
     angle = hsv[:, 0] * 2 * np.pi
