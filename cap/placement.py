@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.affinity import rotate, translate
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from cap.errors import NoRoom, PolicyError
-from perception.objects import ObjectInfo
+from perception.objects import ObjectInfo, turned_box
 
 MARGIN = 0.005  # metres of air between a placed object and its neighbours
 FLAT_TOLERANCE = 0.006  # a block's bottom this far from a resting level is tilted
 REST_MARGIN = 0.01  # a resting bowl's centre lies this far inside what holds it up
+CENTRED = 0.015  # a bowl set at a spot on something stands there only this near its centre
 RESTS_ON = 0.01  # an object whose bottom is this near another's top stands on it
 # a cube looks the same every quarter turn: the turns tried when it has no room as it lies
 TURNS = tuple(float(t) for t in np.radians([0, 15, -15, 30, -30, 45]))
@@ -55,12 +55,12 @@ class Placement:
 
 
 def footprint_at(info: ObjectInfo, xy, margin: float = 0.0, turn: float = 0.0) -> Polygon:
-    """The object's outline moved to `xy` and turned by `turn` about its centre."""
-    shape = info.footprint
-    if turn:
-        shape = rotate(shape, turn, origin=tuple(info.position[:2]), use_radians=True)
-    shape = translate(shape, xy[0] - info.position[0], xy[1] - info.position[1])
-    return shape.buffer(margin) if margin else shape
+    """The object's outline moved to `xy`, turned by `turn` about its centre and grown by
+    `margin` on every side."""
+    if info.kind == "bowl":
+        return Point(xy[0], xy[1]).buffer(info.size[0] / 2 + margin, quad_segs=8)
+    return turned_box(xy[0], xy[1], info.size[0] / 2 + margin, info.size[1] / 2 + margin,
+                      info.yaw + turn)
 
 
 def outlines(info: ObjectInfo, shape: BowlShape) -> list[tuple[Polygon, float]]:
@@ -180,24 +180,37 @@ def rest_bowl(held: ObjectInfo, xy, others: dict[str, ObjectInfo], shape: BowlSh
              for part, top in outlines(o, shape) if part.intersects(outline)]
     level = max((top for _, _, top in under), default=0.0)
     holders = [(o, part) for o, part, top in under if top > level - FLAT_TOLERANCE]
-    if target is not None and target.name not in {o.name for o, _ in holders}:
-        highest = max(under, key=lambda u: u[2])[0]
-        raise NoRoom(f"the {held.name} would rest on the {highest.name}, which stands "
-                     f"{100 * (highest.top - target.top):.1f} cm higher than the {target.name}")
-    if holders and not _holds_centre(xy, outline, holders):
-        # at a spot, something under the bowl's edge is in the way; named, it would tip
-        problem = _room_problem(held, Placement(xy, 0.0), others, shape)
-        if target is None and problem is not None:
-            raise NoRoom(problem[0])
-        names = " and ".join(dict.fromkeys(f"the {o.name}" for o, _ in holders))
-        raise NoRoom(f"the {held.name} would rest {100 * level:.1f} cm up on {names} alone, "
-                     "its centre beyond what holds it: it would tip over")
-    support = target or (max((o for o, _ in holders), key=lambda o: o.top) if holders else None)
+    support = target
+    if holders:
+        support = target or max((o for o, _ in holders), key=lambda o: o.top)
+        _refuse_unsteady(held, xy, outline, holders, support, target is None, others, shape)
     placement = Placement(xy, level, support)
     problem = _room_problem(held, placement, others, shape)
     if problem is not None:
         raise NoRoom(problem[0])
     return placement
+
+
+def _refuse_unsteady(held: ObjectInfo, xy, outline: Polygon, holders, support: ObjectInfo,
+                     at_spot: bool, others, shape: BowlShape) -> None:
+    """A resting bowl stands on what it was put on, level, its centre over what holds it up;
+    put at a spot, it stands there only centred on what is there (else it would overhang)."""
+    highest = max((o for o, _ in holders), key=lambda o: o.top)
+    if support.name not in {o.name for o, _ in holders}:
+        raise NoRoom(f"the {held.name} would rest on the {highest.name}, which stands "
+                     f"{100 * (highest.top - support.top):.1f} cm higher than the {support.name}")
+    off = float(np.linalg.norm(xy - highest.position[:2]))
+    if at_spot and off > CENTRED:
+        if not highest.footprint.contains(Point(*xy)):
+            raise NoRoom(_room_problem(held, Placement(xy, 0.0), others, shape)[0])
+        needed = _room_needed(held, Placement(xy, 0.0), highest)
+        raise NoRoom(f"the spot {_xy(xy)} is on the {highest.name}, {100 * off:.1f} cm from its "
+                     f"centre: a {held.kind} there would overhang it (on the table it needs "
+                     f"{100 * needed:.1f} cm of room from the {highest.name}'s centre)")
+    if not _holds_centre(xy, outline, holders):
+        names = " and ".join(dict.fromkeys(f"the {o.name}" for o, _ in holders))
+        raise NoRoom(f"the {held.name} would rest on {names} alone, its centre beyond what "
+                     "holds it: it would tip over")
 
 
 def _holds_centre(xy, outline: Polygon, holders) -> bool:

@@ -124,7 +124,7 @@ class ColorDetector(Detector):
         rim_top = _rim_height(ring, cx, cy)
         rim = ring[np.abs(ring[:, 2] - rim_top) < c.top_band]
         cx, cy, _ = _rim_circle(rim[:, :2], radius)
-        outer = float(np.percentile(np.linalg.norm(rim[:, :2] - [cx, cy], axis=1), 98))
+        outer = float(np.percentile(np.linalg.norm(rim[:, :2] - [cx, cy], axis=1), 95))
         within = np.linalg.norm(points[:, :2] - [cx, cy], axis=1) < outer - c.bowl_inset
         floor = self._floor(points[within], rim_top)
         bottom = _bowl_bottom(floor, points, c.bowl_floor)

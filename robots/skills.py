@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.affinity import rotate, translate
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 from robots.arm import Arm
 from robots.errors import GraspError
@@ -13,20 +12,20 @@ from robots.errors import GraspError
 TRAVEL_CLEARANCE = 0.1  # metres above the higher of the pick and place points
 MIN_TRAVEL_HEIGHT = 0.15
 RELEASE_GAP = 0.008  # the held object is let go this far above its resting height
-GRIP_ROOM = 0.007  # the fingers open this far beyond each side of what they take
+GRIP_ROOM = 0.004  # the fingers open this far beyond each side of what they take
 RELEASE_ROOM = 0.006  # and this far to let go of it
 
 
 @dataclass(frozen=True)
 class GripperShape:
-    """The open gripper seen from above, in slabs counted up from the tool point: a part can
-    touch an obstacle whose top stands higher than the part's bottom. The defaults are the
-    Panda hand's collision meshes (the fingers widen toward the hand)."""
+    """The open gripper seen from above, as far as it reaches into an obstacle of a given
+    height: the fingers widen toward the hand, and the hand itself only meets what stands
+    taller than its underside. The defaults are measured on the simulated Panda's collision
+    shapes."""
 
     finger_open: float = 0.04  # how far a finger's inner face can move from the centre
-    # how far a finger reaches beyond its inner face into an obstacle whose top stands this
-    # high above the tool point (measured on the simulated Panda's collision shapes: the
-    # finger widens toward the hand)
+    # (an obstacle's top above the tool point, how far the finger reaches beyond its inner
+    # face into it), from the fingertip up
     finger_profile: tuple[tuple[float, float], ...] = (
         (-0.0082, 0.0205), (0.002, 0.0228), (0.010, 0.0246), (0.018, 0.0258), (0.026, 0.0264),
         (0.046, 0.0275))
@@ -34,28 +33,34 @@ class GripperShape:
     hand_bottom: float = 0.038
     hand_half_length: float = 0.105  # along the finger axis
     hand_half_width: float = 0.033
-    slab: float = 0.005  # the fingers are modelled in slabs this tall, each as wide as its top
 
-    def finger_slabs(self) -> list[tuple[float, float]]:
-        """(bottom above the tool point, reach) per slab: as wide as the finger at its top."""
+    def outline(self, tool, yaw: float, opening: float, top: float) -> list[Polygon]:
+        """What of the gripper (tool at `tool`, turned by `yaw`, each finger `opening` from
+        the centre) an obstacle standing `top` high can touch, seen from above."""
         heights, reaches = np.array(self.finger_profile).T
-        bottoms = np.arange(heights[0], heights[-1], self.slab)
-        tops = np.minimum(bottoms + self.slab, heights[-1])
-        return [(float(b), float(np.interp(t, heights, reaches))) for b, t in zip(bottoms, tops)]
-
-    def parts(self, tool, yaw: float, opening: float) -> list[tuple[float, Polygon]]:
-        """(height of its bottom, outline) of each part, the tool at `tool` turned by `yaw`
-        with each finger `opening` from the centre."""
+        above = top - tool[2]
+        if above <= heights[0]:
+            return []
         opening = min(opening, self.finger_open)
-        parts = [(bottom, box(opening, -self.finger_half_width, opening + reach,
-                              self.finger_half_width)) for bottom, reach in self.finger_slabs()]
-        parts += [(bottom, rotate(p, 180, origin=(0, 0))) for bottom, p in parts]
-        parts.append((self.hand_bottom, box(-self.hand_half_length, -self.hand_half_width,
-                                            self.hand_half_length, self.hand_half_width)))
-        # the fingers close along finger_axis(yaw), which is the x axis turned by yaw + 90 deg
-        return [(tool[2] + bottom, translate(rotate(p, yaw + np.pi / 2, origin=(0, 0),
-                                                    use_radians=True), tool[0], tool[1]))
-                for bottom, p in parts]
+        reach = float(np.interp(above, heights, reaches))
+        angle = yaw + np.pi / 2  # the fingers close along finger_axis(yaw)
+        w = self.finger_half_width
+        parts = [_rectangle(tool, angle, opening, opening + reach, w),
+                 _rectangle(tool, angle, -opening - reach, -opening, w)]
+        if above > self.hand_bottom:
+            parts.append(_rectangle(tool, angle, -self.hand_half_length, self.hand_half_length,
+                                    self.hand_half_width))
+        return parts
+
+
+def _rectangle(centre, angle: float, start: float, end: float, half_width: float) -> Polygon:
+    """The rectangle from `start` to `end` along the direction `angle` through `centre`,
+    `half_width` to either side."""
+    along = np.array([np.cos(angle), np.sin(angle)])
+    across = np.array([-along[1], along[0]])
+    corners = [start * along - half_width * across, end * along - half_width * across,
+               end * along + half_width * across, start * along + half_width * across]
+    return Polygon(np.array(corners) + np.asarray(centre)[:2])
 
 
 PANDA_HAND = GripperShape()
@@ -74,11 +79,8 @@ def clearance(tool, yaw: float, opening: float, obstacles: list[Obstacle],
     """How far the open gripper (tool at `tool`) stays from the obstacles; negative when it
     would overlap one (the deeper, the lower)."""
     best = np.inf
-    parts = hand.parts(tool, yaw, opening)
     for obstacle in obstacles:
-        for bottom, part in parts:
-            if bottom >= obstacle.top:
-                continue
+        for part in hand.outline(tool, yaw, opening, obstacle.top):
             gap = part.distance(obstacle.shape)
             if gap == 0.0:
                 gap = -float(np.sqrt(part.intersection(obstacle.shape).area))
