@@ -107,6 +107,10 @@ def _plan(held: ObjectInfo, target, others, shape: BowlShape) -> list[Placement]
         above = resting_on(target, others, shape)
         if above:
             raise NoRoom(f"the {target.name} is under the {above[0].name}")
+        if target.kind == "block" and not _lies_flat(target, others, shape):
+            raise NoRoom(f"the {target.name} is not lying flat (its centre is "
+                         f"{100 * target.position[2]:.1f} cm high, resting on nothing level); "
+                         f"nothing stands on it until it is set down flat")
         if held.kind == "bowl":
             return [rest_bowl(held, target.position[:2], others, shape, target)]
         if target.kind == "bowl":
@@ -117,10 +121,6 @@ def _plan(held: ObjectInfo, target, others, shape: BowlShape) -> list[Placement]
 
 def _on_block(held: ObjectInfo, block: ObjectInfo, others, shape: BowlShape
               ) -> list[Placement]:
-    if not _lies_flat(block, others, shape):
-        raise NoRoom(f"the {block.name} is not lying flat (its centre is "
-                     f"{100 * block.position[2]:.1f} cm high, resting on nothing level); stack on "
-                     f"a block that lies flat, or set the {block.name} down on the table first")
     aligned = _quarter(block.yaw - held.yaw)  # square on square stands best
     turns = dict.fromkeys((0.0, aligned, *TURNS))
     return _with_room(held, [Placement(block.position[:2].copy(), block.top, block, t)

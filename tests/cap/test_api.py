@@ -134,6 +134,8 @@ def test_stacking_on_a_tilted_block_is_refused(table, api):
     before = table.scene.positions()
     with pytest.raises(NoRoom, match="green block is not lying flat"):
         api.put_first_on_second("red block", "green block")
+    with pytest.raises(NoRoom, match="green block is not lying flat"):
+        api.put_first_on_second("yellow bowl", "green block")
     assert all(np.allclose(before[n], table.scene.positions()[n], atol=1e-3) for n in before)
 
 
@@ -218,6 +220,22 @@ def test_a_bowl_refused_on_another_bowls_rim_is_told_what_the_planner_accepts(st
     assert truth["blue bowl"][2] == pytest.approx(BOWL_HEIGHT * 1.5, abs=0.006)  # on its rim
 
 
+def test_a_bowl_is_not_put_on_a_bowl_whose_contents_stand_above_its_rim(staged):
+    """Two blocks stacked in the blue bowl reach 4 cm above its rim: a bowl set on it would
+    rest on the top block alone and tip, so it is refused, saying so, before anything moves."""
+    table, api = staged(("red", "green"), ("blue", "yellow"), {
+        "blue bowl": (-0.1, 0.05, 0.0), "yellow bowl": (0.12, 0.08, 0.0),
+        "red block": (0.1, -0.12, 0.0), "green block": (-0.1, -0.14, 0.0)})
+    api.put_first_on_second("red block", "blue bowl")
+    api.put_first_on_second("green block", "red block")
+    before = table.scene.positions()
+    with pytest.raises(NoRoom, match=r"the yellow bowl would rest on the green block, which "
+                                     r"stands [34]\.\d cm higher than the blue bowl"):
+        api.put_first_on_second("yellow bowl", "blue bowl")
+    after = table.scene.positions()
+    assert all(moved(before, after, name) < 0.002 for name in before)
+
+
 def test_a_block_refused_beside_another_is_given_a_free_spot(staged):
     table, api = staged(("red", "green"), (), {
         "red block": (0.0, 0.0, 0.3), "green block": (0.15, 0.1, 0.0)})
@@ -243,3 +261,88 @@ def test_a_block_for_a_covered_bowl_is_told_to_use_the_bowl_on_top(staged):
     truth = table.scene.positions()
     assert np.linalg.norm(truth["red block"][:2] - truth["yellow bowl"][:2]) < 0.05
     assert truth["red block"][2] > BOWL_HEIGHT  # in the upper bowl
+
+
+# --- Code as Policies' own tabletop_ui examples that stack bowls, run as programs -----------
+
+STACK_IN_ORDER = """def stack_objects_in_order(object_names):
+    for below, above in zip(object_names, object_names[1:]):
+        put_first_on_second(above, below)
+"""
+# three bowls across the back and the middle front, three blocks between and in front
+LAYOUT = [(-0.15, 0.1), (0.15, 0.1), (0.0, -0.11), (0.0, 0.12), (-0.17, -0.14), (0.17, -0.14)]
+
+
+def run_program(blocks, bowls, code: str):
+    """The program through the checks and the sandbox, seen from pixels; (outcome, truth)."""
+    from cap.config import SessionConfig
+    from cap.session import Session
+
+    names = [f"{c} bowl" for c in bowls] + [f"{c} block" for c in blocks]
+    spec = SceneSpec(tuple(blocks), tuple(bowls), seed=0)
+    cell = Tabletop(spec)
+    for name, (x, y) in zip(names, LAYOUT):
+        height = BOWL_HEIGHT if name.endswith("bowl") else BLOCK_SIZE
+        cell.scene.place(name, [x, y, height / 2], 0.3)
+    cell.settle(1.0)
+    with Session(SessionConfig(spec, perception="pixels"), cell=cell) as session:
+        outcome = session.exec_program(code)
+        cell.settle(0.5)
+        return outcome, cell.scene.positions()
+
+
+def on(truth, upper: str, lower: str, height: float) -> bool:
+    """`upper` stands centred on `lower`, its centre `height` above the table."""
+    return (np.linalg.norm(truth[upper][:2] - truth[lower][:2]) < 0.015
+            and abs(truth[upper][2] - height) < 0.008)
+
+
+RIM = BOWL_HEIGHT  # a bowl resting on a bowl stands on its rim
+FLOOR = 0.008  # sim.objects.BOWL_FLOOR
+
+
+@pytest.mark.slow
+def test_paper_example_stack_the_blue_bowl_on_the_yellow_block_on_the_green_block():
+    outcome, truth = run_program(("yellow", "green", "blue"), ("yellow", "blue", "green"),
+                                 STACK_IN_ORDER + "order_bottom_to_top = ['green block', "
+                                 "'yellow block', 'blue bowl']\n"
+                                 "stack_objects_in_order(object_names=order_bottom_to_top)")
+    assert outcome.ok, outcome.error
+    assert on(truth, "yellow block", "green block", 1.5 * BLOCK_SIZE)
+    assert on(truth, "blue bowl", "yellow block", 2 * BLOCK_SIZE + BOWL_HEIGHT / 2)
+
+
+@pytest.mark.slow
+def test_paper_example_hide_the_blue_bowl():
+    outcome, truth = run_program(("yellow", "green", "blue"), ("yellow", "blue", "green"),
+                                 "bowl_name = np.random.choice(['yellow bowl', 'green bowl'])\n"
+                                 "put_first_on_second(bowl_name, 'blue bowl')")
+    assert outcome.ok, outcome.error
+    assert any(on(truth, f"{c} bowl", "blue bowl", RIM + BOWL_HEIGHT / 2)
+               for c in ("yellow", "green"))
+
+
+@pytest.mark.slow
+def test_paper_example_stack_everything_with_the_green_block_on_top():
+    outcome, truth = run_program(("pink", "green", "blue"), ("pink", "blue", "green"),
+                                 STACK_IN_ORDER + "order_bottom_to_top = ['blue bowl', "
+                                 "'pink bowl', 'green bowl', 'pink block', 'blue block', "
+                                 "'green block']\n"
+                                 "stack_objects_in_order(object_names=order_bottom_to_top)")
+    assert outcome.ok, outcome.error
+    assert on(truth, "pink bowl", "blue bowl", RIM + BOWL_HEIGHT / 2)
+    assert on(truth, "green bowl", "pink bowl", 2 * RIM + BOWL_HEIGHT / 2)
+    in_green = 2 * RIM + FLOOR + BLOCK_SIZE / 2
+    assert np.linalg.norm(truth["pink block"][:2] - truth["green bowl"][:2]) < 0.05
+    assert truth["pink block"][2] == pytest.approx(in_green, abs=0.008)
+    assert on(truth, "blue block", "pink block", in_green + BLOCK_SIZE)
+    assert on(truth, "green block", "blue block", in_green + 2 * BLOCK_SIZE)
+
+
+@pytest.mark.slow
+def test_paper_example_the_desert_flooded_by_the_ocean():
+    outcome, truth = run_program(("yellow", "green", "gray"), ("yellow", "gray", "blue"),
+                                 "say('putting the yellow bowl on the blue bowl')\n"
+                                 "put_first_on_second('yellow bowl', 'blue bowl')")
+    assert outcome.ok, outcome.error
+    assert on(truth, "yellow bowl", "blue bowl", RIM + BOWL_HEIGHT / 2)
