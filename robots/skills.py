@@ -19,37 +19,41 @@ RELEASE_ROOM = 0.006  # and this far to let go of it
 @dataclass(frozen=True)
 class GripperShape:
     """The open gripper seen from above, as far as it reaches into an obstacle of a given
-    height: the fingers widen toward the hand, and the hand itself only meets what stands
-    taller than its underside. The defaults are measured on the simulated Panda's collision
-    shapes."""
+    height: the fingers widen toward the hand, and the hand only meets what stands taller than
+    its underside. The defaults are the simulated Panda's collision shapes, measured by
+    contact with boxes of each height."""
 
     finger_open: float = 0.04  # how far a finger's inner face can move from the centre
-    # (an obstacle's top above the tool point, how far the finger reaches beyond its inner
-    # face into it), from the fingertip up
-    finger_profile: tuple[tuple[float, float], ...] = (
-        (-0.0082, 0.0205), (0.002, 0.0228), (0.010, 0.0246), (0.018, 0.0258), (0.026, 0.0264),
-        (0.046, 0.0275))
-    finger_half_width: float = 0.0115
-    hand_bottom: float = 0.038
-    hand_half_length: float = 0.105  # along the finger axis
-    hand_half_width: float = 0.033
+    # (an obstacle's top above the tool point, how far a finger reaches beyond its inner face
+    # into it, and its half width across), from the fingertip up
+    finger_profile: tuple[tuple[float, float, float], ...] = (
+        (-0.0082, 0.0143, 0.0052), (-0.004, 0.0161, 0.0096), (0.0, 0.0174, 0.0100),
+        (0.008, 0.0199, 0.0104), (0.016, 0.0224, 0.0108), (0.025, 0.0252, 0.0113),
+        (0.030, 0.0263, 0.0115), (0.050, 0.0274, 0.0115))
+    # (an obstacle's top above the tool point, the hand's half length along the finger axis
+    # and half width across it, as far down as that)
+    hand_profile: tuple[tuple[float, float, float], ...] = (
+        (0.039, 0.0951, 0.0170), (0.045, 0.0999, 0.0189), (0.050, 0.1015, 0.0201),
+        (0.100, 0.1050, 0.0326))
 
     def outline(self, tool, yaw: float, opening: float, top: float) -> list[Polygon]:
         """What of the gripper (tool at `tool`, turned by `yaw`, each finger `opening` from
         the centre) an obstacle standing `top` high can touch, seen from above."""
-        heights, reaches = np.array(self.finger_profile).T
         above = top - tool[2]
+        heights, reaches, widths = np.array(self.finger_profile).T
         if above <= heights[0]:
             return []
         opening = min(opening, self.finger_open)
         reach = float(np.interp(above, heights, reaches))
         angle = yaw + np.pi / 2  # the fingers close along finger_axis(yaw)
-        w = self.finger_half_width
+        w = float(np.interp(above, heights, widths))
         parts = [_rectangle(tool, angle, opening, opening + reach, w),
                  _rectangle(tool, angle, -opening - reach, -opening, w)]
-        if above > self.hand_bottom:
-            parts.append(_rectangle(tool, angle, -self.hand_half_length, self.hand_half_length,
-                                    self.hand_half_width))
+        heights, lengths, widths = np.array(self.hand_profile).T
+        if above > heights[0]:
+            length = float(np.interp(above, heights, lengths))
+            parts.append(_rectangle(tool, angle, -length, length,
+                                    float(np.interp(above, heights, widths))))
         return parts
 
 
