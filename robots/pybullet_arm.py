@@ -56,8 +56,7 @@ class PyBulletArm(PlannedArm):
             self.body, left, self.body, right, pybullet.JOINT_GEAR, (1, 0, 0), (0, 0, 0),
             (0, 0, 0), physicsClientId=self.client,
         )
-        # a soft gear (erp 0.1) let a held block drift 1.5 cm toward one finger in a carry
-        pybullet.changeConstraint(gear, gearRatio=-1, erp=0.8, maxForce=50,
+        pybullet.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50,
                                   physicsClientId=self.client)
         for link in (left, right):
             pybullet.changeDynamics(self.body, link, lateralFriction=self.config.finger_friction,
