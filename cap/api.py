@@ -7,8 +7,8 @@ from typing import Callable
 import numpy as np
 from shapely.geometry import box
 
-from cap.errors import PolicyError
-from cap.grasping import choose_move
+from cap.errors import NoRoom, PolicyError
+from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move
 from cap.placement import BowlShape, Placement, inside, plan_placements, resting_on
 from cap.verification import verify
 from perception.objects import ObjectInfo, Perceiver
@@ -79,24 +79,56 @@ class PolicyAPI:
     # --- actions ---------------------------------------------------------------------------
     def put_first_on_second(self, obj: str, target) -> None:
         """Pick object `obj` and put it on/in `target`: an object, a named place or a position."""
+        try:
+            self._put(_name(obj), target, make_room=True)
+        except Crowded as crowded:  # its class stays here: errors cross the sandbox by name
+            raise NoRoom(str(crowded)) from None
+
+    def _put(self, name: str, target, make_room: bool) -> None:
         objects = self.perceiver.look()  # look again right before the grasp
-        held = self._object(_name(obj), objects)
+        held = self._object(name, objects)
         others = {n: o for n, o in objects.items() if n != held.name}
         above = resting_on(held, others, self.grasp.bowl)
         if above:
             raise PolicyError(f"the {held.name} is under the {above[0].name}; move the "
                               f"{above[0].name} first")
+        table = box(*self.workspace.low, self.workspace.x_max, self.workspace.y_max)
         placements = plan_placements(held, self._target(target, held, objects), others,
-                                     self.grasp.bowl, box(*self.workspace.low,
-                                                          self.workspace.x_max,
-                                                          self.workspace.y_max))
+                                     self.grasp.bowl, table)
         self.motions += 1
-        chosen = choose_move(self.arm, held, self._grasps(held), placements, others,
-                             self.grasp.bowl, self.grasp.hand)
+        try:
+            chosen = choose_move(self.arm, held, self._grasps(held), placements, others,
+                                 self.grasp.bowl, self.grasp.hand)
+        except Crowded as crowded:
+            if not (make_room and self._make_room(held, crowded, others)):
+                raise
+            return self._put(name, target, make_room=False)
         carried = inside(held, others, self.grasp.bowl) if held.kind == "bowl" else []
         pick_and_place(self.arm, chosen.move)
         self._expect(held, carried, chosen.placement)
         self._verify(held, chosen.placement)
+
+    def _make_room(self, held: ObjectInfo, crowded: Crowded, others) -> bool:
+        """Move what the fingers would touch when gripping the held object straight away from
+        it, just far enough, and say so; False when that cannot be done (nothing moved)."""
+        blocker = crowded.blocker
+        if not crowded.at_pick or blocker is None or \
+                held in inside(blocker, others, self.grasp.bowl):
+            return False
+        away = blocker.position[:2] - held.position[:2]
+        away = away / max(float(np.linalg.norm(away)), 1e-9)
+        for shift in crowded.depth + SAFE_CLEARANCE + np.arange(0.002, 0.05, 0.01):
+            spot = blocker.position[:2] + shift * away
+            if not self.workspace.contains(spot):
+                break
+            try:
+                self._put(blocker.name, spot, make_room=False)
+            except PolicyError:  # refused before anything moved: try a little farther
+                continue
+            self.say(f"I moved the {blocker.name} {100 * shift:.0f} cm aside to make room "
+                     f"for the fingers around the {held.name}")
+            return True
+        return False
 
     def _expect(self, held: ObjectInfo, carried: list[ObjectInfo], placement: Placement) -> None:
         """Tell perception where the object (and what a bowl carries) now is."""

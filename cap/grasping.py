@@ -18,6 +18,15 @@ from robots.skills import PANDA_HAND, GraspTarget, GripperShape, Move, Obstacle,
 SAFE_CLEARANCE = 0.004  # metres: a move whose fingers keep this from everything is taken at once
 
 
+class Crowded(NoRoom):
+    """No move leaves the fingers room: they would touch `blocker`, by `depth` metres, when
+    gripping the held object (`at_pick`) or when letting it go."""
+
+    def __init__(self, message: str, blocker: ObjectInfo | None, at_pick: bool, depth: float):
+        super().__init__(message)
+        self.blocker, self.at_pick, self.depth = blocker, at_pick, depth
+
+
 @dataclass(frozen=True)
 class Scored:
     margin: float  # the nearer of the fingers' misses at the pick and at the release
@@ -51,24 +60,24 @@ def choose_move(arm: Arm, held: ObjectInfo, grasps: list[GraspTarget],
     for scored in tried:
         if scored.move.feasible(arm):
             if scored.margin < 0:
-                raise NoRoom(_crowded(held, scored, others, carried, shape, hand))
+                raise _crowded(held, scored, others, carried, shape, hand)
             return scored
     raise UnreachableError("no way to grip the object lets the arm reach both it and the "
                            "target; choose a target nearer the middle of the table")
 
 
 def _crowded(held: ObjectInfo, best: Scored, others: dict[str, ObjectInfo],
-             carried: list[ObjectInfo], shape: BowlShape, hand: GripperShape) -> str:
+             carried: list[ObjectInfo], shape: BowlShape, hand: GripperShape) -> Crowded:
     """Which object the fingers of the best move would touch, where, and by how much."""
-    worst, where, depth = None, "", 0.0
+    worst, at_pick, depth = None, True, 0.0
     for other in others.values():
         pick = best.move.grasp.clearance(obstacles([other], shape), hand)
         place = (best.move.release_clearance(obstacles([other], shape), hand)
                  if other not in carried else float("inf"))
         if min(pick, place) < depth:
-            worst, depth = other, min(pick, place)
-            where = f"gripping the {held.name}" if pick <= place else "letting it go there"
+            worst, at_pick, depth = other, pick <= place, min(pick, place)
     name = f"the {worst.name}" if worst else "something"
-    return (f"no way to grip the {held.name} leaves the fingers room: they would touch {name} "
-            f"{where} (they need {100 * -depth:.1f} cm more room); move {name} away first "
-            "or choose another target")
+    where = f"gripping the {held.name}" if at_pick else "letting it go there"
+    return Crowded(f"no way to grip the {held.name} leaves the fingers room: they would touch "
+                   f"{name} {where} (they need {100 * -depth:.1f} cm more room); move {name} "
+                   "away first or choose another target", worst, at_pick, -depth)

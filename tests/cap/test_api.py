@@ -177,6 +177,25 @@ def test_the_fingers_miss_a_bowl_beside_the_block(staged):
     assert np.linalg.norm(after["red block"][:2] - after["green bowl"][:2]) < 0.04
 
 
+def test_a_block_boxed_in_by_two_bowls_gets_room_made_and_says_so(staged):
+    """Bowls 11.6 cm away along both of the block's axes: either grasp would put a finger on a
+    rim, so one bowl is first moved straight away from the block, just far enough."""
+    table, api = staged(("green",), ("blue", "yellow"), {
+        "green block": (0.12, -0.05, 0.0), "blue bowl": (0.004, -0.05, 0.0),
+        "yellow bowl": (0.12, 0.066, 0.0)})
+    before = table.scene.positions()
+    api.put_first_on_second("green block", "yellow bowl")
+    table.arm.home()
+    after = table.scene.positions()
+    [said] = api.said
+    match = re.fullmatch(r"I moved the (blue|yellow) bowl (\d) cm aside to make room for the "
+                         r"fingers around the green block", said)
+    assert match, said
+    shift = moved(before, after, f"{match.group(1)} bowl")
+    assert shift == pytest.approx(int(match.group(2)) / 100, abs=0.01)
+    assert np.linalg.norm(after["green block"][:2] - after["yellow bowl"][:2]) < 0.05
+
+
 def test_a_block_with_no_room_as_it_lies_is_turned_to_fit(staged):
     """Between two blocks 9 cm apart there is room for a block only square to them."""
     table, api = staged(("red", "green", "blue"), (), {
