@@ -14,8 +14,7 @@ MIN_TRAVEL_HEIGHT = 0.15
 RELEASE_GAP = 0.008  # the held object is let go this far above its resting height
 GRIP_ROOM = 0.004  # the fingers open this far beyond each side of what they take
 RELEASE_ROOM = 0.006  # and this far to let go of it
-HIGH_GRIP = 0.009  # a block gripped high: the tool this far below its top (the fingertips
-# reach 1.7 cm down its sides)
+HIGH_GRIP = 0.009  # gripped high, the tool is this far below a block's top (fingertips 1.7 cm)
 
 
 @dataclass(frozen=True)
