@@ -1,9 +1,10 @@
 """How to move the held object: among the planner's placements (best first) and the object's
 grasps, the move whose open fingers stay clear of everything around the pick and the release.
 
-The gripper is modelled in height slabs (robots.skills.GripperShape), and everything around in
-height too (a block's top, a bowl's rim ring and its lower floor), so fingers may reach into a
-bowl or over a lower block but never land on a wall."""
+The gripper is modelled by how far it reaches into an obstacle of each height
+(robots.skills.GripperShape), and everything around by its height too (a block's top, a bowl's
+rim ring and its lower floor), so fingers may reach into a bowl or over a lower block but never
+land on a wall."""
 from __future__ import annotations
 
 from dataclasses import dataclass
