@@ -14,7 +14,6 @@ MIN_TRAVEL_HEIGHT = 0.15
 RELEASE_GAP = 0.008  # the held object is let go this far above its resting height
 GRIP_ROOM = 0.004  # the fingers open this far beyond each side of what they take
 RELEASE_ROOM = 0.006  # and this far to let go of it
-HIGH_GRIP = 0.009  # gripped high, the tool is this far below a block's top (fingertips 1.7 cm)
 
 
 @dataclass(frozen=True)
@@ -125,13 +124,11 @@ def finger_axis(yaw: float) -> np.ndarray:
 
 
 def block_grasps(center, yaw: float, size: float) -> list[GraspTarget]:
-    """The ways to grip a cube from above: across either pair of faces, at its middle or near
-    its top (the fingers widen toward the hand: gripped high, they reach less far at the height
-    of what stands beside it)."""
+    """The two ways to grip a cube from above: across either pair of faces, at its middle
+    (gripped higher, a carried block swung about the fingers and landed tilted)."""
     center = np.asarray(center, dtype=float)
-    return [GraspTarget(center + [0.0, 0.0, lift], finger_yaw(yaw + turn), size / 2 + lift,
-                        np.zeros(2), size)
-            for lift in (0.0, size / 2 - HIGH_GRIP) for turn in (0.0, np.pi / 2)]
+    return [GraspTarget(center.copy(), finger_yaw(yaw + turn), size / 2, np.zeros(2), size)
+            for turn in (0.0, np.pi / 2)]
 
 
 def bowl_grasps(center, radius: float, wall: float, height: float,
