@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     tabletop.add_argument("--workers", type=int, default=1)
     tabletop.add_argument("--ray", metavar="ADDRESS",
                           help="run trials as Ray tasks: 'auto' or a cluster address")
-    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels")
+    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
+                          help="pixels: what a user runs; oracle: simulator ground truth, "
+                               "an ablation")
     tabletop.add_argument("--out", default="runs")
     tabletop.add_argument("--json", action="store_true")
     codegen = bench_sub.add_parser("codegen", help="robot code-generation problems")
@@ -302,8 +304,9 @@ def bench_tabletop_cli(args) -> dict:
         log(f"{name:28s} {task['successes']:3d}/{task['trials']:<3d} {100 * task['rate']:5.1f} % "
             f"[{100 * low:.0f}, {100 * high:.0f}]  paper {100 * task['paper_rate']:.0f} %  "
             f"{task['failures'] or ''}")
-    log(f"overall {100 * report['overall']['rate']:.1f} %, {report['seconds']:.0f} s; "
-        f"{report['files']['json']}")
+    log(f"overall {100 * report['overall']['rate']:.1f} % from {args.perception}, "
+        f"{report['overall']['wrongly_reported']} wrongly reported successes, "
+        f"{report['seconds']:.0f} s; {report['files']['json']}")
     return report
 
 

@@ -103,7 +103,8 @@ def summarize(results: list[dict], categories: list[str]) -> dict:
     total = sum(t["trials"] for t in tasks.values())
     won = sum(t["successes"] for t in tasks.values())
     overall = {"trials": total, "successes": won, "rate": won / max(1, total),
-               "ci95": list(wilson(won, total))}
+               "ci95": list(wilson(won, total)),
+               "wrongly_reported": sum(r["failure"] == WRONG_FINAL_STATE for r in results)}
     return {"tasks": tasks, "overall": overall}
 
 
