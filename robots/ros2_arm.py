@@ -29,7 +29,7 @@ from robots.joint_state_watch import JointStateWatch
 from robots.kinematics import ArmModel, Kinematics
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
-from robots.ros2_gripper import Ros2Gripper, answer
+from robots.ros2_gripper import Ros2Gripper
 from robots.ros2_messages import duration, latched_qos, trajectory_message, wait_future
 from robots.safety import MotionFilter, SafetyLimits
 from robots.sampled_topic import SampledTopic, sampling_node
@@ -54,7 +54,8 @@ class Ros2ArmConfig:
     path_tolerance: float = 0.25  # rad a joint may lag the trajectory before it is aborted
     gripper_effort: float = 40.0  # N, a GripperCommand's max_effort, a Grasp's force
     gripper_speed: float = 0.1  # m/s, the Franka Hand's fingers
-    accept_timeout: float = 2.0  # s for the controller to accept or reject a goal
+    accept_timeout: float = 10.0  # s for a goal's answer while the robot is alive (a loaded
+    # machine may take seconds to pass it on; a dead robot is caught by its joint states)
     action_timeout: float = 10.0  # s for each named action's server to answer at start-up
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
@@ -216,8 +217,8 @@ class Ros2Arm(PlannedArm):
     def _follow_goal(self, trajectory: JointTrajectory) -> None:
         """Send the trajectory as a FollowJointTrajectory goal and wait for its result,
         cancelling it when the robot is lost, stopped or late."""
-        handle = answer(self._clients["arm"].send_goal_async(self._goal_message(trajectory)),
-                        self.config.accept_timeout, "the arm controller did not answer the goal")
+        handle = self._goal_answer(
+            self._clients["arm"].send_goal_async(self._goal_message(trajectory)))
         if not handle.accepted:
             raise MotionError("the arm controller rejected the trajectory (its log says why: "
                               "joint names, point timing); nothing moved")
@@ -249,6 +250,25 @@ class Ros2Arm(PlannedArm):
                                for n in names]
         goal.goal_time_tolerance = duration(self.config.settle_timeout)
         return goal
+
+    def _goal_answer(self, sent):
+        """The controller's answer to a goal, waited for while the robot is alive; a goal
+        given up on is cancelled should it be accepted later."""
+        sent.add_done_callback(lambda _: self._wake())
+        deadline = time.monotonic() + self.config.accept_timeout
+        try:
+            with self._wakeup:
+                while not sent.done():
+                    self._check_alive()
+                    if time.monotonic() > deadline:
+                        raise MotionTimeout("the arm controller did not answer the goal within "
+                                            f"{self.config.accept_timeout:g} s")
+                    self._wakeup.wait(self.config.tick)
+        except BaseException:
+            sent.add_done_callback(lambda done: done.result().accepted
+                                   and done.result().cancel_goal_async())
+            raise
+        return sent.result()
 
     def _await(self, result, budget: float) -> None:
         """Until `result` is done; raises on a stop, a fault, a lost robot, or when `budget`

@@ -316,7 +316,9 @@ PROGRAMS = [
          fence("c = get_obj_pos('blue bowl')\nput_first_on_second('red block', [c[0] + 0.07, c[1]])"),
          "refused: rim of the blue bowl"),
     Item("bowl_on_block", "program", "put the blue bowl on the red block",
-         fence("put_first_on_second('blue bowl', 'red block')"), "refused: cannot stand on"),
+         fence("put_first_on_second('blue bowl', 'red block')"),
+         "runs", "near_xy('blue bowl', after['red block'][:2], 0.02) "
+         "and after['blue bowl'][2] > after['red block'][2]"),
     Item("class_definition", "program", "make a planner",
          fence("class Planner:\n    pass\n\nPlanner()"), "refused: no classes"),
 ]
@@ -650,10 +652,10 @@ STEPS = [  # several fences and the ways models close them (issue 25, issue 30)
 
 # scenes where these tasks have room (found by trying seeds; crowded targets are refused,
 # see crowded_spot and rim_spot)
-ROOMY = {"distance_to_bowl_math": 4, "diagonal_line": 4, "horizontal_line_format": 8,
+ROOMY = {"distance_to_bowl_math": 4, "diagonal_line": 4, "horizontal_line_format": 9,
          "shapely_circle": 12, "shapely_star_import": 1, "underscore_helpers": 8,
          "bbox_center": 2, "sub_position_fenced": 3, "sub_position_list_to_shape": 25,
          "sub_position_3d_target": 4, "sub_position_tuple_list": 14, "helper_plain": 8,
-         "helper_calls_new_helper": 12, "helper_keyword_call_site": 7}
+         "helper_calls_new_helper": 12, "helper_keyword_call_site": 7, "bowl_on_block": 3}
 CORPUS = [replace(i, scene=(*i.scene[:2], ROOMY[i.name])) if i.name in ROOMY else i
           for i in PROGRAMS + SUBPROGRAMS + HELPERS + RAW + STEPS]
