@@ -12,6 +12,7 @@ from perception.palette import BLOCK_SIZE
 from sim.objects import BOWL_RADIUS, SimObject, make_block, make_bowl
 
 PLACEMENT_TRIES = 200  # per object; a scene that cannot be placed is an error, not a hang
+LAYOUT_TRIES = 20  # whole layouts drawn again before a crowded spec is refused
 EDGE_MARGIN = 0.03
 
 
@@ -50,6 +51,15 @@ def layout(spec: SceneSpec, workspace: Workspace) -> list[tuple[str, str, np.nda
     none overlapping. Pure, so tasks can reason about a scene before it is built."""
     rng = np.random.default_rng(spec.seed)
     blocks, bowls = spec.resolve(rng)
+    for _ in range(LAYOUT_TRIES - 1):  # objects drawn one by one can box the last one out
+        try:
+            return _draw_layout(rng, workspace, blocks, bowls)
+        except SceneError:
+            pass
+    return _draw_layout(rng, workspace, blocks, bowls)
+
+
+def _draw_layout(rng, workspace: Workspace, blocks, bowls) -> list:
     placed: list[tuple[np.ndarray, float]] = []
     out = []
     for kind, colors in (("bowl", bowls), ("block", blocks)):
@@ -68,8 +78,8 @@ def _free_spot(rng, ws: Workspace, radius: float, placed) -> np.ndarray:
         xy = rng.uniform(low, high)
         if all(np.linalg.norm(xy - p) > radius + r + 0.01 for p, r in placed):
             return xy
-    raise SceneError(f"no free spot for another object after {PLACEMENT_TRIES} tries; "
-                     "ask for fewer objects")
+    raise SceneError(f"no free spot for another object after {LAYOUT_TRIES} layouts of "
+                     f"{PLACEMENT_TRIES} tries each; ask for fewer objects")
 
 
 @dataclass
