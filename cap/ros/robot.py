@@ -26,10 +26,12 @@ class TopicCamera:
     paired by their header stamps (a RealSense with `align_depth.enable:=true` stamps an
     aligned pair alike), with the sensor-data QoS drivers publish with. The images are sampled
     topics (robots.sampled_topic), read only while a look waits for them. `pose()` gives the
-    camera's optical frame in the workspace (from TF, or fixed by parameters)."""
+    camera's optical frame in the workspace (from TF, or fixed by parameters). A look waits
+    `timeout` s for a pair: the simulator's camera, rendering on a starved 2-core machine,
+    once took more than 5."""
 
     def __init__(self, node, topics: Topics, pose: Callable[[], np.ndarray],
-                 timeout: float = 5.0, palette: dict | None = None):
+                 timeout: float = 10.0, palette: dict | None = None):
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import CameraInfo, Image
         self.pose, self.timeout, self.topics = pose, timeout, topics
