@@ -30,7 +30,8 @@ from robots.kinematics import ArmModel, Kinematics
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
 from robots.ros2_gripper import Ros2Gripper
-from robots.ros2_messages import duration, latched_qos, trajectory_message, wait_future
+from robots.ros2_messages import (action_client, duration, latched_qos, trajectory_message,
+                                  wait_future)
 from robots.safety import MotionFilter, SafetyLimits
 from robots.sampled_topic import SampledTopic, sampling_node
 
@@ -370,8 +371,6 @@ def action_names(config: Ros2ArmConfig) -> dict[str, str]:
 
 def action_clients(node, config: Ros2ArmConfig) -> dict[str, object]:
     """An action client for each action the configuration names."""
-    from rclpy.action import ActionClient
-
     names = action_names(config)
     if not names:
         return {}
@@ -384,7 +383,7 @@ def action_clients(node, config: Ros2ArmConfig) -> dict[str, object]:
     if config.franka_gripper:
         from franka_msgs.action import Grasp, Move
         types.update(grasp=Grasp, move=Move)
-    return {role: ActionClient(node, types[role], name) for role, name in names.items()}
+    return {role: action_client(node, types[role], name) for role, name in names.items()}
 
 
 FRANKA_MODES = {0: "other", 1: "idle", 2: "move", 3: "guiding", 4: "reflex", 5: "user stopped",

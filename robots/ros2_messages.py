@@ -1,5 +1,6 @@
 """Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces), the
-QoS of latched states, and waiting for an rclpy future (an action's answer) without polling."""
+QoS of latched states, action clients made while an executor spins, and waiting for an rclpy
+future (an action's answer) without polling."""
 from __future__ import annotations
 
 import threading
@@ -12,6 +13,18 @@ def wait_future(future, timeout: float) -> bool:
     done = threading.Event()
     future.add_done_callback(lambda _: done.set())
     return done.wait(timeout)
+
+
+def action_client(node, action_type, name: str):
+    """An rclpy ActionClient that an executor spinning meanwhile can take: rclpy hands a new
+    client to the node before giving it its lock, and an executor that counts the node's
+    entities in between dies ('ActionClient' object has no attribute '_lock')."""
+    from rclpy.action import ActionClient
+
+    client = ActionClient.__new__(ActionClient)
+    client._lock = threading.Lock()  # replaced by __init__'s own once it is registered
+    client.__init__(node, action_type, name)
+    return client
 
 
 def latched_qos(depth: int = 1):
