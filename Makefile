@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INTERFACES := $(VENV)/.interfaces-built
 
-.PHONY: demo test media venv interfaces clean
+.PHONY: demo test test-real-model media venv interfaces clean
 
 $(BIN)/cap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ demo: venv
 
 test: venv interfaces
 	$(BIN)/python -m pytest -q
+
+test-real-model: venv  # opt-in, not in `test`: gemma-3-270m through llama-cpp-python's server
+	$(BIN)/python scripts/real_model.py
 
 media: venv  # the README's pictures, from the running system (needs Chromium)
 	$(BIN)/python scripts/readme_media.py

@@ -1,25 +1,28 @@
-"""Pick-and-place over ROS 2 against the direct simulator backend, and the overhead from a
-program to its first trajectory sent to the controller (rehearsal included, no model).
+"""Commands over ROS 2 with `cap ros sim` and `cap ros agent` as processes, as a lab runs them,
+while a third process keeps one core busy; and what the idle agent costs.
 
-    python benchmarks/ros.py [--trials 50] [--topics]
+    python benchmarks/ros.py [--commands 100] [--idle-every 4] [--no-load]
 
-The arm goes through the controller's FollowJointTrajectory and GripperCommand actions, or with
---topics through its trajectory topics.
-
-Each trial starts `cap ros sim` on a fresh seed (its own ROS_DOMAIN_ID, localhost only) and
-runs the same program through a session on the ROS 2 backend (rehearsal on): success is the
-block inside the bowl by the simulator's /sim/objects. The direct backend runs the same
-program on the same seed, twice: as fast as it can, and paced in real time as the ROS 2 simulator
-(like a robot) is, which is the fair comparison. The motion time (the sum of the
-trajectories' durations) is the floor for any real-time robot.
+Pairs of processes (the simulator on a fresh seed, the agent with the scripted model) take
+one command for each block, one put_first_on_second apiece: "put the red block in the blue
+bowl", then the green block in the purple bowl and the yellow block in the pink bowl. (A
+block is not taken out of a bowl again: the rehearsal twin refuses some of those moves on
+its own, with or without ROS.) A command counts when its done event says ok and the
+simulator's /sim/objects then shows the block in its bowl. Before its first command every
+`--idle-every`th agent sits idle: its CPU share (from /proc) over 20 s, from 10 s after it
+said it was ready, is the idle cost. Reported: commands completed, the errors of the others
+(a lost robot among them), the idle agent's CPU share, and medians of the command's time
+and of its program -> first goal (the rehearsal on the twin included).
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,111 +30,142 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PROGRAM = "put_first_on_second('red block', 'blue bowl')"
-SCENE = ["--blocks", "red,green,yellow", "--bowls", "blue"]
+COMMANDS = {"put the red block in the blue bowl": ("red block", "blue bowl"),
+            "put the green block in the purple bowl": ("green block", "purple bowl"),
+            "put the yellow block in the pink bowl": ("yellow block", "pink bowl")}
+SCENE = ("--blocks", "red,green,yellow", "--bowls", "blue,purple,pink")
 
 
-def in_bowl(objects: dict) -> bool:
-    red, bowl = np.array(objects["red block"]), np.array(objects["blue bowl"])
-    return bool(np.linalg.norm(red[:2] - bowl[:2]) < 0.05 and red[2] < 0.06)
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def direct_trial(seed: int, real_time: bool) -> tuple[bool, float]:
-    from cap.config import SessionConfig
-    from cap.session import Session
-    from sim.scene import SceneSpec
-    from sim.tabletop import Tabletop
-    from sim.world import pace_in_real_time
-    spec = SceneSpec(("red", "green", "yellow"), ("blue",), seed)
-    cell = Tabletop(spec)
-    with Session(SessionConfig(spec), cell=cell) as session:
-        session.exec_program("say('ready')")
-        if real_time:
-            pace_in_real_time(cell.world)
-        started = time.perf_counter()
-        outcome = session.exec_program(PROGRAM)
-        return outcome.ok and in_bowl(session.ground_truth()), time.perf_counter() - started
+def idle_share(pid: int, settle: float = 10.0, seconds: float = 20.0) -> float:
+    """The share of one core a process uses over `seconds`, after `settle` seconds."""
+    time.sleep(settle)
+    before, started = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / (time.monotonic() - started)
 
 
-def ros_trial(seed: int, domain: int, actions: bool) -> tuple[bool, float, float, float]:
-    """Success, wall seconds, program -> first trajectory seconds, motion seconds; through
-    the controller's actions, or its topics."""
-    os.environ["ROS_DOMAIN_ID"], os.environ["ROS_LOCALHOST_ONLY"] = str(domain), "1"
-    import rclpy
+def in_bowl(objects: dict, thing: str, bowl: str) -> bool:
+    """`thing` resting low in `bowl`."""
+    a, b = np.array(objects[thing]), np.array(objects[bowl])
+    return bool(np.linalg.norm(a[:2] - b[:2]) < 0.05 and a[2] < 0.06)
 
-    from cap.config import SessionConfig
-    from cap.ros.messages import Topics
-    from cap.ros.robot import RobotCell, arm_config
-    from cap.session import Session
-    from sim.scene import SceneSpec
-    from tests.ros.conftest import Graph
-    sim = subprocess.Popen([sys.executable, "-m", "cap", "ros", "sim", *SCENE, "--seed",
-                            str(seed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    graph = Graph(domain)
-    try:
-        rclpy.init(domain_id=domain)
-        topics = Topics() if actions else Topics(arm_action="", gripper_action="")
-        table = RobotCell(topics, arm=arm_config(topics))
-        assert table.arm.uses_actions == actions
-        session = Session(SessionConfig(SceneSpec(("red", "green", "yellow"), ("blue",), seed)),
-                          cell=table, rehearse=True)
-        sent: list[tuple[float, float]] = []  # (when, duration)
-        execute = table.arm.execute
 
-        def timed(trajectory):
-            sent.append((time.perf_counter(), trajectory.duration))
-            execute(trajectory)
+class GoalClock:
+    """When goals first reach the arm controller (its action's status topic)."""
 
-        table.arm.execute = timed
+    def __init__(self, graph) -> None:
+        from action_msgs.msg import GoalStatusArray
+        self.first: dict[bytes, float] = {}
+        graph.node.create_subscription(
+            GoalStatusArray, "/arm_controller/follow_joint_trajectory/_action/status",
+            self._note, 50)
+
+    def _note(self, message) -> None:
+        for status in message.status_list:
+            self.first.setdefault(bytes(status.goal_info.goal_id.uuid), time.monotonic())
+
+    def first_after(self, moment: float) -> float | None:
+        later = [t for t in self.first.values() if t > moment]
+        return min(later) if later else None
+
+
+def one_command(graph, clock: GoalClock, command: str) -> dict:
+    """Send the command; how it ended, its seconds and program -> first goal seconds."""
+    before = len(graph.ended())
+    graph.send(command)
+    done = graph.done(timeout=180, count=before + 1)[before]
+    program = next((e for e in reversed(graph.events) if e["event"] == "program"
+                    and e.get("id") == done["id"]), None)
+    first_goal = clock.first_after(program["received"]) if program else None
+    ok = bool(done["ok"]) and in_bowl(graph.objects_after(done["received"]), *COMMANDS[command])
+    return {"ok": ok, "error": None if ok else done.get("error") or "not in the bowl",
+            "seconds": done.get("seconds"),
+            "first_goal": first_goal - program["received"] if first_goal else None}
+
+
+def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path
+         ) -> tuple[float | None, list[dict]]:
+    """One simulator and agent: the idle agent's CPU share (when `idle`), then the first
+    `commands` commands."""
+    from tests.ros.conftest import Graph, Robot, claimed_domain
+
+    with claimed_domain() as domain:
+        graph = Graph(domain)
         try:
-            session.exec_program("say('ready')")  # both sandbox workers up, as in a session
-            started = time.perf_counter()
-            outcome = session.exec_program(PROGRAM)
-            wall = time.perf_counter() - started
-            time.sleep(0.3)  # the next /sim/objects
-            ok = outcome.ok and in_bowl(graph.objects)
-            return ok, wall, sent[0][0] - started if sent else float("nan"), \
-                sum(d for _, d in sent)
+            robot = Robot(domain, llm_url, tmp, graph, scene=(*SCENE, "--seed", str(seed)))
+        except RuntimeError as error:  # counted: a robot that never took a command
+            graph.close()
+            print(f"  seed {seed}: {str(error)[-300:]}", flush=True)
+            return None, [{"ok": False, "error": "did not come up", "seconds": None,
+                           "first_goal": None}] * commands
+        try:
+            clock = GoalClock(graph)
+            share = idle_share(robot.agent.pid) if idle else None
+            results = []
+            for command in list(COMMANDS)[:commands]:
+                results.append(one_command(graph, clock, command))
+                if not results[-1]["ok"]:
+                    print(f"  seed {seed}, {command}: {results[-1]['error']}", flush=True)
+            return share, results
         finally:
-            session.close()
-            rclpy.shutdown()
-    finally:
-        graph.close()
-        sim.terminate()
-        sim.wait(10)
+            robot.close()
+            graph.close()
 
 
 def main() -> None:
+    from tests.llm_server import ScriptedLLM
     parser = argparse.ArgumentParser()
-    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--commands", type=int, default=100)
+    parser.add_argument("--idle-every", type=int, default=4, help="measure every Nth agent")
     parser.add_argument("--seed", type=int, default=100)
-    parser.add_argument("--topics", action="store_true",
-                        help="the controller's trajectory topics instead of its actions")
+    parser.add_argument("--no-load", action="store_true", help="no third process busy")
     args = parser.parse_args()
-    direct, paced, ros = [], [], []
-    for i in range(args.trials):
-        seed = args.seed + i
-        direct.append(direct_trial(seed, real_time=False))
-        paced.append(direct_trial(seed, real_time=True))
-        ros.append(ros_trial(seed, 150 + i % 50, actions=not args.topics))
-        print(f"seed {seed}: direct {direct[-1][0]} {direct[-1][1]:.2f} s, in real time "
-              f"{paced[-1][1]:.2f} s | ros2 {ros[-1][0]} "
-              f"{ros[-1][1]:.2f} s, first trajectory after {1e3 * ros[-1][2]:.0f} ms, "
-              f"motion {ros[-1][3]:.2f} s", flush=True)
-    wall_direct = statistics.median(t for _, t in direct)
-    wall_paced = statistics.median(t for _, t in paced)
-    wall_ros = statistics.median(r[1] for r in ros)
-    print(f"direct: {sum(ok for ok, _ in direct)}/{args.trials} succeeded, median "
-          f"{wall_direct:.2f} s; paced in real time {sum(ok for ok, _ in paced)}/{args.trials},"
-          f" median {wall_paced:.2f} s")
-    print(f"ros2 ({'topics' if args.topics else 'actions'}): {sum(r[0] for r in ros)}/"
-          f"{args.trials} succeeded, median {wall_ros:.2f} s "
-          f"({wall_ros / wall_paced:.2f}x direct in real time, {wall_ros / wall_direct:.1f}x "
-          f"direct unpaced); motion time median "
-          f"{statistics.median(r[3] for r in ros):.2f} s (wall / motion "
-          f"{wall_ros / statistics.median(r[3] for r in ros):.2f})")
-    print(f"program -> first trajectory (rehearsal included): median "
-          f"{1e3 * statistics.median(r[2] for r in ros):.0f} ms")
+    load = None if args.no_load else subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    server = ScriptedLLM()
+    for command, (thing, target) in COMMANDS.items():
+        server.on(command, f"put_first_on_second('{thing}', '{target}')")
+    idles, results = [], []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["CAP_HOME"] = tmp
+            for number, start in enumerate(range(0, args.commands, len(COMMANDS))):
+                count = min(len(COMMANDS), args.commands - start)
+                idle, done = pair(args.seed + number, count, number % args.idle_every == 0,
+                                  server.base_url, Path(tmp))
+                idles += [idle] if idle is not None else []
+                results += done
+                print(f"seed {args.seed + number}: {sum(r['ok'] for r in done)}/{count}"
+                      + (f", idle agent {100 * idle:.1f} % of a core" if idle is not None
+                         else "") + f"; load {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        server.close()
+        if load is not None:
+            load.kill()
+    report(results, idles, busy=load is not None)
+
+
+def report(results: list[dict], idles: list[float], busy: bool) -> None:
+    ok = sum(r["ok"] for r in results)
+    errors = collections.Counter(r["error"][:120] for r in results if not r["ok"])
+    lost = sum("joint_states" in (r["error"] or "") for r in results)
+    seconds = [r["seconds"] for r in results if r["ok"]]
+    first = [r["first_goal"] for r in results if r["first_goal"] is not None]
+    print(f"commands completed: {ok}/{len(results)} "
+          f"({'one core kept busy' if busy else 'no added load'}); robot taken for lost: "
+          f"{lost}")
+    for error, count in errors.most_common():
+        print(f"  {count} x {error}")
+    print(f"idle agent: median {100 * statistics.median(idles):.1f} % of a core, max "
+          f"{100 * max(idles):.1f} % (over {len(idles)} agents, 20 s each)")
+    if seconds:
+        print(f"command: median {statistics.median(seconds):.2f} s; program -> first goal: "
+              f"median {1e3 * statistics.median(first):.0f} ms" if first else "")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 
 from robots.errors import MotionError  # noqa: E402
 from robots.ros2_arm import Ros2ArmConfig  # noqa: E402
-from tests.ros.conftest import Graph, Robot  # noqa: E402
+from tests.ros.conftest import Graph, Robot, claimed_domain  # noqa: E402
 from tests.ros.test_actions import after, cancel_arrival, fake_robot, trajectory  # noqa: E402
 from tests.ros.test_ros import PACE, wait_until_moving  # noqa: E402
 
@@ -65,15 +65,15 @@ def controller_faults(domain: int) -> dict[str, float]:
     return seconds
 
 
-def graph_faults(domain: int, llm_url: str, tmp: Path) -> dict[str, float]:
-    """/cap/stop, then the robot process frozen or killed (by the domain's parity), against
-    the sim and agent processes; seconds from fault to the agent's done event."""
+def graph_faults(domain: int, freeze: bool, llm_url: str, tmp: Path) -> dict[str, float]:
+    """/cap/stop, then the robot process frozen (`freeze`) or killed, against the sim and
+    agent processes; seconds from fault to the agent's done event."""
     seconds: dict[str, float] = {}
     graph = Graph(domain)
-    robot = Robot(domain, llm_url, tmp)
+    robot = None
     try:
-        robot.wait_for_agent(graph)
-        for fault in ("/cap/stop -> done", "robot frozen -> done" if domain % 2
+        robot = Robot(domain, llm_url, tmp, graph)
+        for fault in ("/cap/stop -> done", "robot frozen -> done" if freeze
                       else "robot killed -> done"):
             before, sent = len(graph.ended()), graph.sent()
             graph.send("pace")
@@ -89,7 +89,8 @@ def graph_faults(domain: int, llm_url: str, tmp: Path) -> dict[str, float]:
         robot.sim.kill()
     finally:
         graph.close()
-        robot.close()
+        if robot is not None:
+            robot.close()
     return seconds
 
 
@@ -100,17 +101,20 @@ def main() -> None:
     parser.add_argument("--graph-trials", type=int, default=6, help="against the processes")
     args = parser.parse_args()
     results: dict[str, list[float]] = {}
-    for i in range(args.trials):
-        for fault, s in controller_faults(170 + i % 20).items():
-            results.setdefault(fault, []).append(s)
+    for _ in range(args.trials):
+        with claimed_domain() as domain:
+            for fault, s in controller_faults(domain).items():
+                results.setdefault(fault, []).append(s)
     server = ScriptedLLM()
     server.on("pace", PACE)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["CAP_HOME"] = tmp
             for i in range(args.graph_trials):
-                for fault, s in graph_faults(190 + i, server.base_url, Path(tmp)).items():
-                    results.setdefault(fault, []).append(s)
+                with claimed_domain() as domain:
+                    for fault, s in graph_faults(domain, i % 2 == 1, server.base_url,
+                                                 Path(tmp)).items():
+                        results.setdefault(fault, []).append(s)
     finally:
         server.close()
     for fault, values in results.items():

@@ -3,12 +3,15 @@
     python benchmarks/web.py [--runs 5]
 
 Starts `cap serve` (oracle perception) with the tests' scripted model server (the model is
-not what is measured) on a free local port and drives Debian's Chromium through Playwright. Stop -> holding is the time from the Stop click until
-the arm's joints (simulator ground truth from /api/state, polled every 5 ms) stop changing.
+not what is measured) on a port the OS picks and drives Debian's Chromium through Playwright.
+Idle, the page gets no frames (none is sent while the table stands still). Stop -> holding is
+the time from the Stop click until the arm's joints (simulator ground truth from /api/state,
+polled every 5 ms) stop changing. Many viewers at once: benchmarks/web_load.py.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import statistics
 import time
@@ -52,32 +55,28 @@ def main() -> None:
             for _ in range(args.runs):
                 page = browser.new_page()
                 page.goto(server.base)
-                page.wait_for_function("document.getElementById('camera').naturalWidth > 0")
+                page.wait_for_function("() => document.getElementById('camera').naturalWidth > 0")
                 ready.append(page.evaluate("performance.now()") / 1000)
                 idle_fps.append(frames_per_second(page, 3.0))
                 page.evaluate("window.capStats.latency = []")  # new frames of a motion only
-                page.fill("#command", COMMAND)
-                page.click("#send")
-                page.wait_for_selector("#status:has-text('running')")
-                busy_fps.append(frames_per_second(page, 0.6))
-                page.wait_for_selector(".result", timeout=30_000)
+                with job_done(page):
+                    send(page, COMMAND)
+                    page.wait_for_selector("#status:has-text('running')")
+                    busy_fps.append(frames_per_second(page, 2.0))
                 latency += page.evaluate("window.capStats.latency")
-                page.click("#reset")
-                page.wait_for_timeout(1500)
-                page.fill("#command", PACE)
-                page.click("#send")
-                deadline = time.monotonic() + 30
-                before = server.state()["joints"]
-                while server.state()["joints"] == before and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                clicked = time.perf_counter()
-                page.click("#stop")
-                stop.append(joints_frozen_after(server, clicked))
-                page.wait_for_function("document.querySelectorAll('.result').length >= 2",
-                                       timeout=30_000)
+                with job_done(page):
+                    page.click("#reset")
+                with job_done(page):
+                    send(page, PACE)
+                    before = server.state()["joints"]
+                    while server.state()["joints"] == before:
+                        time.sleep(0.01)
+                    clicked = time.perf_counter()
+                    page.click("#stop")
+                    stop.append(joints_frozen_after(server, clicked))
                 stopped = page.locator("text=stopped by the operator").count()  # all pages
-                page.click("#reset")
-                page.wait_for_timeout(1500)
+                with job_done(page):
+                    page.click("#reset")
                 page.close()
             browser.close()
     finally:
@@ -92,6 +91,20 @@ def main() -> None:
     print(f"Stop click -> joints still: {ms(stop)}, max {1e3 * max(stop):.0f} ms "
           f"(includes the 15 ms the 4-reading check needs); {stopped}/{args.runs} commands "
           "ended by the Stop")
+
+
+def send(page, command: str) -> None:
+    page.fill("#command", command)
+    page.click("#send")
+
+
+@contextlib.contextmanager
+def job_done(page):
+    """Until the job started in the block is reported done (one more result shown)."""
+    results = page.locator(".result").count()
+    yield
+    page.wait_for_function(f"() => document.querySelectorAll('.result').length > {results}",
+                           timeout=60_000)
 
 
 def frames_per_second(page, seconds: float) -> float:

@@ -5,23 +5,26 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from shapely.geometry import Point
+from shapely.geometry import box
 
-from cap.errors import PolicyError
-from cap.placement import Placement, plan_placement, verify
+from cap.errors import NoRoom, PolicyError
+from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move
+from cap.placement import BowlShape, Placement, inside, plan_placements, resting_on
+from cap.verification import verify
 from perception.objects import ObjectInfo, Perceiver
 from robots.arm import Arm
-from robots.skills import GraspTarget, block_grasps, bowl_grasps, choose_grasp, pick_and_place
+from robots.skills import PANDA_HAND, GraspTarget, GripperShape, block_grasps, bowl_grasps
+from robots.skills import pick_and_place
 from robots.workspace import PLACES_NORMALIZED, Workspace, as_position
 
 
 @dataclass(frozen=True)
 class GraspConfig:
-    """Object geometry the grasp planner assumes where perception cannot measure it."""
+    """Object and gripper geometry the planner assumes where perception cannot measure it."""
 
-    bowl_wall: float = 0.008
-    bowl_floor: float = 0.008
+    bowl: BowlShape = field(default_factory=BowlShape)
     bowl_grip_depth: float = 0.015
+    hand: GripperShape = PANDA_HAND
 
 
 @dataclass
@@ -76,23 +79,63 @@ class PolicyAPI:
     # --- actions ---------------------------------------------------------------------------
     def put_first_on_second(self, obj: str, target) -> None:
         """Pick object `obj` and put it on/in `target`: an object, a named place or a position."""
+        try:
+            self._put(_name(obj), target, make_room=True)
+        except Crowded as crowded:  # its class stays here: errors cross the sandbox by name
+            raise NoRoom(str(crowded)) from None
+
+    def _put(self, name: str, target, make_room: bool) -> None:
         objects = self.perceiver.look()  # look again right before the grasp
-        held = self._object(_name(obj), objects)
-        on_top = [o.name for o in objects.values() if held.kind == "block" and o.kind == "block"
-                  and o.name != held.name and o.position[2] > held.top - 0.01
-                  and np.linalg.norm(o.position[:2] - held.position[:2]) < held.size[0] / 2]
-        if on_top:
-            raise PolicyError(f"the {held.name} is under the {on_top[0]}; move the "
-                              f"{on_top[0]} first")
+        held = self._object(name, objects)
         others = {n: o for n, o in objects.items() if n != held.name}
-        placement = plan_placement(held, self._target(target, held, objects), others,
-                                   self.grasp.bowl_wall, self.grasp.bowl_floor)
+        above = resting_on(held, others, self.grasp.bowl)
+        if above:
+            raise PolicyError(f"the {held.name} is under the {above[0].name}; move the "
+                              f"{above[0].name} first")
+        table = box(*self.workspace.low, self.workspace.x_max, self.workspace.y_max)
+        placements = plan_placements(held, self._target(target, held, objects), others,
+                                     self.grasp.bowl, table)
         self.motions += 1
-        grasp, release = self._grasp_for(held, placement, others)
-        pick_and_place(self.arm, grasp, placement.xy, placement.surface_z,
-                       release_width=release)
-        self.perceiver.expect(held.name, placement.center(held))
-        self._verify(held, placement)
+        try:
+            chosen = choose_move(self.arm, held, self._grasps(held), placements, others,
+                                 self.grasp.bowl, self.grasp.hand)
+        except Crowded as crowded:
+            if not (make_room and self._make_room(held, crowded, others)):
+                raise
+            return self._put(name, target, make_room=False)
+        carried = inside(held, others, self.grasp.bowl) if held.kind == "bowl" else []
+        pick_and_place(self.arm, chosen.move)
+        self._expect(held, carried, chosen.placement)
+        self._verify(held, chosen.placement)
+
+    def _make_room(self, held: ObjectInfo, crowded: Crowded, others) -> bool:
+        """Move what the fingers would touch when gripping the held object straight away from
+        it, just far enough, and say so; False when that cannot be done (nothing moved)."""
+        blocker = crowded.blocker
+        if not crowded.at_pick or blocker is None or \
+                held in inside(blocker, others, self.grasp.bowl):
+            return False
+        away = blocker.position[:2] - held.position[:2]
+        away = away / max(float(np.linalg.norm(away)), 1e-9)
+        for shift in crowded.depth + SAFE_CLEARANCE + np.arange(0.002, 0.05, 0.01):
+            spot = blocker.position[:2] + shift * away
+            if not self.workspace.contains(spot):
+                break
+            try:
+                self._put(blocker.name, spot, make_room=False)
+            except PolicyError:  # refused before anything moved: try a little farther
+                continue
+            self.say(f"I moved the {blocker.name} {100 * shift:.0f} cm aside to make room "
+                     f"for the fingers around the {held.name}")
+            return True
+        return False
+
+    def _expect(self, held: ObjectInfo, carried: list[ObjectInfo], placement: Placement) -> None:
+        """Tell perception where the object (and what a bowl carries) now is."""
+        centre = placement.center(held)
+        self.perceiver.expect(held.name, centre, held.yaw + placement.turn)
+        for other in carried:
+            self.perceiver.expect(other.name, other.position + centre - held.position)
 
     def _target(self, target, held: ObjectInfo, objects) -> ObjectInfo | np.ndarray:
         """The object to put it on or in, or the xy spot (named places included)."""
@@ -109,22 +152,6 @@ class PolicyAPI:
                               "use denormalize_xy or a named place for positions")
         return position[:2]
 
-    def _grasp_for(self, held: ObjectInfo, placement: Placement, others
-                   ) -> tuple[GraspTarget, float | None]:
-        """The grasp whose fingers stay clearest of everything, and how wide to open them to
-        let go (into a bowl: just enough, so they miss its wall)."""
-        support = placement.support
-        into_bowl = support is not None and support.kind == "bowl"
-        release = held.size[0] + RELEASE_ROOM if into_bowl else None
-        obstacles = [o.footprint for o in others.values()]
-        around_place = [o.footprint for o in others.values() if o is not support]
-        if into_bowl:
-            floor = Point(*support.position[:2]).buffer(support.size[0] / 2 - self.grasp.bowl_wall)
-            around_place.append(support.footprint.difference(floor))  # the wall
-        grasp = choose_grasp(self.arm, self._grasps(held), obstacles, placement.xy,
-                             placement.surface_z, around_place, release)
-        return grasp, release
-
     def _verify(self, held: ObjectInfo, placement: Placement) -> None:
         """Look where the object was put; PlacementError when it is not there. An arm in the
         camera's way goes home first."""
@@ -132,11 +159,11 @@ class PolicyAPI:
         if not seen.get(held.name, held).visible:
             self.arm.home()
             seen = self.perceiver.look()
-        verify(held, placement, seen, self.grasp.bowl_wall)
+        verify(held, placement, seen, self.grasp.bowl)
 
     def _grasps(self, info: ObjectInfo) -> list[GraspTarget]:
         if info.kind == "bowl":
-            return bowl_grasps(info.position, info.size[0] / 2, self.grasp.bowl_wall,
+            return bowl_grasps(info.position, info.size[0] / 2, self.grasp.bowl.wall,
                                info.size[2], self.grasp.bowl_grip_depth)
         return block_grasps(info.position, info.yaw, info.size[2])
 
@@ -185,7 +212,6 @@ class PolicyAPI:
 
 
 MAX_TRAJECTORY = 1000
-RELEASE_ROOM = 0.02  # metres beyond the object's width the fingers open to let go in a bowl
 
 API_FUNCTIONS = (
     "get_obj_names", "get_obj_pos", "get_bbox", "get_color", "is_obj_visible",

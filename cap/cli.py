@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,11 +17,13 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def model_for(spec: str | None, no_cache: bool) -> ChatModel:
-    """The configured model; the baseline says so on stderr."""
+def model_for(args) -> ChatModel:
+    """The model the flags name (--llm, --no-cache, --llm-timeout, --llm-retries); the
+    baseline says so on stderr."""
     from cap.llm.registry import BASELINE_BANNER, load_model
 
-    model = load_model(spec, cache=not no_cache)
+    settings = config.ModelSettings.from_environment(args.llm_timeout, args.llm_retries)
+    model = load_model(args.llm, cache=not args.no_cache, settings=settings)
     if model.is_baseline:
         log(BASELINE_BANNER)
     return model
@@ -31,15 +34,21 @@ def colors(text: str | None) -> tuple[str, ...] | None:
 
 
 def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
-                    robots: tuple[str, ...] = ("sim", "ros2")) -> None:
+                    robots: tuple[str, ...] | None = None) -> None:
+    from robots.arm_models import ARM_MODELS
+
+    robots = robots or ("sim", "ros2", *ARM_MODELS)  # ros2: the parameters' robot (panda)
     parser.add_argument("--blocks", help="block colours, e.g. red,green")
     parser.add_argument("--bowls", help="bowl colours, e.g. blue")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
                         help="objects from camera images (default) or simulator ground truth")
     parser.add_argument("--robot", choices=robots, default=robots[0],
-                        help="the simulator or a ROS 2 robot" if "sim" in robots else
+                        help="the simulator, or a ROS 2 robot by its arm's parameter set (its "
+                        "joint and link names, home pose)" if "sim" in robots else
                         "the arm's parameter set (its joint and link names, home pose)")
+    parser.add_argument("--params", metavar="FILE", help="a ROS 2 robot's parameter file "
+                        "(its cap_agent section: topics, arm, camera, limits)")
     parser.add_argument("--video", help="write an mp4 (or gif) of the session here")
     parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
     parser.add_argument("--confirm", action="store_true",
@@ -50,10 +59,23 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
     parser.add_argument("--tts-out", metavar="DIR",
                         help="write the spoken messages as WAV files here instead of playing them")
     parser.add_argument("--time-limit", type=float, default=300.0,
-                        help="wall seconds a program may run before it is stopped")
+                        help="wall seconds a command may take, the model's replies included")
     if model:
         parser.add_argument("--llm", help="openai:MODEL, ollama:MODEL, scripted:FILE or retrieval")
-        parser.add_argument("--no-cache", action="store_true", help="bypass the response cache")
+        add_model_flags(parser)
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true",
+                        help="bypass the response cache and the skill library")
+    parser.add_argument("--no-skills", action="store_true",
+                        help="neither use nor fill the skill library of generated functions")
+    parser.add_argument("--llm-timeout", type=float, metavar="SECONDS",
+                        help="seconds one model request may take (default $CAP_LLM_TIMEOUT "
+                             "or 60)")
+    parser.add_argument("--llm-retries", type=int, metavar="N",
+                        help="tries again after a failure in passing: no connection, HTTP 429 "
+                             "or 5xx (default $CAP_LLM_RETRIES or 2)")
 
 
 def add_speech_flag(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scene_flags(execute)
     demo = sub.add_parser("demo", help="a short tour on the simulated table, with a video")
     demo.add_argument("--llm")
-    demo.add_argument("--no-cache", action="store_true")
+    add_model_flags(demo)
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--out", default="runs")
     bench = sub.add_parser("bench", help="benchmarks")
@@ -94,12 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     tabletop.add_argument("--workers", type=int, default=1)
     tabletop.add_argument("--ray", metavar="ADDRESS",
                           help="run trials as Ray tasks: 'auto' or a cluster address")
-    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels")
+    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
+                          help="pixels: what a user runs; oracle: simulator ground truth, "
+                               "an ablation")
     tabletop.add_argument("--out", default="runs")
     tabletop.add_argument("--json", action="store_true")
     codegen = bench_sub.add_parser("codegen", help="robot code-generation problems")
     codegen.add_argument("--llm", help="openai:MODEL, ollama:MODEL or retrieval")
-    codegen.add_argument("--no-cache", action="store_true")
+    add_model_flags(codegen)
     codegen.add_argument("--mode", choices=("flat", "hierarchical"), default="hierarchical")
     codegen.add_argument("--json", action="store_true")
     perception = bench_sub.add_parser("perception", help="the pixel detector vs ground truth")
@@ -116,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scene_flags(serve)
     add_speech_flag(serve)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=8000, help="0: one the OS picks (printed)")
     serve.add_argument("--token", help="required from browsers (default: generated when the "
                                        "host is not local)")
     ros = sub.add_parser("ros", help="ROS 2 nodes (topics as parameters: --ros-args -p ...)")
@@ -147,8 +171,10 @@ def session_config(args, video: str | None = None) -> config.SessionConfig:
 
     spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
+    skills = not (getattr(args, "no_cache", False) or getattr(args, "no_skills", False))
     return config.SessionConfig(spec, perception=args.perception, gui=args.gui,
                                 video=video or args.video, limits=limits,
+                                use_skill_library=skills,
                                 tts=args.tts or ("espeak" if args.tts_out else None),
                                 tts_out=args.tts_out)
 
@@ -160,10 +186,11 @@ def open_session(args, model, video: str | None = None):
 
     settings = session_config(args, video=video)
     confirm = typed_confirmation if args.confirm else None
-    if args.robot == "ros2":
-        from cap.ros.robot import RobotCell
-        return Session(settings, model, cell=RobotCell(wait=5.0), rehearse=True,
-                       confirm=confirm)
+    if args.robot != "sim":
+        from cap.ros.bringup import open_cell
+        cell = open_cell("panda" if args.robot == "ros2" else args.robot, args.params,
+                         args.ros_args)
+        return Session(settings, model, cell=cell, rehearse=True, confirm=confirm)
     return Session(settings, model, confirm=confirm)
 
 
@@ -178,29 +205,53 @@ def typed_confirmation(code: str) -> bool:
 
 
 def cmd_run(args) -> dict:
-    with open_session(args, model_for(args.llm, args.no_cache)) as session:
-        for command in args.commands:
-            log(f"> {command}")
-            outcome = session.command(command)
-            show(outcome)
-            if not outcome.ok:
-                break
+    with open_session(args, model_for(args)) as session:
+        session.subscribe(on_wait=show_wait)
+        outcome = None
+        try:
+            for command in args.commands:
+                log(f"> {command}")
+                outcome = session.command(command)
+                show(outcome)
+                if not outcome.ok:
+                    break
+        except KeyboardInterrupt as interrupt:  # a signal outside a model call or program
+            outcome = stopped(interrupt)
         return session.report(outcome)
 
 
 def cmd_exec(args) -> dict:
     code = Path(args.file).read_text()
-    model = model_for(args.llm, args.no_cache) if config.llm_configured(args.llm) else None
+    model = model_for(args) if config.llm_configured(args.llm) else None
     with open_session(args, model) as session:
-        outcome = session.exec_program(code, label=Path(args.file).name)
-        show(outcome)
+        session.subscribe(on_wait=show_wait)
+        try:
+            outcome = session.exec_program(code, label=Path(args.file).name)
+            show(outcome)
+        except KeyboardInterrupt as interrupt:
+            outcome = stopped(interrupt)
         return session.report(outcome)
+
+
+def stopped(interrupt: KeyboardInterrupt):
+    from cap.errors import OperatorStop
+    from cap.session import Outcome
+
+    outcome = Outcome()
+    outcome.fail(OperatorStop(f"stopped by {interrupt or 'Ctrl-C'}; the robot is holding"))
+    log(f"error (stopped): {outcome.error}")
+    return outcome
 
 
 def show(outcome) -> None:
     for program in outcome.programs:
-        log(f"--- {program['lmp']}: {program['query']}\n{program['code']}")
+        log(f"--- {program['lmp']}: {program['query']}")
+        log(program["code"] or f"(no program: {program['error']})\n{program['reply']}")
     log("ok" if outcome.ok else f"error ({outcome.error_kind}): {outcome.error}")
+
+
+def show_wait(call: dict) -> None:
+    log(f"  ... {call['text']}")
 
 
 def cmd_bench(args) -> dict:
@@ -209,7 +260,7 @@ def cmd_bench(args) -> dict:
     if args.bench == "codegen":
         from cap.bench.codegen import bench_codegen
 
-        result = bench_codegen(model_for(args.llm, args.no_cache), args.mode)
+        result = bench_codegen(model_for(args), args.mode)
         log(f"codegen ({args.mode}): " + ", ".join(
             f"{c} {100 * r:.0f} %" for c, r in result["pass_rate"].items())
             + f"; overall {100 * result['overall']:.0f} % of {result['problems']}")
@@ -253,8 +304,9 @@ def bench_tabletop_cli(args) -> dict:
         log(f"{name:28s} {task['successes']:3d}/{task['trials']:<3d} {100 * task['rate']:5.1f} % "
             f"[{100 * low:.0f}, {100 * high:.0f}]  paper {100 * task['paper_rate']:.0f} %  "
             f"{task['failures'] or ''}")
-    log(f"overall {100 * report['overall']['rate']:.1f} %, {report['seconds']:.0f} s; "
-        f"{report['files']['json']}")
+    log(f"overall {100 * report['overall']['rate']:.1f} % from {args.perception}, "
+        f"{report['overall']['wrongly_reported']} wrongly reported successes, "
+        f"{report['seconds']:.0f} s; {report['files']['json']}")
     return report
 
 
@@ -277,7 +329,7 @@ def cmd_shell(args) -> dict:
 
     video = None if args.no_video else args.video or str(
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
-    with open_session(args, model_for(args.llm, args.no_cache), video=video) as session:
+    with open_session(args, model_for(args), video=video) as session:
         listen = voice_listener(args.speech, session.object_names()) if args.voice else None
         asker = question_speaker(args)
         Shell(session, listen=listen, speak=asker.say if asker else None).loop()
@@ -320,13 +372,13 @@ def cmd_transcribe(args) -> dict:
 def cmd_serve(args) -> dict:
     import secrets
 
-    import uvicorn
-
     from cap.web.app import LOCAL_HOSTS, create_app, highlight_html
     from cap.web.hub import Hub
+    from cap.web.server import listen, run
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))
-    model = model_for(args.llm, args.no_cache)
+    sock = listen(args.host, args.port)  # --port 0: the OS picks one, printed below
+    model = model_for(args)
     hub = Hub(lambda: open_session(args, model), highlight_html)
     recognizer = None
     try:
@@ -334,11 +386,11 @@ def cmd_serve(args) -> dict:
         recognizer = make_recognizer(args.speech, hub.object_names)
     except CapError as error:
         log(f"cap serve: no spoken commands ({error})")
-    address = f"http://{args.host}:{args.port}/" + (f"?token={token}" if token else "")
-    log(f"cap serve: open {address}")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    log(f"cap serve: open http://{host}:{sock.getsockname()[1]}/"
+        + (f"?token={token}" if token else ""))
     try:
-        uvicorn.run(create_app(hub, token, recognizer), host=args.host, port=args.port,
-                    log_level="warning", ws_max_size=1 << 20)
+        run(create_app(hub, token, recognizer), sock)
     finally:
         hub.close()
     return {"ok": True}
@@ -351,15 +403,16 @@ def cmd_ros(args) -> dict:
         run_sim(SceneSpec(colors(args.blocks), colors(args.bowls), args.seed), args.ros_args)
     else:
         from cap.ros.agent import main as run_agent
+        from cap.ros.bringup import ros_arguments
         run_agent(session_config(args), args.llm, args.no_cache, args.confirm, args.robot,
-                  args.ros_args)
+                  ros_arguments(args.params, args.ros_args))
     return {"ok": True}
 
 
 def cmd_demo(args) -> dict:
     from cap.demo import run_demo
 
-    return run_demo(model_for(args.llm, args.no_cache), Path(args.out))
+    return run_demo(model_for(args), Path(args.out))
 
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
@@ -375,8 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     from robots.errors import MotionError
 
     json_out = _claim_stdout() if getattr(args, "json", False) else None
+    if json_out is not None:
+        _stop_on_signals()
     try:
         result = COMMANDS[args.command](args)
+    except KeyboardInterrupt as interrupt:
+        result = {"ok": False, "error": f"stopped by {interrupt or 'Ctrl-C'}",
+                  "error_kind": "stopped"}
     except (CapError, MotionError) as error:
         result = {"ok": False, "error": str(error), "error_kind": error_kind(error)}
         log(f"cap: {error}")
@@ -387,6 +445,21 @@ def main(argv: list[str] | None = None) -> int:
         json_out.write(json.dumps(result, default=_jsonable) + "\n")
         json_out.flush()
     return 0 if result.get("ok", True) else 1
+
+
+class Signalled(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) arrived: stop as Ctrl-C does, so the JSON object still comes."""
+
+
+def _stop_on_signals() -> None:
+    """The first SIGTERM or SIGINT stops the command (the robot holds, a model request is
+    abandoned) and the report is printed; later ones wait for that to finish."""
+    def handle(number, frame) -> None:
+        for other in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(other, signal.SIG_IGN)
+        raise Signalled(signal.Signals(number).name)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, handle)
 
 
 def _claim_stdout():

@@ -29,9 +29,39 @@ def llm_configured(flag: str | None = None) -> bool:
     return bool(flag or os.environ.get("CAP_LLM"))
 
 
-def stream_replies() -> bool:
-    """$CAP_STREAM=1 streams model replies."""
-    return os.environ.get("CAP_STREAM") == "1"
+@dataclass(frozen=True)
+class ModelSettings:
+    """How cap talks to a model server: the seconds one request may take, how often a request
+    that failed in passing (no connection, HTTP 429 or 5xx) is tried again, and whether
+    replies stream (tokens shown as they come; a server can stop computing a request
+    abandoned mid-stream)."""
+
+    timeout: float = 60.0
+    retries: int = 2
+    stream: bool = False
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0 or self.retries < 0:
+            raise ValueError(f"the model timeout must be > 0 and retries >= 0: {self}")
+
+    @classmethod
+    def from_environment(cls, timeout: float | None = None,
+                         retries: int | None = None) -> "ModelSettings":
+        """Flags win over $CAP_LLM_TIMEOUT, $CAP_LLM_RETRIES and $CAP_STREAM (=1)."""
+        defaults = cls()
+        return cls(timeout if timeout is not None else
+                   _number("CAP_LLM_TIMEOUT", defaults.timeout),
+                   retries if retries is not None else
+                   int(_number("CAP_LLM_RETRIES", defaults.retries)),
+                   os.environ.get("CAP_STREAM") == "1")
+
+
+def _number(variable: str, default: float) -> float:
+    text = os.environ.get(variable)
+    try:
+        return float(text) if text else default
+    except ValueError:
+        raise ValueError(f"${variable} must be a number, got {text!r}") from None
 
 
 def speech_spec(flag: str | None = None) -> str:

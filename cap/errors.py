@@ -9,19 +9,34 @@ from robots import errors as robot_errors
 
 
 class CapError(Exception):
-    """Base of every error cap reports about a command."""
+    """Base of every error cap reports about a command. `reply`: the model's reply (or what
+    it had streamed) that the error concerns, when there is one."""
 
     kind = "error"
+    reply: str | None = None
 
 
 class GenerationError(CapError):
-    """The model could not be reached or gave no usable code."""
+    """The model could not be reached or gave no usable code. `reply`: the model's reply that
+    held none, shown back to it in the repair request."""
 
     kind = "generation"
+
+    def __init__(self, message: str = "", reply: str | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply
 
 
 class ModelUnavailable(GenerationError):
     """The model server could not be reached, refused the request, or answered garbage."""
+
+
+class ContextExceeded(ModelUnavailable):
+    """The request does not fit the server's context window (the prompt, or the prompt and
+    the reply it left room for): asking again cannot help, a larger context can."""
+
+    ADVICE = ("Start the server with a larger context (llama.cpp and llama-cpp-python: "
+              "--n_ctx 4096 or more; Ollama: num_ctx) or use a model with a longer one")
 
 
 class NoCloseExample(ModelUnavailable):
@@ -67,6 +82,13 @@ class WallTimeExceeded(LimitExceeded):
     """The program ran longer than its wall-time limit."""
 
 
+class DidNothing(CapError):
+    """The program ran to its end without moving the robot, saying or printing anything: the
+    command was not done, whatever the program computed."""
+
+    kind = "nothing"
+
+
 class OperatorStop(CapError):
     """The operator stopped the command (Ctrl-C, Stop, /cap/stop); the robot holds."""
 
@@ -87,7 +109,8 @@ class SpeechError(CapError):
 
 def error_kind(error: BaseException) -> str:
     """A short category for reports: generation, check, api, runtime, limit, stopped,
-    rehearsal, speech, placement, robot (the robot stopped answering) or motion."""
+    rehearsal, speech, placement, nothing (the program did nothing), robot (the robot
+    stopped answering) or motion."""
     if isinstance(error, robot_errors.RobotDisconnected):
         return "robot"
     if isinstance(error, robot_errors.MotionError):
@@ -99,6 +122,7 @@ FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specifi
     (WallTimeExceeded, "timeout"),
     (LimitExceeded, "limit"),
     (NoCloseExample, "out_of_scope"),
+    (ContextExceeded, "context_exceeded"),
     (ModelUnavailable, "model_unavailable"),
     (GenerationError, "generation"),
     (CheckRefused, "check_refused"),
@@ -107,6 +131,7 @@ FAILURE_CLASSES: tuple[tuple[type[BaseException], str], ...] = (  # most specifi
     (PlacementError, "placement_missed"),
     (PolicyError, "api_error"),
     (OperatorStop, "stopped"),
+    (DidNothing, "did_nothing"),
     (ExecutionError, "runtime_error"),
     (robot_errors.RobotNotReady, "robot_not_ready"),
     (robot_errors.RobotDisconnected, "robot_disconnected"),

@@ -7,15 +7,17 @@ parents run. Every level's functions are generated concurrently.
 from __future__ import annotations
 
 import ast
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 from cap import checks
-from cap.errors import CheckRefused, GenerationError
+from cap.errors import CheckRefused, GenerationError, ModelUnavailable
 from cap.lmp import LMP
+from cap.origins import located, relabelled
 from cap.program import Program
-from cap.replies import defines_only
+from cap.steps import defines_only
 from cap.skills import SkillLibrary
 
 DECORATORS = {"lru_cache", "cache"}  # the only decorators a helper may carry (functools)
@@ -79,11 +81,36 @@ def signature_of(call: checks.CallSite) -> str:
 
 
 @dataclass
+class Helper:
+    """A generated function: where it came from, and what keys it in the skill library."""
+
+    name: str
+    signature: str
+    version: int
+    code: str
+    from_library: bool
+
+    @property
+    def label(self) -> str:
+        return f"helper {self.name}()" + (" from the skill library" if self.from_library else "")
+
+
+@dataclass
 class FunctionGenerator:
+    """Writes missing helpers. The skill library serves verified ones and keeps a new one
+    only when `verified` says the command that used it succeeded; `reject` forgets a helper
+    that failed and has the next definition of it repair it."""
+
     lmp: LMP
     library: SkillLibrary | None = None
     max_depth: int = 4
-    on_program: Callable[[str, str, str], None] | None = None  # (lmp, query, code)
+    on_program: Callable[..., None] | None = None  # (lmp, query, code, **details)
+
+    def __post_init__(self) -> None:
+        self.helpers: dict[str, Helper] = {}  # every helper this session wrote or took
+        self._pending: set[str] = set()  # written for the command under way, not yet verified
+        self._failed: dict[str, tuple[str, str]] = {}  # name -> (code, error) to repair
+        self._lock = threading.Lock()
 
     def ensure(self, program: Program, known: set[str], api: dict[str, Callable]
                ) -> list[Program]:
@@ -108,20 +135,64 @@ class FunctionGenerator:
                 raise CheckRefused(f"line {call.line}: helper functions nest deeper than "
                                    f"{self.max_depth} levels "
                                    f"({' -> '.join((*parents, call.name))}); simplify the program")
-            with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-                definitions = list(pool.map(lambda c: self._definition(c, api),
-                                            [c for c, _ in wanted.values()]))
+            definitions = self._define_all([c for c, _ in wanted.values()], api)
             known |= set(wanted)
             levels.append(definitions)
             frontier = [(d, (*parents, name))
                         for d, (name, (_, parents)) in zip(definitions, wanted.items())]
         return [d for level in reversed(levels) for d in level]
 
-    @staticmethod
-    def _missing(program: Program, known: set[str], parents: tuple[str, ...],
+    def _define_all(self, calls: list[checks.CallSite], api: dict[str, Callable]
+                    ) -> list[Program]:
+        """One level's helpers, side by side; a stop abandons the others' model calls."""
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            try:
+                return list(pool.map(lambda c: self._definition(c, api), calls))
+            except BaseException:
+                self.lmp.watch.abandon_all()
+                raise
+
+    def begin(self) -> None:
+        """A new attempt at a command: nothing it writes is verified yet."""
+        self._pending.clear()
+
+    def verified(self) -> None:
+        """The command succeeded: keep the helpers it wrote in the library."""
+        for helper in (self.helpers[name] for name in sorted(self._pending) if self.library):
+            self.library.put(helper.name, helper.signature, helper.version, helper.code)
+        self._pending.clear()
+
+    def reject(self, name: str, error: str, reply: str | None = None) -> None:
+        """A helper failed: out of the library, and the next definition of it repairs it
+        (shown `reply`, the model's reply, or else the helper's code)."""
+        helper = self.helpers.get(name)
+        if helper is None:
+            return
+        if helper.from_library and self.library:
+            self.library.forget(helper.name, helper.signature, helper.version)
+        with self._lock:
+            self._failed[name] = (reply or helper.code, error)
+
+    def label(self, name: str) -> str | None:
+        """How an error names a helper of this session ("helper f() from the skill library")."""
+        helper = self.helpers.get(name)
+        return helper.label if helper else None
+
+    def _missing(self, program: Program, known: set[str], parents: tuple[str, ...],
                  api: dict[str, Callable]) -> list[checks.CallSite]:
         """Functions `program` calls that do not exist; refuses plain undefined names and
-        cycles."""
+        cycles (an error in a helper names the helper)."""
+        try:
+            return self._missing_calls(program, known, parents, api)
+        except CheckRefused as error:
+            if not parents:
+                raise
+            self.reject(parents[-1], str(error))
+            raise CheckRefused(located(str(error), self.label(parents[-1]))) from None
+
+    @staticmethod
+    def _missing_calls(program: Program, known: set[str], parents: tuple[str, ...],
+                       api: dict[str, Callable]) -> list[checks.CallSite]:
         calls, plain = program.missing(known - set(parents))
         checks.refuse_unwritable(calls, api)
         if plain:
@@ -136,17 +207,29 @@ class FunctionGenerator:
         return calls
 
     def _definition(self, call: checks.CallSite, api: dict[str, Callable]) -> Program:
-        signature = signature_of(call)
-        version = self.lmp.prompt.version
-        code = self.library.get(call.name, signature, version) if self.library else None
+        signature, version = signature_of(call), self.lmp.prompt.version
         query = f"{signature} called as {call.source}"
-        if code is None:
-            code = definition_only(self.lmp.generate(query), call.name)
-            if self.library:
-                self.library.put(call.name, signature, version, code)
-        else:  # stored by an older version, perhaps with example usage
-            code = definition_only(code, call.name)
+        with self._lock:
+            failed = self._failed.pop(call.name, None)
+        stored = self.library.get(call.name, signature, version) \
+            if self.library and failed is None else None
+        helper = Helper(call.name, signature, version, stored or "", stored is not None)
+        try:
+            # a stored definition is cut again: it may predate dropping example usage
+            helper.code = definition_only(stored or self.lmp.generate(query, failed=failed),
+                                          call.name)
+            program = Program.check(helper.code, api)
+        except (GenerationError, CheckRefused) as error:
+            if isinstance(error, ModelUnavailable):
+                raise
+            with self._lock:
+                self.helpers[call.name] = helper
+            self.reject(call.name, str(error), getattr(error, "reply", None))
+            raise relabelled(error, helper.label) from None
+        with self._lock:
+            self.helpers[call.name] = helper
+            if not helper.from_library:
+                self._pending.add(call.name)
         if self.on_program:
-            self.on_program("fgen", query, code)
-        return Program.check(code, api)
-
+            self.on_program("fgen", query, helper.code, library=helper.from_library)
+        return program

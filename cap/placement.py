@@ -1,223 +1,369 @@
-"""Where a held object may go, and whether it got there.
+"""Where a held object may go.
 
-Before any motion, `plan_placement` finds the spot and what the object will rest on (the
-table, a block's flat top, a bowl's floor beside what it already holds) and refuses a spot
-without room: the held object's footprint at the target, at its final yaw and with a margin, must not
-touch any object but its support. After the place, `verify` compares a fresh look with the
-plan: position, support, upright; a miss is a PlacementError that names what happened.
+Before any motion, `plan_placements` lists the ways to set the held object down at the target,
+best first: where its centre goes, how it is turned, and what it rests on (the table, a block's
+flat top, a bowl's floor beside what it already holds, or, for a bowl, the rim of a bowl or the
+top of a block or stack under it). A spot without room is refused before anything moves: the
+held object's outline there, with a margin, touches nothing but what it rests on. A refusal
+says what is in the way and how much room is needed, and suggests only what the planner accepts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.affinity import translate
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPoint, Point, Polygon
 
-from cap.errors import NoRoom, PlacementError, PolicyError
-from perception.objects import ObjectInfo
+from cap.errors import NoRoom, PolicyError
+from perception.objects import ObjectInfo, turned_box
 
 MARGIN = 0.005  # metres of air between a placed object and its neighbours
-POSITION_TOLERANCE = 0.025  # how far a placed block may rest from its target (measured: see README)
-BOWL_POSITION_TOLERANCE = 0.035
-HEIGHT_TOLERANCE = 0.015
-FLAT_TOLERANCE = 0.006  # a block's centre this far from a resting level is tilted
-SUPPORT_PUSHED = 0.015  # a support that moved further than this was knocked by the place
-IN_BOWL_SLACK = 0.005  # a block leaning on the wall inside still counts as in the bowl
-# spots on a bowl's floor for a block turned by yaw: (radius, angle from yaw). First 3 cm out
-# along its faces (a grip across the faces then closes tangentially, clear of the wall), then
-# the centre, then 2 cm out along its diagonals
-IN_BOWL_SPOTS = [(0.03, k * np.pi / 2) for k in range(4)] + [(0.0, 0.0)] + [
-    (0.02, np.pi / 4 + k * np.pi / 2) for k in range(4)]
+FLAT_TOLERANCE = 0.006  # a block's bottom this far from a resting level is tilted
+REST_MARGIN = 0.01  # a resting bowl's centre lies this far inside what holds it up
+CENTRED = 0.015  # a bowl set at a spot on something stands there only this near its centre
+RESTS_ON = 0.01  # an object whose bottom is this near another's top stands on it
+# a cube looks the same every quarter turn: the turns tried when it has no room as it lies
+TURNS = tuple(float(t) for t in np.radians([0, 15, -15, 30, -30, 45]))
+FLOOR_RINGS = (0.68, 0.6, 0.52, 0.45, 0.3, 0.15, 0.0)  # spots on a bowl's floor, outermost first
+FLOOR_ANGLES = 24
+ADVICE_REACH = 0.15  # how far from a refused spot the nearest free one is looked for
+
+
+@dataclass(frozen=True)
+class BowlShape:
+    """What the planner assumes of every bowl where perception cannot measure it."""
+
+    wall: float = 0.008
+    floor: float = 0.008
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where the held object's centre goes (xy), the height of the surface under it, and
-    what it rests on (None: the table)."""
+    """Where the held object's centre goes (xy), the height of the surface under it, what it
+    rests on (None: the table), and how far it is turned about its centre on the way."""
 
     xy: np.ndarray
     surface_z: float
     support: ObjectInfo | None = None
+    turn: float = 0.0
 
     def center(self, held: ObjectInfo) -> np.ndarray:
         return np.array([*self.xy, self.surface_z + held.size[2] / 2])
 
     def describe(self) -> str:
-        return f"[{self.xy[0]:.3f}, {self.xy[1]:.3f}]"
+        return _xy(self.xy)
 
 
-def footprint_at(info: ObjectInfo, xy, margin: float = 0.0) -> Polygon:
-    """The object's outline moved to `xy` (its yaw kept: the gripper does not turn it)."""
-    shape = translate(info.footprint, xy[0] - info.position[0], xy[1] - info.position[1])
-    return shape.buffer(margin) if margin else shape
+def footprint_at(info: ObjectInfo, xy, margin: float = 0.0, turn: float = 0.0) -> Polygon:
+    """The object's outline moved to `xy`, turned by `turn` about its centre and grown by
+    `margin` on every side."""
+    if info.kind == "bowl":
+        return Point(xy[0], xy[1]).buffer(info.size[0] / 2 + margin, quad_segs=8)
+    return turned_box(xy[0], xy[1], info.size[0] / 2 + margin, info.size[1] / 2 + margin,
+                      info.yaw + turn)
 
 
-def plan_placement(held: ObjectInfo, target: ObjectInfo | np.ndarray,
-                   others: dict[str, ObjectInfo], bowl_wall: float,
-                   bowl_floor: float) -> Placement:
-    """The placement for a target object (stack on it, or into it) or an xy spot."""
+def outlines(info: ObjectInfo, shape: BowlShape) -> list[tuple[Polygon, float]]:
+    """What an object offers from above, with heights: a block its top face; a bowl its rim
+    ring and, lower down, its floor."""
+    if info.kind != "bowl":
+        return [(info.footprint, info.top)]
+    floor = _floor_disc(info, shape)
+    return [(info.footprint.difference(floor), info.top), (floor, info.bottom + shape.floor)]
+
+
+def inside(bowl: ObjectInfo, others: dict[str, ObjectInfo], shape: BowlShape
+           ) -> list[ObjectInfo]:
+    """The objects resting in the bowl (on its floor, or on what lies there)."""
+    room = _floor_disc(bowl, shape, MARGIN)
+    return [o for o in others.values() if o.name != bowl.name and room.contains(o.footprint)
+            and o.bottom > bowl.bottom - MARGIN]
+
+
+def resting_on(lower: ObjectInfo, others: dict[str, ObjectInfo], shape: BowlShape
+               ) -> list[ObjectInfo]:
+    """The objects standing on `lower`'s top (a block on a block, a bowl on a bowl's rim)."""
+    carried = {o.name for o in inside(lower, others, shape)} if lower.kind == "bowl" else set()
+    return [o for o in others.values() if o.name != lower.name and o.name not in carried
+            and abs(o.bottom - lower.top) < RESTS_ON
+            and lower.footprint.contains(Point(*o.position[:2]))]
+
+
+def plan_placements(held: ObjectInfo, target: ObjectInfo | np.ndarray,
+                    others: dict[str, ObjectInfo], shape: BowlShape,
+                    area: Polygon | None = None) -> list[Placement]:
+    """The ways to set the held object on or in a target object, or at an xy spot, best first.
+
+    A refusal (NoRoom) ends with advice the planner accepts: a bowl or the object in the way
+    as the target, another bowl with room, or the nearest free spot inside `area`."""
+    try:
+        return _plan(held, target, others, shape)
+    except NoRoom as refusal:
+        raise NoRoom(str(refusal) + _advice(held, target, others, shape, area)) from None
+
+
+def _plan(held: ObjectInfo, target, others, shape: BowlShape) -> list[Placement]:
     if isinstance(target, ObjectInfo):
-        if target.kind == "bowl":
-            return _into_bowl(held, target, others, bowl_wall, bowl_floor)
-        return _on_block(held, target, others, bowl_floor)
-    return _at_spot(held, np.asarray(target, dtype=float)[:2], others, bowl_wall, bowl_floor)
-
-
-def _on_block(held: ObjectInfo, block: ObjectInfo, others, floor: float) -> Placement:
-    if held.kind == "bowl":
-        raise PolicyError(f"a bowl cannot stand on the {block.name}; put the bowl on the table")
-    if not _lies_flat(block, floor, others):
-        raise NoRoom(f"the {block.name} is not lying flat (its centre is "
-                     f"{100 * block.position[2]:.1f} cm high, resting on nothing level); stack on "
-                     f"a block that lies flat, or set the {block.name} down on the table first")
-    placement = Placement(block.position[:2].copy(), block.top, block)
-    _check_room(held, placement, others)
-    return placement
-
-
-def _into_bowl(held: ObjectInfo, bowl: ObjectInfo, others, wall: float, floor: float
-               ) -> Placement:
-    """The first free spot on the bowl's floor (blocks go beside the blocks already in it);
-    when the floor is taken, on top of a block in it that has nothing on it yet; NoRoom when
-    neither is left."""
-    if held.kind == "bowl":
-        raise PolicyError(f"a bowl cannot go into the {bowl.name}; put it on the table")
-    inner = Point(*bowl.position[:2]).buffer(bowl.size[0] / 2 - wall)
-    inside = [o for o in others.values() if o.name != bowl.name
-              and inner.contains(Point(*o.position[:2]))]
-    surface = bowl.top - bowl.size[2] + floor
-    for radius, angle in IN_BOWL_SPOTS:
-        xy = bowl.position[:2] + radius * np.array([np.cos(held.yaw + angle),
-                                                    np.sin(held.yaw + angle)])
-        shape = footprint_at(held, xy, MARGIN / 2)
-        if inner.contains(shape) and not any(shape.intersects(o.footprint) for o in inside):
-            placement = Placement(xy, surface, bowl)
-            _check_room(held, placement, {n: o for n, o in others.items()
-                                          if o not in inside})
-            return placement
-    on_floor = [o for o in inside if o.kind == "block" and o.position[2] < surface + o.size[2]]
-    for block in on_floor:
-        if not any(_stands_on(o, block) for o in inside):
-            return Placement(block.position[:2].copy(), block.top, block)
-    names = " and ".join(f"the {o.name}" for o in inside)
-    raise NoRoom(f"the {bowl.name} is full: it holds {names}; take something out first or use "
-                 "another bowl")
-
-
-def _lies_flat(block: ObjectInfo, floor: float, others: dict[str, ObjectInfo]) -> bool:
-    """Whether the block rests flat: its bottom on the table, on a bowl's floor, or on the
-    top of what is under it (a tilted block's bottom is at none of these heights)."""
-    bottom = block.position[2] - block.size[2] / 2
-    under = [o for o in others.values() if o.name != block.name
-             and o.footprint.contains(Point(*block.position[:2]))]
-    rests = [0.0] + [o.top - o.size[2] + floor if o.kind == "bowl" else o.top for o in under]
-    return any(abs(bottom - level) < FLAT_TOLERANCE for level in rests)
-
-
-def _stands_on(upper: ObjectInfo, lower: ObjectInfo) -> bool:
-    return (upper.position[2] > lower.top - 0.005
-            and lower.footprint.contains(Point(*upper.position[:2])))
-
-
-def _at_spot(held: ObjectInfo, xy: np.ndarray, others, wall: float, floor: float) -> Placement:
-    """A spot on the table, or on the block whose top it falls on, or in the bowl it falls in."""
-    under = [o for o in others.values() if o.footprint.contains(Point(*xy))]
-    if under:
-        support = max(under, key=lambda o: o.top)
-        if support.kind == "bowl":
-            if np.linalg.norm(xy - support.position[:2]) < support.size[0] / 2 - wall - 0.02:
-                return _into_bowl(held, support, others, wall, floor)
-            raise NoRoom(f"the spot [{xy[0]:.3f}, {xy[1]:.3f}] is on the rim of the "
-                         f"{support.name}; to put it in the bowl use '{support.name}' as the "
-                         "target, or choose another spot")
+        above = resting_on(target, others, shape)
+        if above:
+            raise NoRoom(f"the {target.name} is under the {above[0].name}")
+        if target.kind == "block" and not _lies_flat(target, others, shape):
+            raise NoRoom(f"the {target.name} is not lying flat (its centre is "
+                         f"{100 * target.position[2]:.1f} cm high, resting on nothing level); "
+                         f"nothing stands on it until it is set down flat")
         if held.kind == "bowl":
-            raise NoRoom(f"the spot [{xy[0]:.3f}, {xy[1]:.3f}] is on the {support.name}; a bowl "
-                         "goes on the table: choose a free spot")
-        placement = Placement(xy, support.top, support)
-    else:
-        placement = Placement(xy, 0.0)
-    _check_room(held, placement, others)
+            return [rest_bowl(held, target.position[:2], others, shape, target)]
+        if target.kind == "bowl":
+            return _into_bowl(held, target, others, shape)
+        return _on_block(held, target, others, shape)
+    return _at_spot(held, np.asarray(target, dtype=float)[:2], others, shape)
+
+
+def _on_block(held: ObjectInfo, block: ObjectInfo, others, shape: BowlShape
+              ) -> list[Placement]:
+    aligned = _quarter(block.yaw - held.yaw)  # square on square stands best
+    turns = dict.fromkeys((0.0, aligned, *TURNS))
+    return _with_room(held, [Placement(block.position[:2].copy(), block.top, block, t)
+                             for t in turns], others, shape)
+
+
+def _into_bowl(held: ObjectInfo, bowl: ObjectInfo, others, shape: BowlShape
+               ) -> list[Placement]:
+    """Spots on the bowl's floor beside what it holds (outermost and farthest from the rest
+    first), then the free flat tops of blocks in it; NoRoom when none is left."""
+    held_in = inside(bowl, others, shape)
+    outside = {n: o for n, o in others.items() if o not in held_in}
+    spots = [p for p in _floor_spots(held, bowl, held_in, shape)
+             if _room_problem(held, p, outside, shape) is None]
+    tops = [Placement(o.position[:2].copy(), o.top, o, _quarter(o.yaw - held.yaw))
+            for o in held_in if o.kind == "block" and not resting_on(o, others, shape)
+            and _lies_flat(o, others, shape)]
+    fits = spots + [p for p in tops if _room_problem(held, p, others, shape) is None]
+    if not fits:
+        names = " and ".join(f"the {o.name}" for o in held_in) or "nothing we can see"
+        raise NoRoom(f"the {bowl.name} is full: it holds {names}, with no room on its floor for "
+                     f"another {held.kind} and no free flat top in it")
+    return fits
+
+
+def _floor_spots(held: ObjectInfo, bowl: ObjectInfo, held_in: list[ObjectInfo],
+                 shape: BowlShape) -> list[Placement]:
+    """Free spots on the floor, the block turned square to the bowl's radius or as it is."""
+    centre, radius = bowl.position[:2], bowl.size[0] / 2 - shape.wall
+    floor = _floor_disc(bowl, shape, -MARGIN / 2)
+    toward = float(np.arctan2(*(held.position[:2] - centre)[::-1]))
+    found = []
+    for ring, fraction in enumerate(FLOOR_RINGS):
+        for k in _nearest_first(FLOOR_ANGLES if fraction else 1):
+            angle = toward + 2 * np.pi * k / FLOOR_ANGLES
+            xy = centre + fraction * radius * np.array([np.cos(angle), np.sin(angle)])
+            for turn in dict.fromkeys((_quarter(angle - held.yaw), 0.0)):
+                outline = footprint_at(held, xy, MARGIN / 2, turn)
+                if floor.contains(outline) and not any(outline.intersects(o.footprint)
+                                                       for o in held_in):
+                    spread = min((float(np.linalg.norm(xy - o.position[:2])) for o in held_in),
+                                 default=1.0)
+                    found.append(((ring, -round(spread, 2)),
+                                  Placement(xy, bowl.bottom + shape.floor, bowl, turn)))
+    return [p for _, p in sorted(found, key=lambda item: item[0])]
+
+
+def rest_bowl(held: ObjectInfo, xy, others: dict[str, ObjectInfo], shape: BowlShape,
+              target: ObjectInfo | None = None) -> Placement:
+    """A bowl set down at xy rests on the highest things under its outline: the table, a
+    bowl's rim, a block's or a stack's top. Refused when it would not rest level (its centre
+    must lie over what holds it up), or when something beside it stands in the way."""
+    xy = np.asarray(xy, dtype=float)
+    outline = footprint_at(held, xy)
+    carried = {o.name for o in inside(held, others, shape)}
+    under = [(o, part, top) for o in others.values() if o.name not in carried
+             for part, top in outlines(o, shape) if part.intersects(outline)]
+    level = max((top for _, _, top in under), default=0.0)
+    holders = [(o, part) for o, part, top in under if top > level - FLAT_TOLERANCE]
+    support = target
+    if holders:
+        support = target or max((o for o, _ in holders), key=lambda o: o.top)
+        _refuse_unsteady(held, xy, outline, holders, support, target is None, others, shape)
+    placement = Placement(xy, level, support)
+    problem = _room_problem(held, placement, others, shape)
+    if problem is not None:
+        raise NoRoom(problem[0])
     return placement
 
 
-def _check_room(held: ObjectInfo, placement: Placement, others: dict[str, ObjectInfo]) -> None:
-    """Refuse when the held object, set down here, would touch an object other than its
-    support: not what stands lower than the support's top, nor what a held bowl carries."""
-    shape = footprint_at(held, placement.xy, MARGIN)
+def _refuse_unsteady(held: ObjectInfo, xy, outline: Polygon, holders, support: ObjectInfo,
+                     at_spot: bool, others, shape: BowlShape) -> None:
+    """A resting bowl stands on what it was put on, level, its centre over what holds it up;
+    put at a spot, it stands there only centred on what is there (else it would overhang)."""
+    highest = max((o for o, _ in holders), key=lambda o: o.top)
+    if support.name not in {o.name for o, _ in holders}:
+        raise NoRoom(f"the {held.name} would rest on the {highest.name}, which stands "
+                     f"{100 * (highest.top - support.top):.1f} cm higher than the {support.name}")
+    off = float(np.linalg.norm(xy - highest.position[:2]))
+    if at_spot and off > CENTRED:
+        if not highest.footprint.contains(Point(*xy)):
+            raise NoRoom(_room_problem(held, Placement(xy, 0.0), others, shape)[0])
+        needed = _room_needed(held, Placement(xy, 0.0), highest)
+        raise NoRoom(f"the spot {_xy(xy)} is on the {highest.name}, {100 * off:.1f} cm from its "
+                     f"centre: a {held.kind} there would overhang it (on the table it needs "
+                     f"{100 * needed:.1f} cm of room from the {highest.name}'s centre)")
+    if not _holds_centre(xy, outline, holders):
+        names = " and ".join(dict.fromkeys(f"the {o.name}" for o, _ in holders))
+        raise NoRoom(f"the {held.name} would rest on {names} alone, its centre beyond what "
+                     "holds it: it would tip over")
+
+
+def _holds_centre(xy, outline: Polygon, holders) -> bool:
+    """Whether what holds a resting bowl up surrounds its centre, with a margin."""
+    contact = MultiPoint([p for _, part in holders
+                          for p in _points(part.intersection(outline))]).convex_hull
+    return contact.buffer(-REST_MARGIN).contains(Point(*xy))
+
+
+def _at_spot(held: ObjectInfo, xy: np.ndarray, others, shape: BowlShape) -> list[Placement]:
+    """A spot on the table, on the block whose top it falls on, or in the bowl it falls in."""
+    if held.kind == "bowl":
+        return [rest_bowl(held, xy, others, shape)]
+    under = [(o, top) for o in others.values() for part, top in outlines(o, shape)
+             if part.contains(Point(*xy))]
+    if not under:
+        return _with_room(held, [Placement(xy, 0.0, None, t) for t in TURNS], others, shape)
+    support, top = max(under, key=lambda u: u[1])
+    if support.kind == "bowl":
+        if top < support.top:  # the spot lies over its floor
+            return _into_bowl(held, support, others, shape)
+        raise NoRoom(f"the spot {_xy(xy)} is on the rim of the {support.name}, "
+                     f"{100 * np.linalg.norm(xy - support.position[:2]):.1f} cm from its centre; "
+                     "a block there would tip over")
+    return _with_room(held, [Placement(xy, top, support, t) for t in TURNS], others, shape)
+
+
+def _with_room(held: ObjectInfo, candidates: list[Placement], others, shape: BowlShape
+               ) -> list[Placement]:
+    """The candidates with room; NoRoom naming what is in the way of the first when none has."""
+    problems = [_room_problem(held, p, others, shape) for p in candidates]
+    fits = [p for p, problem in zip(candidates, problems) if problem is None]
+    if not fits:
+        turned = ", turned any way" if len(candidates) > 1 else ""
+        raise NoRoom(problems[0][0] + turned)
+    return fits
+
+
+def _room_problem(held: ObjectInfo, placement: Placement, others: dict[str, ObjectInfo],
+                  shape: BowlShape) -> tuple[str, ObjectInfo] | None:
+    """What the held object, set down here, would touch besides its support (not what stands
+    lower than the surface under it, nor what a held bowl carries), and how much room it needs."""
+    outline = footprint_at(held, placement.xy, MARGIN, placement.turn)
     support = placement.support.name if placement.support else None
-    carried = held.footprint if held.kind == "bowl" else Polygon()
+    carried = {o.name for o in inside(held, others, shape)} if held.kind == "bowl" else set()
     for other in others.values():
-        if (other.name == support or other.top <= placement.surface_z + 1e-3
-                or carried.contains(Point(*other.position[:2]))):
+        if other.name in (support, *carried) or other.top <= placement.surface_z + 1e-3:
             continue
-        if shape.intersects(other.footprint):
-            raise NoRoom(_no_room_message(held, placement, other))
+        if outline.intersects(other.footprint):
+            gap = float(np.linalg.norm(placement.xy - other.position[:2]))
+            needed = _room_needed(held, placement, other)
+            return (f"the spot {placement.describe()} is {100 * gap:.1f} cm from the "
+                    f"{other.name}; a {held.kind} needs {100 * needed:.1f} cm of room there",
+                    other)
+    return None
 
 
-def _no_room_message(held: ObjectInfo, placement: Placement, other: ObjectInfo) -> str:
-    gap = float(np.linalg.norm(placement.xy - other.position[:2]))
-    needed = _room_needed(held, placement.xy, other)
-    return (f"the spot {placement.describe()} is {100 * gap:.1f} cm from the {other.name}; "
-            f"a {held.kind} needs {100 * needed:.1f} cm of room there: move the {other.name} "
-            "first or choose another spot")
-
-
-def _room_needed(held: ObjectInfo, xy: np.ndarray, other: ObjectInfo) -> float:
+def _room_needed(held: ObjectInfo, placement: Placement, other: ObjectInfo) -> float:
     """How far from the other object's centre the held one must be, along the same line."""
-    direction = xy - other.position[:2]
+    direction = placement.xy - other.position[:2]
     norm = float(np.linalg.norm(direction))
     direction = direction / norm if norm > 1e-9 else np.array([1.0, 0.0])
     low, high = 0.0, 0.5
     for _ in range(20):
         middle = (low + high) / 2
         spot = other.position[:2] + middle * direction
-        if footprint_at(held, spot, MARGIN).intersects(other.footprint):
+        if footprint_at(held, spot, MARGIN, placement.turn).intersects(other.footprint):
             low = middle
         else:
             high = middle
     return high
 
 
-def verify(held: ObjectInfo, placement: Placement, seen: dict[str, ObjectInfo],
-           bowl_wall: float) -> None:
-    """PlacementError unless the object rests where it was meant to, on what it was meant
-    to (which has not been pushed away), upright."""
-    now = seen.get(held.name)
-    if now is None or not now.visible:
-        raise PlacementError(f"the {held.name} is not where it was put: the camera cannot "
-                             "find it (it may have fallen off or be hidden); look again")
-    if held.kind == "bowl" and now.position[2] > held.size[2] / 2 + HEIGHT_TOLERANCE:
-        raise PlacementError(f"the {held.name} tipped over")
-    support = placement.support
-    if support is not None:
-        support = seen.get(support.name, support)
-        pushed = float(np.linalg.norm(support.position[:2] - placement.support.position[:2]))
-        if pushed > SUPPORT_PUSHED:
-            raise PlacementError(f"the {support.name} was pushed {100 * pushed:.1f} cm while "
-                                 f"the {held.name} was put on it; the {held.name} rests at "
-                                 f"{_xyz(now)}")
-    expected_z = placement.surface_z + held.size[2] / 2
-    if support is not None and support.kind == "bowl":
-        reach = support.size[0] / 2 - bowl_wall - held.size[0] / 2 + IN_BOWL_SLACK
-        inside = np.linalg.norm(now.position[:2] - support.position[:2]) < reach
-        if not inside or abs(now.position[2] - expected_z) > HEIGHT_TOLERANCE:
-            raise PlacementError(f"the {held.name} did not come to rest in the {support.name}; "
-                                 f"it rests at {_xyz(now)}")
-        return
-    if support is not None and now.position[2] < support.top:
-        raise PlacementError(f"the {held.name} slid off the {support.name}; it rests at "
-                             f"{_xyz(now)}")
-    if abs(now.position[2] - expected_z) > HEIGHT_TOLERANCE:
-        under = "on top of something" if now.position[2] > expected_z else "lower than planned"
-        raise PlacementError(f"the {held.name} landed {under} at {_xyz(now)}, not on "
-                             f"{'the ' + support.name if support else 'the table'}")
-    error = float(np.linalg.norm(now.position[:2] - placement.xy))
-    tolerance = BOWL_POSITION_TOLERANCE if held.kind == "bowl" else POSITION_TOLERANCE
-    if error > tolerance:
-        raise PlacementError(f"the {held.name} landed {100 * error:.1f} cm from the target "
-                             f"{placement.describe()}")
+def _advice(held: ObjectInfo, target, others, shape: BowlShape, area) -> str:
+    """Advice the planner accepts: what the spot falls on, or what covers the target, or
+    another bowl, as the target; and the nearest free spot."""
+    if isinstance(target, ObjectInfo):
+        near = target.position[:2]
+        options = resting_on(target, others, shape)
+        if target.kind == "bowl":
+            options += [o for o in others.values() if o.kind == "bowl" and o is not target]
+    else:
+        near = np.asarray(target, dtype=float)[:2]
+        options = [o for o in others.values() for part, _ in outlines(o, shape)
+                   if part.contains(Point(*near))]
+    advice = [f"use '{o.name}' as the target"
+              for o in options if _accepted(held, o, others, shape)][:1]
+    spot = nearest_free_spot(held, near, others, shape, area)
+    if spot is not None:
+        advice.append(f"the nearest free spot is {_xy(spot)}, "
+                      f"{100 * np.linalg.norm(spot - near):.1f} cm away")
+    return "; " + ", or ".join(advice) if advice else "; move something out of the way first"
 
 
-def _xyz(info: ObjectInfo) -> str:
-    return "[" + ", ".join(f"{v:.3f}" for v in info.position) + "]"
+def nearest_free_spot(held: ObjectInfo, xy, others, shape: BowlShape,
+                      area: Polygon | None = None) -> np.ndarray | None:
+    """The nearest bare table spot (within ADVICE_REACH and `area`, in 1 cm steps) the
+    planner would set the held object on."""
+    xy = np.asarray(xy, dtype=float)[:2]
+    taken = [part for o in others.values() for part, _ in outlines(o, shape)]
+    for radius in np.arange(0.01, ADVICE_REACH + 1e-9, 0.01):
+        count = max(8, int(2 * np.pi * radius / 0.01))
+        for angle in np.linspace(0, 2 * np.pi, count, endpoint=False):
+            spot = xy + radius * np.array([np.cos(angle), np.sin(angle)])
+            if area is not None and not area.contains(Point(*spot)):
+                continue
+            outline = footprint_at(held, spot)
+            if not any(outline.intersects(part) for part in taken) and \
+                    _accepted(held, spot, others, shape):
+                return spot
+    return None
+
+
+def _accepted(held: ObjectInfo, target, others, shape: BowlShape) -> bool:
+    try:
+        _plan(held, target, others, shape)
+    except PolicyError:
+        return False
+    return True
+
+
+def _lies_flat(block: ObjectInfo, others: dict[str, ObjectInfo], shape: BowlShape) -> bool:
+    """Whether the block rests flat: its bottom on the table, on a bowl's floor, or on the
+    top of what is under it (a tilted block's bottom is at none of these heights)."""
+    centre = Point(*block.position[:2])
+    levels = [0.0] + [top for o in others.values() if o.name != block.name
+                      for part, top in outlines(o, shape) if part.contains(centre)]
+    return any(abs(block.bottom - level) < FLAT_TOLERANCE for level in levels)
+
+
+def _floor_disc(bowl: ObjectInfo, shape: BowlShape, grow: float = 0.0) -> Polygon:
+    return Point(*bowl.position[:2]).buffer(bowl.size[0] / 2 - shape.wall + grow, quad_segs=16)
+
+
+def _nearest_first(count: int) -> list[int]:
+    """0, 1, -1, 2, -2, ... as steps around a circle of `count`."""
+    return sorted(range(count), key=lambda k: abs((k + count // 2) % count - count // 2))
+
+
+def _quarter(angle: float) -> float:
+    """The same turn of a cube, in [-pi/4, pi/4)."""
+    return float((angle + np.pi / 4) % (np.pi / 2) - np.pi / 4)
+
+
+def _points(geometry) -> list[tuple[float, float]]:
+    if geometry.is_empty:
+        return []
+    if hasattr(geometry, "geoms"):
+        return [p for g in geometry.geoms for p in _points(g)]
+    if hasattr(geometry, "exterior"):
+        return list(geometry.exterior.coords)
+    return list(geometry.coords)
+
+
+def _xy(xy) -> str:
+    return f"[{xy[0]:.3f}, {xy[1]:.3f}]"

@@ -3,8 +3,9 @@ repaired on failure. Front ends (shell, web page, ROS 2 agent, demo, benchmarks)
 the methods of `Session`; its collaborators are private."""
 from __future__ import annotations
 
+import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -12,27 +13,33 @@ import numpy as np
 from cap import checks, overlays
 from cap.api import PolicyAPI
 from cap.config import SessionConfig, cap_home
-from cap.errors import (CapError, CheckRefused, ExecutionError, ModelUnavailable, OperatorStop,
+from cap.errors import (CapError, CheckRefused, DidNothing, ExecutionError, GenerationError,
+                        ModelUnavailable, NoRoom, OperatorStop, PolicyError, WallTimeExceeded,
                         error_kind, failure_class)
 from cap.fgen import FunctionGenerator
 from cap.llm.base import ChatModel, Usage
+from cap.llm.calls import Call, Watch
 from cap.lmp import LMP, History
+from cap.origins import Origins
 from cap.perceivers import make_perceiver
 from cap.program import Program
 from cap.prompts import load_all
 from cap.recording import Recording
 from cap.rehearsal import Rehearsal
 from cap.safe_modules import library_names, module_surfaces
-from cap.sandbox.controller import Sandbox, Subprogram
+from cap.sandbox.controller import Sandbox
 from cap.skills import SkillLibrary
+from cap.subprograms import LanguageFunctions
 from cap.speech.tts import Speaker
 from perception.objects import Look, ObjectInfo
 from robots.cell import Cell, SimCell
 from robots.errors import MotionError, RobotDisconnected
 from sim.tabletop import Tabletop
 
-EVENTS = ("program", "said", "outcome")
+EVENTS = ("program", "said", "outcome", "wait")
+CODE_FAULTS = (ExecutionError, CheckRefused, PolicyError, GenerationError)  # the code's own
 VIDEO_FPS = 10  # frames per second of the cell's time
+UNDO_DEPTH = 20  # commands that can be undone; older snapshots are freed (each holds ~250 kB)
 
 
 @dataclass
@@ -73,9 +80,12 @@ class Session:
         self._api = PolicyAPI(self._cell.arm, make_perceiver(config.perception, self._cell),
                               self._cell.workspace, on_say=self._said)
         self._usage = Usage()
+        self._watch = Watch()  # the command's deadline and Stop, for model calls too
+        self._watch.listeners.append(self._waiting)
         self._model = model
         self._history = History(config.history_tokens)
-        language = self._language_functions()
+        self._language = LanguageFunctions(self._context, self._record)
+        language = self._language.functions()
         self._signatures = self._api.functions() | language  # what calls are checked against
         self._builtin_names = set(self._signatures) | set(library_names(module_surfaces()))
         self._known = set(self._builtin_names)  # grows with what the session's programs define
@@ -96,12 +106,13 @@ class Session:
             self._record_frame()
             self._cell.watch(1 / VIDEO_FPS, self._record_frame)
         if model is not None:
-            self._lmps = {name: LMP(prompt, model, self._usage)
+            self._lmps = {name: LMP(prompt, model, self._usage, self._watch, self._record_refused)
                           for name, prompt in load_all().items()}
             library = SkillLibrary(cap_home() / "skills.sqlite") \
                 if config.use_skill_library else None
             self._fgen = FunctionGenerator(self._lmps["fgen"], library, config.fgen_depth,
                                            self._record)
+            self._language.connect(self._lmps, self._fgen, self._signatures, self._builtin_names)
 
     # --- the face ---------------------------------------------------------------------------
     def __enter__(self) -> "Session":
@@ -126,11 +137,14 @@ class Session:
 
     def subscribe(self, on_program: Callable[[dict], None] | None = None,
                   on_said: Callable[[str], None] | None = None,
-                  on_outcome: Callable[[Outcome], None] | None = None) -> Callable[[], None]:
-        """Be told of each program as it is made, each said message, each finished command.
-        Any number of subscribers; returns a function that unsubscribes."""
+                  on_outcome: Callable[[Outcome], None] | None = None,
+                  on_wait: Callable[[dict], None] | None = None) -> Callable[[], None]:
+        """Be told of each program as it is made (and each reply that held none), each said
+        message, each finished command, and every few seconds of a model call still running
+        (`{"lmp", "seconds", "tokens", "text"}`, tokens so far when streaming, else None). Any
+        number of subscribers; returns a function that unsubscribes."""
         added = [(event, callback) for event, callback in
-                 zip(EVENTS, (on_program, on_said, on_outcome)) if callback]
+                 zip(EVENTS, (on_program, on_said, on_outcome, on_wait)) if callback]
         for event, callback in added:
             self._subscribers[event].append(callback)
 
@@ -154,11 +168,13 @@ class Session:
                 self._execute(code)
             except (CapError, MotionError) as error:
                 self._cell.arm.stop()
-                outcome.fail(error)
+                outcome.fail(self._explained(error, "the program"))
         return self._attempt(f"<{label}>", run)
 
     def stop(self) -> None:
-        """From any thread: the robot holds and the running command ends with OperatorStop."""
+        """From any thread: the robot holds and the running command ends with OperatorStop
+        (a model call it waits for is abandoned)."""
+        self._watch.abandon_all()
         self._sandbox.interrupt()
 
     def undo(self) -> None:
@@ -166,14 +182,17 @@ class Session:
         self._require_simulator("undo")
         if not self._undo:
             raise CapError("nothing to undo")
-        self._restore_world(self._undo.pop())
+        snapshot = self._undo.pop()
+        self._restore_world(snapshot)
+        self._cell.discard(snapshot)
 
     def reset(self) -> None:
         """A fresh scene (the same objects and seed); the undo history is dropped."""
         self._require_simulator("reset")
         self._cell.reset()
         self._api.perceiver.forget()
-        self._undo.clear()
+        while self._undo:
+            self._cell.discard(self._undo.pop())
 
     def objects(self) -> dict[str, ObjectInfo]:
         """What the robot sees now (names, positions, sizes)."""
@@ -238,6 +257,7 @@ class Session:
         }
 
     def close(self) -> None:
+        self._watch.abandon_all()
         if self._speaker:
             self._speaker.close()
         if self._rehearsal:
@@ -256,18 +276,17 @@ class Session:
         self._caption([f"> {label}"])
         if self.simulated:
             self._undo.append(self._cell.snapshot())
+            while len(self._undo) > UNDO_DEPTH:
+                self._cell.discard(self._undo.pop(0))
         outcome, first = Outcome(), len(self._programs)
         said, printed = len(self._api.said), len(self._printed)
-        calls, prompt, completion = (self._usage.calls, self._usage.prompt_tokens,
-                                     self._usage.completion_tokens)
-        started = time.perf_counter()
+        usage, started = self._usage.copy(), time.perf_counter()
+        self._watch.start_command(self.config.limits.wall_seconds)
         run(outcome)
         outcome.programs = self._programs[first:]
         outcome.said = self._api.said[said:]
         outcome.printed = self._printed[printed:]
-        outcome.llm = {"calls": self._usage.calls - calls,
-                       "prompt_tokens": self._usage.prompt_tokens - prompt,
-                       "completion_tokens": self._usage.completion_tokens - completion}
+        outcome.llm = self._usage.as_dict(since=usage)
         self._go_home()
         outcome.seconds = round(time.perf_counter() - started, 3)
         self._notify("outcome", outcome)
@@ -280,31 +299,43 @@ class Session:
     def _generate_and_run(self, text: str, outcome: Outcome) -> None:
         context = self._context()
         snapshot = self._undo[-1] if self.simulated else None  # from before this command
-        lmp, failed = self._lmps["tabletop_ui"], None
+        lmp, failed, tried = self._lmps["tabletop_ui"], None, set()
+        self._language.begin_command()
         for _ in range(1 + self.config.max_repairs):
             code = ""
+            self._fgen.begin()
             try:
                 code = lmp.generate(text, context, self._history, failed)
                 self._record("tabletop_ui", text, code)
-                self._execute(code)
+                self._execute(code, command=True)
             except (CapError, MotionError) as error:
                 self._cell.arm.stop()
+                error = self._explained(error, "the command's program")
                 outcome.fail(error)
                 if isinstance(error, OperatorStop):
                     return  # the robot holds where it stopped; nothing is retried
                 if snapshot is not None:
                     self._restore_world(snapshot)
-                if isinstance(error, (ModelUnavailable, RobotDisconnected)):
-                    return  # asking again will not help; the error says what to fix
-                failed = (code, str(error))
+                if isinstance(error, (ModelUnavailable, RobotDisconnected, WallTimeExceeded)):
+                    return  # asking again will not help (or has no time); the error says why
+                failed = (getattr(error, "reply", None) or code,
+                          getattr(error, "for_model", None) or str(error))
+                if failed in tried:  # the repair request would repeat one already sent
+                    outcome.error += ("\n(the model wrote the same reply again; asking once "
+                                      "more would send the same request)")
+                    return
+                tried.add(failed)
                 continue
             outcome.succeed()
+            self._fgen.verified()
             self._history.add(lmp.prompt.user_message(text, context), code)
             return
 
-    def _execute(self, code: str) -> None:
-        """Check the program, generate the helpers it lacks, and run it in the sandbox."""
+    def _execute(self, code: str, command: bool = False) -> None:
+        """Check the program, generate the helpers it lacks, and run it in the sandbox. A
+        command's program that moved nothing, said and printed nothing, did nothing."""
         self._cell.arm.resume()
+        self._language.ran.clear()
         program = Program.check(code, self._signatures)
         known = self._known | {"objects"}
         definitions = self._definitions(program, known)
@@ -314,8 +345,55 @@ class Session:
                                   self._cell.arm.joint_state().positions, seen)
         if self._confirm and not self._confirm(code):
             raise OperatorStop("the operator declined the program; nothing moved")
-        self._sandbox.run(program, definitions, self._printed, variables={"objects": list(seen)})
+        said, printed = len(self._api.said), len(self._printed)
+        self._sandbox.limits = self._limits_left()
+        with self._watch.timed():
+            try:
+                self._sandbox.run(program, definitions, self._printed,
+                                  variables={"objects": list(seen)})
+            except WallTimeExceeded as error:
+                limit = self.config.limits.wall_seconds
+                if self._sandbox.limits.wall_seconds < limit:
+                    raise WallTimeExceeded(f"{error} (what the command's limit of {limit:g} s "
+                                           "left after the model's replies)") from None
+                raise
+        if command and not (self._sandbox.motions or self._api.said[said:]
+                            or self._printed[printed:]):
+            raise DidNothing("the program did nothing: it ran to its end without moving the "
+                             "robot, saying or printing anything, so the command was not done; "
+                             "write a program that carries it out, or say() why it cannot be "
+                             "done")
         self._known = known | program.defines
+
+    def _limits_left(self):
+        """The program's limits, its wall time what is left of the command's (the model's
+        replies spent the rest)."""
+        remaining = self._watch.remaining()
+        if remaining is None:
+            return self.config.limits
+        if remaining <= 0:
+            raise WallTimeExceeded(f"the command's time limit of "
+                                   f"{self.config.limits.wall_seconds:g} s ran out before its "
+                                   "program could run (the model took it); give the command "
+                                   "more time (--time-limit) or use a faster model")
+        return replace(self.config.limits, wall_seconds=round(max(remaining, 0.1), 1))
+
+    def _explained(self, error: Exception, main: str) -> Exception:
+        """The error with each line of its trace naming its program; a helper or a
+        sub-program whose own code failed is written again on the next attempt."""
+        label = self._fgen.label if self._model is not None else (lambda name: None)
+        origins = Origins(main, [lmp for lmp, _, _ in self._language.ran], label)
+        explained = origins.explain(str(error))
+        if isinstance(error, CODE_FAULTS) and not isinstance(error, (NoRoom, ModelUnavailable)):
+            for name in explained.helpers:
+                self._fgen.reject(name, explained.message)
+            if explained.subprogram:
+                self._language.failed(explained.subprogram, explained.message)
+        if explained.message == str(error):
+            return error
+        named = copy.copy(error)
+        named.args = (explained.message,)
+        return named
 
     def _definitions(self, program: Program, known: set[str]) -> list[Program]:
         """The helper functions the program needs, generated (with a model) or refused."""
@@ -375,42 +453,18 @@ class Session:
             self._speaker.say(message)
         self._notify("said", message)
 
-    def _record(self, lmp: str, query: str, code: str) -> None:
-        self._programs.append({"lmp": lmp, "query": query, "code": code})
+    def _record(self, lmp: str, query: str, code: str, library: bool = False) -> None:
+        self._programs.append({"lmp": lmp, "query": query, "code": code}
+                              | ({"library": True} if library else {}))
         self._notify("program", self._programs[-1])
 
-    # --- language sub-programs, callable from policy code ---------------------------------
-    def _language_functions(self) -> dict:
-        """The sub-programs; a context left out is the objects on the table, as the
-        top-level program was shown them."""
-        def parse_obj_name(description: str, context: str = ""):
-            return self._sub_lmp("parse_obj_name", description, context or self._context())
+    def _record_refused(self, reply: dict) -> None:
+        """A reply that held no program to run: reported with the programs, never lost."""
+        self._programs.append(reply)
+        self._notify("program", reply)
 
-        def parse_position(description: str, context: str = ""):
-            return self._sub_lmp("parse_position", description, context)
-
-        def parse_question(question: str, context: str = ""):
-            return self._sub_lmp("parse_question", question, context or self._context())
-
-        def transform_shape_pts(description: str, shape_pts):
-            return self._sub_lmp("transform_shape_pts", description,
-                                 shape_pts=np.asarray(shape_pts, dtype=float))
-
-        return {f.__name__: f for f in (parse_obj_name, parse_position, parse_question,
-                                        transform_shape_pts)}
-
-    def _sub_lmp(self, name: str, query, context: str = "", **variables) -> Subprogram:
-        """Generate a sub-program for the worker to run; it returns its `ret_val`."""
-        if self._model is None:
-            raise ExecutionError(f"{name} needs a language model; run with --llm")
-        lmp = self._lmps[name]
-        code = lmp.generate(str(query), str(context))
-        self._record(name, str(query), code)
-        context = str(context) if lmp.prompt.exec_context else ""
-        known = self._builtin_names | set(variables)
-        if context:
-            known |= Program.check(context, self._signatures).defines
-        definitions = self._fgen.ensure(Program.check(code, self._signatures), known,
-                                        self._signatures)
-        return Subprogram(name, code, [d.code for d in definitions], context, variables,
-                          lmp.prompt.return_var)
+    def _waiting(self, call: Call) -> None:
+        tokens = "" if call.tokens is None else f", {call.tokens} tokens so far"
+        self._notify("wait", {"lmp": call.lmp, "seconds": round(call.seconds, 1),
+                              "tokens": call.tokens, "text": f"waiting for the model "
+                              f"({call.lmp}): {call.seconds:.0f} s{tokens}"})

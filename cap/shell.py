@@ -50,6 +50,7 @@ class Shell:
                  speak: Callable[[str], None] | None = None) -> None:
         self.session, self.out, self.listen = session, out, listen
         self.speak = speak or (lambda message: None)
+        session.subscribe(on_wait=self.waiting)
         self.history = cap_home() / "shell_history"
         self.history.parent.mkdir(parents=True, exist_ok=True)
         if self.history.exists():
@@ -101,12 +102,17 @@ class Shell:
             return
         for program in outcome.programs:
             self.say(f"--- {program['lmp']}: {program['query']}".rstrip(": "))
-            self.say(highlight(program["code"]))
+            self.say(highlight(program["code"]) if program["code"] else
+                     f"(no program: {program['error']})\n{program['reply']}")
         for message in outcome.said:
             self.say(f"robot: {message}")
+        tokens = outcome.llm["prompt_tokens"]
         self.say(f"{'ok' if outcome.ok else 'failed: ' + str(outcome.error)}  "
                  f"({outcome.seconds:.1f} s, {outcome.llm['calls']} model calls, "
-                 f"{outcome.llm['prompt_tokens']} prompt tokens)")
+                 f"{'unknown' if tokens is None else tokens} prompt tokens)")
+
+    def waiting(self, call: dict) -> None:
+        self.say(f"  ... {call['text']}")
 
     def voice(self, recording: str | None = None) -> None:
         """Run a spoken command (from the microphone, or a recording), asking first about any

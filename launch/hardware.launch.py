@@ -10,8 +10,10 @@ fr3: franka_bringup's franka.launch.py (robot_type fr3, the Franka Hand: its Gra
 actions; the robot state broadcaster's mode and errors stop the queue). It starts no joint
 trajectory controller: load one named fr3_arm_controller (as franka_fr3_moveit_config does)
 or set topics.arm_action.
-ur5e: ur_robot_driver's ur_control.launch.py with joint_trajectory_controller active; press
-play on the External Control program (the agent refuses motions while it is stopped).
+ur5e: ur_robot_driver's ur_control.launch.py with scaled_joint_trajectory_controller active
+(its default from Humble to Kilted, the one the speed slider scales); press play on the
+External Control program (the agent refuses motions while it is stopped). A controller the
+parameter file names that does not answer stops the agent at start-up with a clear error.
 Camera: realsense2_camera's rs_launch.py with align_depth.enable:=true (colour and depth are
 paired by stamp). Set the camera's pose in the parameter file. Every program is rehearsed on
 a simulated twin of the robot's own URDF first, and with confirm: true waits for
@@ -53,7 +55,7 @@ def generate_launch_description():
                {"robot_type": "fr3", "robot_ip": robot_ip, "load_gripper": "true"}),
         driver("ur_robot_driver", "ur_control.launch.py", "ur5e",
                {"ur_type": "ur5e", "robot_ip": robot_ip, "launch_rviz": "false",
-                "initial_joint_controller": "joint_trajectory_controller"}),
+                "initial_joint_controller": "scaled_joint_trajectory_controller"}),
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(PathJoinSubstitution(
                 [FindPackageShare("realsense2_camera"), "launch", "rs_launch.py"])),

@@ -18,6 +18,7 @@ from perception.frame import RGBDFrame
 from perception.palette import BLOCK_SIZE, PALETTE
 
 UNKNOWN = "unknown"
+ON_TABLE = 0.01  # a bowl whose underside seems lower than this stands on the table
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,15 @@ class ColorDetectorConfig:
     block_size: float = BLOCK_SIZE
     bowl_radius_min: float = 0.05  # a footprint wider than this is a bowl
     top_band: float = 0.008  # top-face pixels lie within this of the highest
+    bowl_floor: float = 0.008  # assumed: how thick a bowl's floor is (it cannot be seen)
+    bowl_inset: float = 0.016  # a bowl's inside starts this far within its outer edge
+    raised: float = 0.015  # what stands this far above a bowl's floor lies in it
 
 
 def _features(rgb: np.ndarray) -> np.ndarray:
     """(S cos H, S sin H, w V) per pixel: shading scales V but leaves hue and saturation."""
+    if rgb.size == 0:  # nothing stands on the table (OpenCV refuses an empty image)
+        return np.zeros((0, 3), dtype=np.float32)
     hsv = cv2.cvtColor(rgb.reshape(-1, 1, 3).astype(np.uint8), cv2.COLOR_RGB2HSV_FULL)
     hsv = hsv.reshape(-1, 3).astype(np.float32) / 255.0
     angle = hsv[:, 0] * 2 * np.pi
@@ -109,23 +115,33 @@ class ColorDetector(Detector):
         return self._blocks(points[upper], color, mean_rgb, top)
 
     def _bowl(self, points: np.ndarray, color: str, rgb, radius: float) -> list[Detection]:
-        """The bowl from its rim; a block of the bowl's own colour inside it shows as a raised
-        patch within the rim and is reported too."""
+        """The bowl from its rim (outline and height) and its floor (how high it stands: on the
+        table, or on what it rests on); a block of the bowl's own colour in it shows as a
+        raised patch within the rim, or above it, and is reported too."""
+        c = self.config
         (cx, cy), _ = cv2.minEnclosingCircle(points[:, :2].astype(np.float32))
-        from_centre = np.linalg.norm(points[:, :2] - [cx, cy], axis=1)
-        rim = points[from_centre > 0.75 * radius]
-        rim_top = float(np.percentile(rim[:, 2], 98))
-        rim = rim[rim[:, 2] > rim_top - self.config.top_band]
-        cx, cy, radius = _rim_circle(rim[:, :2], radius)
-        bowl = Detection("bowl", color, np.array([cx, cy, rim_top / 2]), 0.0,
-                         np.array([2 * radius, 2 * radius, rim_top]), rgb, len(points))
-        inside = points[np.linalg.norm(points[:, :2] - [cx, cy], axis=1) < radius - 0.012]
-        raised = inside[inside[:, 2] > 0.6 * rim_top]
-        if len(raised) < self.config.min_pixels:
+        ring = points[np.linalg.norm(points[:, :2] - [cx, cy], axis=1) > 0.75 * radius]
+        rim_top = _rim_height(ring, cx, cy)
+        rim = ring[np.abs(ring[:, 2] - rim_top) < c.top_band]
+        cx, cy, _ = _rim_circle(rim[:, :2], radius)
+        outer = float(np.percentile(np.linalg.norm(rim[:, :2] - [cx, cy], axis=1), 95))
+        within = np.linalg.norm(points[:, :2] - [cx, cy], axis=1) < outer - c.bowl_inset
+        floor = self._floor(points[within], rim_top)
+        bottom = _bowl_bottom(floor, points, c.bowl_floor)
+        bowl = Detection("bowl", color, np.array([cx, cy, (rim_top + bottom) / 2]), 0.0,
+                         np.array([2 * outer, 2 * outer, rim_top - bottom]), rgb, len(points))
+        level = bottom + c.bowl_floor if floor is None else floor
+        raised = points[(within & (points[:, 2] > level + c.raised))
+                        | (points[:, 2] > rim_top + c.top_band)]
+        if len(raised) < c.min_pixels:
             return [bowl]
         top = float(np.percentile(raised[:, 2], 98))
-        return [bowl, *self._blocks(raised[raised[:, 2] > top - self.config.top_band], color,
-                                    rgb, top)]
+        return [bowl, *self._blocks(raised[raised[:, 2] > top - c.top_band], color, rgb, top)]
+
+    def _floor(self, inner: np.ndarray, rim_top: float) -> float | None:
+        """The height of the bowl's floor where it shows (None: covered or out of sight)."""
+        low = inner[inner[:, 2] < rim_top - self.config.raised]
+        return float(np.percentile(low[:, 2], 10)) if len(low) >= self.config.min_pixels else None
 
     def _blocks(self, top_face: np.ndarray, color: str, rgb, top: float) -> list[Detection]:
         """One or more blocks of one colour (touching blocks share a component)."""
@@ -143,6 +159,26 @@ class ColorDetector(Detector):
                                  np.full(3, side), rgb, len(group),
                                  sliver=min(w, h) < 0.6 * self.config.block_size))
         return out
+
+
+def _rim_height(ring: np.ndarray, cx: float, cy: float, sectors: int = 16) -> float:
+    """The rim's height: per sector of the outer ring its top, then the median over sectors,
+    so a block of the bowl's colour against one side of the wall does not raise it."""
+    angle = np.arctan2(ring[:, 1] - cy, ring[:, 0] - cx)
+    sector = ((angle + np.pi) / (2 * np.pi) * sectors).astype(int) % sectors
+    tops = [np.percentile(ring[sector == k, 2], 90) for k in range(sectors)
+            if np.count_nonzero(sector == k) >= 3]
+    return float(np.median(tops)) if tops else float(np.percentile(ring[:, 2], 98))
+
+
+def _bowl_bottom(floor: float | None, points: np.ndarray, thickness: float) -> float:
+    """Where the bowl's underside is: below its floor by the floor's thickness; with the floor
+    out of sight, on the table unless nothing of it shows that low."""
+    if floor is not None:
+        bottom = floor - thickness
+    else:
+        bottom = float(np.percentile(points[:, 2], 2))
+    return bottom if bottom > ON_TABLE else 0.0
 
 
 def _rim_circle(xy: np.ndarray, enclosing_radius: float) -> tuple[float, float, float]:

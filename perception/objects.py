@@ -1,12 +1,12 @@
 """What perception reports about an object, and the interface every source implements."""
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.affinity import rotate, translate
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Point, Polygon
 
 from perception.frame import RGBDFrame
 
@@ -32,19 +32,29 @@ class ObjectInfo:
         x, y = self.position[:2]
         return (float(x - half_x), float(y - half_y), float(x + half_x), float(y + half_y))
 
-    @property
+    @functools.cached_property
     def footprint(self) -> Polygon:
         """The object's outline seen from above: a disc for a bowl, a turned square for a block."""
         x, y = self.position[:2]
         if self.kind == "bowl":
             return Point(x, y).buffer(self.size[0] / 2, quad_segs=8)
-        half_x, half_y = self.size[0] / 2, self.size[1] / 2
-        square = box(-half_x, -half_y, half_x, half_y)
-        return translate(rotate(square, self.yaw, use_radians=True), x, y)
+        return turned_box(x, y, self.size[0] / 2, self.size[1] / 2, self.yaw)
 
     @property
     def top(self) -> float:
         return float(self.position[2] + self.size[2] / 2)
+
+    @property
+    def bottom(self) -> float:
+        return float(self.position[2] - self.size[2] / 2)
+
+
+def turned_box(x: float, y: float, half_x: float, half_y: float, yaw: float) -> Polygon:
+    """A rectangle centred on (x, y), turned by `yaw` (built directly: this is hot)."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    corners = np.array([[-half_x, -half_y], [half_x, -half_y], [half_x, half_y],
+                        [-half_x, half_y]])
+    return Polygon(corners @ np.array([[c, s], [-s, c]]) + [x, y])
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,6 @@ class Perceiver(ABC):
     def forget(self) -> None:
         """The world was changed behind perception's back (a restored snapshot): start over."""
 
-    def expect(self, name: str, position: np.ndarray) -> None:
-        """The robot just put `name` at `position`: believe it until a look says otherwise
-        (the hand that placed it may hide it from the next look)."""
+    def expect(self, name: str, position: np.ndarray, yaw: float | None = None) -> None:
+        """The robot just put `name` at `position` (turned to `yaw`): believe it until a look
+        says otherwise (the hand that placed it may hide it from the next look)."""

@@ -41,8 +41,8 @@ class PixelPerceiver(Perceiver):
         self.tracker = Tracker(self.tracker.memory, self.tracker.gate)
         self._last = self.last = None
 
-    def expect(self, name: str, position) -> None:
-        self.tracker.expect(name, position)
+    def expect(self, name: str, position, yaw: float | None = None) -> None:
+        self.tracker.expect(name, position, yaw)
         self._last = None
 
 

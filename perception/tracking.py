@@ -54,12 +54,11 @@ class Tracker:
         return {name: replace(track.info, visible=name in seen)
                 for name, track in self.tracks.items()}
 
-    def expect(self, name: str, position) -> None:
+    def expect(self, name: str, position, yaw: float | None = None) -> None:
         if name in self.tracks:
             info = self.tracks[name].info
-            self.tracks[name] = Track(ObjectInfo(name, info.kind, info.color,
-                                                 np.asarray(position, dtype=float), info.yaw,
-                                                 info.size))
+            self.tracks[name] = Track(replace(info, position=np.asarray(position, dtype=float),
+                                              yaw=info.yaw if yaw is None else float(yaw)))
 
     @staticmethod
     def _covered(info: ObjectInfo, detections: list[Detection]) -> bool:

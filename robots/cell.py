@@ -53,6 +53,9 @@ class SimCell(Cell, Protocol):
     def restore(self, snapshot: object) -> None:
         """Put every body back as in `snapshot`; the arm holds there."""
 
+    def discard(self, snapshot: object) -> None:
+        """Free a snapshot that will not be restored (snapshots hold memory until freed)."""
+
     def reset(self, spec: object | None = None) -> None:
         """A fresh scene (by default the one it started with); the arm at rest."""
 

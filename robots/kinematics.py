@@ -13,6 +13,7 @@ import pybullet
 import pybullet_data
 
 from robots.errors import CollisionError, JointLimitError, UnreachableError
+from robots.self_collision import SelfCollision, srdf_pairs
 from robots.urdf import UrdfError
 
 DOWN = (np.pi, 0.0, 0.0)  # roll, pitch of a tool pointing at the table
@@ -42,6 +43,7 @@ class ArmModel:
     home_positions: tuple[float, ...] = (0.237, -1.378, -0.162, -2.928, -0.159, 1.552, -0.582)
     ik_tolerance: float = 4e-3
     table_clearance: float = 0.005
+    srdf: str = ""  # a file whose disable_collisions pairs may touch (MoveIt's SRDF)
 
     @property
     def base_quaternion(self) -> tuple[float, ...]:
@@ -141,6 +143,9 @@ class Kinematics:
                    if pybullet.getJointInfo(self.body, j, physicsClientId=self.client)[2]
                    != pybullet.JOINT_FIXED]
         self._dof_of = {joint: dof for dof, joint in enumerate(movable)}  # IK's result order
+        self.self_collision = SelfCollision(
+            self.body, self.client, srdf_pairs(self.model.srdf) if self.model.srdf else set(),
+            fingers=self.indices.fingers)
 
     def close(self) -> None:
         if pybullet.isConnected(self.client):
@@ -240,18 +245,13 @@ class Kinematics:
         return int(np.argmax(outside)) if outside.any() else None
 
     def check_self_collision(self, q) -> None:
-        """Raise CollisionError when two links of configuration `q` that are not neighbours
-        (three or more joints apart) touch."""
+        """Raise CollisionError when two parts of configuration `q` that no joint joins (and
+        no SRDF allows to touch) overlap."""
         self.set_joints(q)
-        count = pybullet.getNumJoints(self.body, physicsClientId=self.client)
-        for a in range(count):
-            for b in range(a + 3, count):
-                if pybullet.getClosestPoints(self.body, self.body, 0.0, linkIndexA=a,
-                                             linkIndexB=b, physicsClientId=self.client):
-                    names = [pybullet.getJointInfo(self.body, i, physicsClientId=self.client)[12]
-                             .decode() for i in (a, b)]
-                    raise CollisionError(f"the motion would bring {names[0]} into {names[1]} "
-                                         "(self-collision); choose another target or yaw")
+        contact = self.self_collision.first_contact()
+        if contact:
+            raise CollisionError(f"the motion would bring {contact[0]} into {contact[1]} "
+                                 "(self-collision); choose another target or yaw")
 
     def check_clear_of_table(self, q) -> None:
         """Raise CollisionError when any link of configuration `q` touches the table."""

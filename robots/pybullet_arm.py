@@ -56,23 +56,25 @@ class PyBulletArm(PlannedArm):
             self.body, left, self.body, right, pybullet.JOINT_GEAR, (1, 0, 0), (0, 0, 0),
             (0, 0, 0), physicsClientId=self.client,
         )
-        pybullet.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50,
+        # a soft gear (erp 0.1) let a carried block drift 1.7 cm toward one finger
+        pybullet.changeConstraint(gear, gearRatio=-1, erp=0.8, maxForce=50,
                                   physicsClientId=self.client)
         for link in (left, right):
             pybullet.changeDynamics(self.body, link, lateralFriction=self.config.finger_friction,
                                     spinningFriction=0.001, physicsClientId=self.client)
 
-    def reset(self, positions=None) -> None:
-        """Put the arm at `positions` (default: home) with the gripper open, no physics."""
+    def reset(self, positions=None, opening: float | None = None) -> None:
+        """Put the arm at `positions` (default: home) with each finger at `opening` (default:
+        open), no physics."""
         model = self.config.model
         positions = model.home_positions if positions is None else positions
+        opening = model.finger_open if opening is None else opening
         for joint, q in zip(self.indices.arm, positions):
             pybullet.resetJointState(self.body, joint, q, physicsClientId=self.client)
         for joint in self.indices.fingers:
-            pybullet.resetJointState(self.body, joint, self.config.model.finger_open,
-                                     physicsClientId=self.client)
+            pybullet.resetJointState(self.body, joint, opening, physicsClientId=self.client)
         self.hold(np.array(positions))
-        self.drive_fingers(self.config.model.finger_open)
+        self.drive_fingers(opening)
 
     # --- state -----------------------------------------------------------------------------
     def joint_state(self) -> JointState:

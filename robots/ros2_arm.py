@@ -1,20 +1,23 @@
 """An arm behind ros2_control: the joint trajectory controller's FollowJointTrajectory action
-and a GripperCommand gripper (control_msgs) or the Franka Hand's Grasp and Move (franka_msgs),
-or their trajectory topics where a controller offers no action.
+(or its trajectory topic, when no action is named) and the fingers (robots.ros2_gripper).
 
 Inverse kinematics and every check run here, on the robot's URDF; the controller receives
 whole timed trajectories (positions, velocities, accelerations) with path and goal
-tolerances, and its result says how they ended. Progress is also followed on /joint_states;
-when they stop arriving (the robot side died) the goal is cancelled and the motion ends with
-RobotDisconnected within `stale_after` seconds. Deadlines stretch with the robot's speed
-scaling (a UR's pendant slider); stop() cancels the running goal and the arm holds. A robot
-that says it cannot move (a UR's program stopped; a Franka arm in reflex or user stop, or with
-errors) refuses motions with RobotNotReady.
+tolerances, and its result says how they ended. An action that is named must answer at
+start-up: a missing controller is an error, never a silent fall-back to the topic. Whether
+the robot is still there is judged from its joint states' stamps (robots.joint_state_watch);
+when it is lost, the goal is cancelled and the motion ends with RobotDisconnected. Deadlines
+stretch with the robot's speed scaling (a UR's pendant slider); stop() cancels the running
+goal and the arm holds. A robot that says it cannot move (a UR's program stopped; a Franka
+arm in reflex or user stop, or with errors) refuses motions with RobotNotReady. Waiting is on
+events (the controller's answer, new joint states, a stop), never on a polling loop.
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,15 +25,20 @@ import numpy as np
 from robots.arm import JointState
 from robots.errors import (MotionError, MotionStopped, MotionTimeout, RobotDisconnected,
                            RobotNotReady)
+from robots.joint_state_watch import JointStateWatch
 from robots.kinematics import ArmModel, Kinematics
 from robots.planned_arm import PlannedArm
 from robots.planning import JointTrajectory
-from robots.ros2_messages import duration, latched_qos, trajectory_message
+from robots.ros2_gripper import Ros2Gripper, answer
+from robots.ros2_messages import duration, latched_qos, trajectory_message, wait_future
 from robots.safety import MotionFilter, SafetyLimits
+from robots.sampled_topic import SampledTopic, sampling_node
 
 
 @dataclass(frozen=True)
 class Ros2ArmConfig:
+    """Topic and action names (an empty action name: that controller's topic instead)."""
+
     model: ArmModel = field(default_factory=ArmModel)
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     arm_topic: str = "/arm_controller/joint_trajectory"
@@ -47,23 +55,25 @@ class Ros2ArmConfig:
     gripper_effort: float = 40.0  # N, a GripperCommand's max_effort, a Grasp's force
     gripper_speed: float = 0.1  # m/s, the Franka Hand's fingers
     accept_timeout: float = 2.0  # s for the controller to accept or reject a goal
+    action_timeout: float = 10.0  # s for each named action's server to answer at start-up
     goal_tolerance: float = 0.01  # rad, every joint, at the end of a trajectory
     settle_timeout: float = 2.0  # s after a trajectory's end to reach the goal
     gripper_time: float = 0.6  # s the fingers get to open or close
-    # s without /joint_states while moving: the robot is gone (0.3 s was seen to pass on a busy
-    # 2-core machine running the simulator beside the agent, twice in 50 pick-and-places)
-    stale_after: float = 0.4
-    # ... and while still (planning, perception): this process may be busy with a rehearsal
-    # that keeps its executor from reading the messages for a moment; the arm is not moving
-    still_stale_after: float = 1.0
-    poll: float = 0.005  # s between progress checks
+    # s without an advancing joint-state stamp before the robot is taken for gone: drivers
+    # publish at 100-1000 Hz; `cap ros sim` moving the arm on a 2-core machine with a load of
+    # 18 paused up to 0.22 s
+    lost_after: float = 0.45
+    # s between reads of the joint states (the newest one), and so between looks at a goal's
+    # deadline and at whether the robot is lost (verdict within lost_after + 2 ticks), while
+    # the arm or the fingers move, and while they are still (an idle agent's own cost)
+    tick: float = 0.025
+    still_tick: float = 0.5
 
 
 class Ros2Arm(PlannedArm):
     """The Arm interface over ROS 2 topics of an rclpy `node` spun by someone else."""
 
     def __init__(self, node, config: Ros2ArmConfig | None = None) -> None:
-        from sensor_msgs.msg import JointState as JointStateMessage
         from std_msgs.msg import Bool, Float64
         from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
 
@@ -72,95 +82,105 @@ class Ros2Arm(PlannedArm):
         self.kinematics = Kinematics(self.config.model)
         self.filter = MotionFilter(self.config.limits, self.kinematics)
         self._halt = threading.Event()
-        self._latest: dict[str, tuple[float, float]] = {}  # name -> (position, velocity)
-        self._received = 0.0  # monotonic time of the last /joint_states
-        self._arrived = threading.Condition()
-        self._moving = False  # a trajectory is being followed: stop() must override it
+        self._wakeup = threading.Condition()  # notified when anything a motion waits on happens
+        self._moving = False  # a trajectory is being followed on the topic
+        # what drivers publish fast (joint states, speed scaling, a Franka's state) is sampled
+        self._sampler = sampling_node(node, "robot_state")
+        self.states = JointStateWatch(node, self._sampler, self.config.joint_states_topic,
+                                      self.kinematics.names, self.config.lost_after,
+                                      self.config.still_tick, self._wake)
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
-        self.gripper_publisher = node.create_publisher(TrajectoryMessage,
-                                                       self.config.gripper_topic, 10)
-        node.create_subscription(JointStateMessage, self.config.joint_states_topic,
-                                 self._on_joint_states, 20)
-        self._scaling = 1.0  # the robot's speed scaling, 0..1
-        node.create_subscription(Float64, self.config.speed_scaling_topic,
-                                 self._on_speed_scaling, 5)
+        self._speed_topic = SampledTopic(self._sampler, Float64,
+                                         self.config.speed_scaling_topic, 1)
+        self._speed = 1.0  # the speed scaling last heard, 0..1
         self._program_running: bool | None = None  # None: the robot does not say
         node.create_subscription(Bool, self.config.program_running_topic,
-                                 lambda m: setattr(self, "_program_running", bool(m.data)),
-                                 latched_qos())
-        self._fault: str | None = None  # why the robot says it cannot move
+                                 self._on_program_running, latched_qos())
+        self._state_topic = None  # a Franka's FrankaRobotState
         if self.config.franka_state_topic:
             from franka_msgs.msg import FrankaRobotState
-            node.create_subscription(FrankaRobotState, self.config.franka_state_topic,
-                                     lambda m: setattr(self, "_fault", franka_fault(m)), 5)
+            self._state_topic = SampledTopic(self._sampler, FrankaRobotState,
+                                             self.config.franka_state_topic, 1)
+        self._fault: str | None = None  # why the robot last said it cannot move
         self._goal = None  # the running FollowJointTrajectory goal's handle
         self._clients = action_clients(node, self.config)
-        self._served: dict[str, object] = {}  # the clients whose servers answered
+        self.gripper = Ros2Gripper(
+            self.config, {role: c for role, c in self._clients.items() if role != "arm"},
+            self.states, node.create_publisher(TrajectoryMessage, self.config.gripper_topic, 10),
+            self._check_halt)
 
-    def _on_speed_scaling(self, message) -> None:
-        self._scaling = min(1.0, max(0.0, float(message.data) / 100.0))
+    def _on_program_running(self, message) -> None:
+        self._program_running = bool(message.data)
+        self._wake()
+
+    def speed_scaling(self) -> float:
+        """The robot's speed scaling, 0..1 (a UR's slider; 1 where the robot says nothing)."""
+        newest = self._speed_topic.newest()
+        if newest is not None:
+            self._speed = min(1.0, max(0.0, float(newest.data) / 100.0))
+        return self._speed
+
+    def fault(self) -> str | None:
+        """Why the robot says it cannot move, or None (a Franka's state)."""
+        if self._state_topic is not None:
+            newest = self._state_topic.newest()
+            if newest is not None:
+                self._fault = franka_fault(newest)
+        return self._fault
+
+    def _wake(self) -> None:
+        with self._wakeup:
+            self._wakeup.notify_all()
 
     # --- state -----------------------------------------------------------------------------
-    def _on_joint_states(self, message) -> None:
-        velocities = list(message.velocity) or [0.0] * len(message.name)
-        with self._arrived:
-            self._latest.update(zip(message.name, zip(message.position, velocities)))
-            self._received = time.monotonic()
-            self._arrived.notify_all()
-
     def wait_for_robot(self, timeout: float = 10.0) -> None:
-        """Block until the robot's joint states arrive; RobotDisconnected otherwise."""
-        with self._arrived:
-            if not self._arrived.wait_for(self._has_state, timeout):
-                raise RobotDisconnected(f"no {self.config.joint_states_topic} within {timeout:g} s;"
-                                        " is the robot (or `cap ros sim`) running?")
-        # the controllers' actions where they are served, else the topics
-        self._served = {role: client for role, client in self._clients.items()
-                        if client.wait_for_server(timeout_sec=5.0 if role == "arm" else 1.0)}
+        """Block until the robot's joint states arrive and every named action's server
+        answers; RobotDisconnected otherwise, saying what is missing."""
+        needed = self.kinematics.names + self.config.model.finger_joints
+        if not self.states.wait_for(needed, timeout):
+            raise RobotDisconnected(
+                f"no {self.config.joint_states_topic} naming {', '.join(needed)} within "
+                f"{timeout:g} s; is the robot (or `cap ros sim`) running?")
+        missing = [name for name, client in self._clients.items()
+                   if not client.wait_for_server(timeout_sec=self.config.action_timeout)]
+        if missing:
+            raise RobotDisconnected(
+                "no action server for " + ", ".join(action_names(self.config)[m] for m in missing)
+                + f" within {self.config.action_timeout:g} s: start (or activate) that "
+                "controller, or name the one the robot runs (topics.arm_action, "
+                "topics.gripper_action); an empty name sends trajectories on the topic instead")
         self.node.get_logger().info(f"arm: {'action' if self.uses_actions else 'topic'}, "
                                     f"gripper: {self.gripper_interface}")
 
     @property
     def uses_actions(self) -> bool:
-        return "arm" in self._served
+        return "arm" in self._clients
 
     @property
     def gripper_interface(self) -> str:
-        """How the fingers are driven: "franka_gripper" (Grasp and Move), "gripper_command"
-        or "topic", by which servers answered."""
-        if {"grasp", "move"} <= self._served.keys():
-            return "franka_gripper"
-        return "gripper_command" if "gripper" in self._served else "topic"
+        """How the fingers are driven: "franka_gripper", "gripper_command" or "topic"."""
+        return self.gripper.interface
 
     def health(self) -> tuple[str, dict[str, str]]:
         """"ok", "warn" or "error", and what it rests on, for /diagnostics."""
-        with self._arrived:
-            age = time.monotonic() - self._received if self._received else float("inf")
-        facts = {"joint_states_age_s": f"{age:.3f}",
+        facts = {"joint_states_age_s": f"{self.states.age():.3f}",
                  "interface": "actions" if self.uses_actions else "topics",
-                 "speed_scaling": f"{self._scaling:.2f}",
+                 "speed_scaling": f"{self.speed_scaling():.2f}",
                  "program_running": {None: "unknown", True: "yes",
                                      False: "no"}[self._program_running],
-                 "robot_state": self._fault or "ok",
+                 "robot_state": self.fault() or "ok",
                  "stopped": str(self._halt.is_set()).lower()}
-        if age > self.config.stale_after or self._program_running is False or self._fault:
+        if self.states.lost or self._program_running is False or self._fault:
             return "error", facts
-        return ("warn" if self._scaling < 1.0 or not self.uses_actions else "ok"), facts
-
-    def _has_state(self) -> bool:
-        return all(name in self._latest for name in self.kinematics.names)
+        return ("warn" if self._speed < 1.0 or not self.uses_actions else "ok"), facts
 
     def _values(self, names) -> tuple[np.ndarray, np.ndarray]:
-        moving = self._goal is not None or self._moving
-        limit = self.config.stale_after if moving else self.config.still_stale_after
-        with self._arrived:
-            age = time.monotonic() - self._received
-            if not self._has_state() or age > limit:
-                raise RobotDisconnected(
-                    f"no {self.config.joint_states_topic} for {age:.2f} s: the robot side "
-                    "stopped answering; the program was stopped")
-            values = np.array([self._latest.get(name, (0.0, 0.0)) for name in names])
-        return values[:, 0], values[:, 1]
+        self._check_alive()
+        return self.states.values(names)
+
+    def _check_alive(self) -> None:
+        if self.states.lost:
+            raise RobotDisconnected(self.states.lost)
 
     def joint_state(self) -> JointState:
         positions, velocities = self._values(self.kinematics.names)
@@ -170,23 +190,53 @@ class Ros2Arm(PlannedArm):
         return float(self._values(self.config.model.finger_joints)[0].sum())
 
     # --- motion ----------------------------------------------------------------------------
+    @contextmanager
+    def _watching_closely(self) -> Iterator[None]:
+        """The joint states read every `tick` while something moves."""
+        self.states.pace(self.config.tick)
+        try:
+            yield
+        finally:
+            self.states.pace(self.config.still_tick)
+
     def execute(self, trajectory: JointTrajectory) -> None:
         self._check_halt()
-        if self.uses_actions:
-            self._follow_goal(trajectory)
-            return
-        self._moving = True
-        try:
-            self.arm_publisher.publish(trajectory_message(
-                self.kinematics.names, trajectory.times, trajectory.positions, timed=True))
-            self._follow(trajectory)
-        finally:
-            self._moving = False
+        with self._watching_closely():
+            if self.uses_actions:
+                self._follow_goal(trajectory)
+                return
+            self._moving = True
+            try:
+                self.arm_publisher.publish(trajectory_message(
+                    self.kinematics.names, trajectory.times, trajectory.positions, timed=True))
+                self._follow(trajectory)
+            finally:
+                self._moving = False
 
     def _follow_goal(self, trajectory: JointTrajectory) -> None:
         """Send the trajectory as a FollowJointTrajectory goal and wait for its result,
-        cancelling it when the joint states go stale or the scaled deadline passes."""
-        from action_msgs.msg import GoalStatus
+        cancelling it when the robot is lost, stopped or late."""
+        handle = answer(self._clients["arm"].send_goal_async(self._goal_message(trajectory)),
+                        self.config.accept_timeout, "the arm controller did not answer the goal")
+        if not handle.accepted:
+            raise MotionError("the arm controller rejected the trajectory (its log says why: "
+                              "joint names, point timing); nothing moved")
+        self._goal, result = handle, handle.get_result_async()
+        result.add_done_callback(lambda _: self._wake())
+        try:
+            self._await(result, trajectory.duration + self.config.settle_timeout + 1.0)
+        except RobotDisconnected:  # RobotNotReady among them: no answer worth waiting for
+            handle.cancel_goal_async()
+            raise
+        except (MotionStopped, MotionTimeout):  # stop() may have come before this goal
+            handle.cancel_goal_async()
+            wait_future(result, 0.5)  # see the arm hold
+            raise
+        finally:
+            self._goal = None
+        check_result(result.result())
+
+    def _goal_message(self, trajectory: JointTrajectory):
         from control_msgs.action import FollowJointTrajectory
         from control_msgs.msg import JointTolerance
 
@@ -198,60 +248,30 @@ class Ros2Arm(PlannedArm):
         goal.goal_tolerance = [JointTolerance(name=n, position=self.config.goal_tolerance)
                                for n in names]
         goal.goal_time_tolerance = duration(self.config.settle_timeout)
-        handle = self._wait(self._served["arm"].send_goal_async(goal), self.config.accept_timeout,
-                            "the arm controller did not answer the goal")
-        if not handle.accepted:
-            raise MotionError("the arm controller rejected the trajectory (its log says why: "
-                              "joint names, point timing); nothing moved")
-        self._goal, result = handle, handle.get_result_async()
-        try:
-            progress, last = 0.0, time.monotonic()
-            budget = trajectory.duration + self.config.settle_timeout + 1.0
+        return goal
+
+    def _await(self, result, budget: float) -> None:
+        """Until `result` is done; raises on a stop, a fault, a lost robot, or when `budget`
+        seconds of trajectory time (wall time times the speed scaling) have passed."""
+        progress, last = 0.0, time.monotonic()
+        with self._wakeup:
             while not result.done():
-                self._check_halt()  # the robot's own readiness too
-                self.joint_state()  # raises RobotDisconnected when the states go stale
+                self._check_halt()
+                self._check_alive()
                 now = time.monotonic()
-                progress, last = progress + (now - last) * self._scaling, now
+                progress, last = progress + (now - last) * self.speed_scaling(), now
                 if progress > budget:
                     raise MotionTimeout("the arm did not finish its trajectory in time "
                                         "(speed scaling taken into account); it was stopped")
-                time.sleep(self.config.poll)
-        except RobotDisconnected:  # RobotNotReady among them: no answer worth waiting for
-            handle.cancel_goal_async()
-            raise
-        except (MotionStopped, MotionTimeout):  # stop() may have come before this goal
-            handle.cancel_goal_async()
-            self._settle(result)  # see the arm hold
-            raise
-        finally:
-            self._goal = None
-        answer = result.result()
-        if answer.status == GoalStatus.STATUS_CANCELED:
-            raise MotionStopped("the robot was stopped; it is holding its position")
-        if answer.status != GoalStatus.STATUS_SUCCEEDED or answer.result.error_code != 0:
-            raise MotionError(f"the arm controller aborted the trajectory: "
-                              f"{answer.result.error_string or 'no reason given'} "
-                              f"(error {answer.result.error_code}); the arm holds")
-
-    def _settle(self, future, timeout: float = 0.5) -> bool:
-        """Wait up to `timeout` for `future` (a cancelled goal's result: the controller then
-        holds the arm); whether it is done."""
-        deadline = time.monotonic() + timeout
-        while not future.done() and time.monotonic() < deadline:
-            time.sleep(self.config.poll)
-        return future.done()
-
-    def _wait(self, future, timeout: float, message: str):
-        if not self._settle(future, timeout):
-            raise MotionTimeout(f"{message} within {timeout:g} s")
-        return future.result()
+                self._wakeup.wait(self.config.tick)
 
     def _follow(self, trajectory: JointTrajectory) -> None:
+        """Watch the joint states until the arm reaches the trajectory's end."""
         target, started = trajectory.positions[-1], time.monotonic()
         deadline = started + trajectory.duration + self.config.settle_timeout
         while True:
             self._check_halt()
-            q = self.joint_state().positions  # raises RobotDisconnected when stale
+            q = self.joint_state().positions  # raises RobotDisconnected when lost
             if (time.monotonic() - started >= trajectory.duration
                     and np.max(np.abs(q - target)) < self.config.goal_tolerance):
                 return
@@ -259,7 +279,7 @@ class Ros2Arm(PlannedArm):
                 self.stop()
                 raise MotionTimeout("the arm did not reach its goal within "
                                     f"{self.config.settle_timeout} s of the trajectory's end")
-            time.sleep(self.config.poll)
+            self.states.wait_newer(time.monotonic(), self.config.tick)
 
     def _check_halt(self) -> None:
         if self._halt.is_set():
@@ -270,74 +290,21 @@ class Ros2Arm(PlannedArm):
         if self._program_running is False:
             raise RobotNotReady("the robot's program is not running (a UR's External Control "
                                 "program: press play on the teach pendant); it does not move")
-        if self._fault:
-            raise RobotNotReady(self._fault)
+        fault = self.fault()
+        if fault:
+            raise RobotNotReady(fault)
 
     def _run_gripper(self, opening: float) -> None:
-        self._check_halt()
-        if self.gripper_interface == "franka_gripper":
-            self._franka_grip(2 * opening)
-            return
-        if self.gripper_interface == "gripper_command":
-            self._grip(2 * opening)
-            return
-        self.gripper_publisher.publish(trajectory_message(
-            self.config.model.finger_joints, [self.config.gripper_time],
-            [[opening] * len(self.config.model.finger_joints)]))
-        started = time.monotonic()
-        time.sleep(0.1)
-        while time.monotonic() - started < self.config.gripper_time + 0.5:
-            self._check_halt()
-            _, velocities = self._values(self.config.model.finger_joints)
-            if np.max(np.abs(velocities)) < 1e-3 and time.monotonic() - started > 0.15:
-                return
-            time.sleep(self.config.poll)
-
-    def _grip(self, width: float) -> None:
-        """A GripperCommand goal; it succeeds when the fingers reach `width` or stall on
-        something between them."""
-        from control_msgs.action import GripperCommand
-        from control_msgs.msg import GripperCommand as Command
-
-        goal = GripperCommand.Goal(command=Command(position=width,
-                                                   max_effort=self.config.gripper_effort))
-        result = self._gripper_result("gripper", goal)
-        if not (result.reached_goal or result.stalled):
-            raise MotionError(f"the gripper stopped at {result.position:.3f} m, short of "
-                              f"{width:.3f} m, without holding anything")
-
-    def _franka_grip(self, width: float) -> None:
-        """The Franka Hand: closing is a Grasp that succeeds wherever the fingers stop between
-        `width` and fully open (on an object, or closed), opening a Move."""
-        from franka_msgs.action import Grasp, Move
-        from franka_msgs.msg import GraspEpsilon
-
-        speed = self.config.gripper_speed
-        if width < self.gripper_width():
-            action, goal = "grasp", Grasp.Goal(width=width, speed=speed,
-                                               force=self.config.gripper_effort,
-                                               epsilon=GraspEpsilon(inner=0.005, outer=1.0))
-        else:
-            action, goal = "move", Move.Goal(width=width, speed=speed)
-        result = self._gripper_result(action, goal)
-        if not result.success:
-            raise MotionError(f"the Franka Hand's {action} failed: "
-                              f"{result.error or 'no reason given'}")
-
-    def _gripper_result(self, role: str, goal):
-        """Send a gripper goal and wait for its result (a clear error when refused or late)."""
-        handle = self._wait(self._served[role].send_goal_async(goal),
-                            self.config.accept_timeout, "the gripper did not answer")
-        if not handle.accepted:
-            raise MotionError(f"the gripper rejected the {role} command")
-        return self._wait(handle.get_result_async(), self.config.gripper_time + 5.0,
-                          "the gripper did not finish").result
+        self._check_alive()
+        with self._watching_closely():
+            self.gripper.run(opening)
 
     def stop(self) -> None:
         """Refuse motions until resume(); a moving arm holds where it is (its goal is
         cancelled, or on the topic the controller gets a one-point trajectory at the current
         joints)."""
         self._halt.set()
+        self._wake()
         goal = self._goal
         if goal is not None:
             goal.cancel_goal_async()
@@ -354,30 +321,50 @@ class Ros2Arm(PlannedArm):
         self._halt.clear()
 
     def close(self) -> None:
+        self._sampler.destroy_node()
         self.kinematics.close()
 
 
+def check_result(answer) -> None:
+    """Raise for a FollowJointTrajectory goal that did not succeed."""
+    from action_msgs.msg import GoalStatus
+
+    if answer.status == GoalStatus.STATUS_CANCELED:
+        raise MotionStopped("the robot was stopped; it is holding its position")
+    if answer.status != GoalStatus.STATUS_SUCCEEDED or answer.result.error_code != 0:
+        raise MotionError(f"the arm controller aborted the trajectory: "
+                          f"{answer.result.error_string or 'no reason given'} "
+                          f"(error {answer.result.error_code}); the arm holds")
+
+
+def action_names(config: Ros2ArmConfig) -> dict[str, str]:
+    """The actions the configuration names, by role ("arm"; "gripper" for GripperCommand, or
+    "grasp" and "move" for the Franka Hand, whose gripper_action is then not used)."""
+    names = {"arm": config.arm_action}
+    if config.franka_gripper:
+        names.update(grasp=f"{config.franka_gripper}/grasp", move=f"{config.franka_gripper}/move")
+    else:
+        names["gripper"] = config.gripper_action
+    return {role: name for role, name in names.items() if name}
+
+
 def action_clients(node, config: Ros2ArmConfig) -> dict[str, object]:
-    """Action clients by role ("arm", "gripper"; "grasp" and "move" for a Franka Hand), none
-    where the interfaces are not installed (scripts/build_interfaces.sh builds them) or the
-    configuration names no action."""
+    """An action client for each action the configuration names."""
     from rclpy.action import ActionClient
 
-    clients = {}
+    names = action_names(config)
+    if not names:
+        return {}
     try:
         from control_msgs.action import FollowJointTrajectory, GripperCommand
     except ImportError:
-        node.get_logger().warning("control_msgs is not installed: trajectories go to topics")
-    else:
-        if config.arm_action:
-            clients["arm"] = ActionClient(node, FollowJointTrajectory, config.arm_action)
-        if config.gripper_action:
-            clients["gripper"] = ActionClient(node, GripperCommand, config.gripper_action)
+        raise ImportError("control_msgs is not installed (scripts/build_interfaces.sh builds "
+                          "it): name no actions to use the trajectory topics") from None
+    types = {"arm": FollowJointTrajectory, "gripper": GripperCommand}
     if config.franka_gripper:
         from franka_msgs.action import Grasp, Move
-        clients["grasp"] = ActionClient(node, Grasp, f"{config.franka_gripper}/grasp")
-        clients["move"] = ActionClient(node, Move, f"{config.franka_gripper}/move")
-    return clients
+        types.update(grasp=Grasp, move=Move)
+    return {role: ActionClient(node, types[role], name) for role, name in names.items()}
 
 
 FRANKA_MODES = {0: "other", 1: "idle", 2: "move", 3: "guiding", 4: "reflex", 5: "user stopped",

@@ -1,15 +1,24 @@
-"""Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces), and
-the QoS of latched states."""
+"""Joint trajectories as ROS 2 messages and back (trajectory_msgs, builtin_interfaces), the
+QoS of latched states, and waiting for an rclpy future (an action's answer) without polling."""
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 
-def latched_qos():
+def wait_future(future, timeout: float) -> bool:
+    """Block until `future` is done (the executor completes it); whether it was in time."""
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    return done.wait(timeout)
+
+
+def latched_qos(depth: int = 1):
     """Transient local and reliable: a state published once (a robot description, whether a
     program runs) reaches subscribers that come later."""
     from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-    return QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+    return QoSProfile(depth=depth, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                       reliability=ReliabilityPolicy.RELIABLE)
 
 

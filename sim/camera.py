@@ -73,7 +73,17 @@ class Camera:
         rgb, buffer = self._capture()
         c = self.config
         depth = c.far * c.near / (c.far - (c.far - c.near) * buffer)
-        return RGBDFrame(rgb, depth.astype(np.float32), c.intrinsics(), c.world_from_camera())
+        return RGBDFrame(rgb, depth.astype(np.float32), self.intrinsics(), c.world_from_camera())
+
+    def intrinsics(self) -> np.ndarray:
+        """K of the rendered images. OpenGL samples each pixel at its centre; TinyRenderer at
+        its corner (its column index, and its row counted from the bottom), which put every
+        position perceived half a pixel (1.5 mm) off until K said so."""
+        k = self.config.intrinsics()
+        if not self.egl:
+            k[0, 2] += 0.5
+            k[1, 2] -= 0.5
+        return k
 
     def _capture(self) -> tuple[np.ndarray, np.ndarray]:
         c = self.config

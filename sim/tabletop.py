@@ -94,6 +94,9 @@ class Tabletop:
         opening = self.arm.config.model.finger_open  # per finger; the width counts both
         self.arm.drive_fingers(opening if self.arm.gripper_width() > opening else 0.0)
 
+    def discard(self, snapshot: TabletopSnapshot) -> None:
+        self.world.discard(snapshot.world)
+
     def close(self) -> None:
         self.arm.close()
         self.world.close()

@@ -65,6 +65,10 @@ class World:
         pybullet.restoreState(stateId=snapshot.state_id, physicsClientId=self.client)
         self.time = snapshot.time
 
+    def discard(self, snapshot: Snapshot) -> None:
+        """Free a snapshot's memory in PyBullet; it cannot be restored after this."""
+        pybullet.removeState(snapshot.state_id, physicsClientId=self.client)
+
     def close(self) -> None:
         if pybullet.isConnected(self.client):
             with stdout_to_stderr() if self.egl else contextlib.nullcontext():

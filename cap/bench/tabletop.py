@@ -72,6 +72,16 @@ def run_trial(spec: TrialSpec) -> dict:
             "llm": usage, "seconds": time.perf_counter() - started}
 
 
+def _total(values) -> float | None:
+    """A sum, unknown (None) when any value is (a server that gave no token counts)."""
+    values = list(values)
+    return None if None in values else sum(values)
+
+
+def _per(total: float | None, count: int) -> float | None:
+    return None if total is None else total / max(1, count)
+
+
 def summarize(results: list[dict], categories: list[str]) -> dict:
     from sim.tasks import CATEGORIES
 
@@ -79,21 +89,22 @@ def summarize(results: list[dict], categories: list[str]) -> dict:
     for name in categories:
         rows = [r for r in results if r["category"] == name]
         successes = sum(r["success"] for r in rows)
-        usage = {k: sum(r["llm"][k] for r in rows) for k in ("calls", "prompt_tokens",
-                                                              "completion_tokens", "seconds")}
+        usage = {k: _total(r["llm"][k] for r in rows) for k in ("calls", "prompt_tokens",
+                                                                 "completion_tokens", "seconds")}
         tasks[name] = {
             "split": CATEGORIES[name].split, "trials": len(rows), "successes": successes,
             "rate": successes / max(1, len(rows)), "ci95": list(wilson(successes, len(rows))),
             "paper_rate": CATEGORIES[name].paper_rate / 100,
             "failures": dict(Counter(r["failure"] for r in rows if r["failure"])),
-            "llm": {"per_trial": {k: v / max(1, len(rows)) for k, v in usage.items()},
-                    "per_success": {k: v / max(1, successes) for k, v in usage.items()}},
+            "llm": {"per_trial": {k: _per(v, len(rows)) for k, v in usage.items()},
+                    "per_success": {k: _per(v, successes) for k, v in usage.items()}},
             "seconds": sum(r["seconds"] for r in rows) / max(1, len(rows)),
         }
     total = sum(t["trials"] for t in tasks.values())
     won = sum(t["successes"] for t in tasks.values())
     overall = {"trials": total, "successes": won, "rate": won / max(1, total),
-               "ci95": list(wilson(won, total))}
+               "ci95": list(wilson(won, total)),
+               "wrongly_reported": sum(r["failure"] == WRONG_FINAL_STATE for r in results)}
     return {"tasks": tasks, "overall": overall}
 
 

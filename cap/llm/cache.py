@@ -1,4 +1,5 @@
-"""An on-disk response cache (SQLite under CAP_HOME) keyed by the full request."""
+"""An on-disk response cache (SQLite under CAP_HOME) keyed by the full request and the server
+that answers it."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,8 @@ from pathlib import Path
 from cap.llm.base import ChatModel, Completion
 
 
-def request_key(model: str, messages, temperature: float, max_tokens: int) -> str:
-    blob = json.dumps([model, messages, temperature, max_tokens], sort_keys=True)
+def request_key(endpoint: str, model: str, messages, temperature: float, max_tokens: int) -> str:
+    blob = json.dumps([endpoint, model, messages, temperature, max_tokens], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -20,6 +21,7 @@ class CachedModel(ChatModel):
 
     def __init__(self, inner: ChatModel, path: Path) -> None:
         self.inner, self.name, self.is_baseline = inner, inner.name, inner.is_baseline
+        self.endpoint, self.remote = inner.endpoint, inner.remote
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._lock = threading.Lock()
@@ -28,7 +30,7 @@ class CachedModel(ChatModel):
                              "text TEXT, prompt_tokens INT, completion_tokens INT)")
 
     def complete(self, messages, temperature, max_tokens, lmp) -> Completion:
-        key = request_key(self.name, messages, temperature, max_tokens)
+        key = request_key(self.endpoint, self.name, messages, temperature, max_tokens)
         with self._lock:
             row = self._db.execute("SELECT text, prompt_tokens, completion_tokens FROM responses "
                                    "WHERE key = ?", (key,)).fetchone()

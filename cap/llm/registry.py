@@ -2,7 +2,7 @@
 `cap.llm.base.backend`, and the one function every front end uses to get a model."""
 from __future__ import annotations
 
-from cap.config import cap_home, llm_spec
+from cap.config import ModelSettings, cap_home, llm_spec
 from cap.errors import GenerationError
 from cap.llm.base import BACKENDS, ChatModel
 
@@ -18,8 +18,9 @@ def _register_builtins() -> None:
     import cap.llm.scripted  # noqa: F401  (scripted)
 
 
-def create_model(spec: str) -> ChatModel:
-    """A model from a spec: `openai:MODEL`, `ollama:MODEL`, `scripted:FILE` or `retrieval`."""
+def create_model(spec: str, settings: ModelSettings | None = None) -> ChatModel:
+    """A model from a spec: `openai:MODEL`, `ollama:MODEL`, `scripted:FILE` or `retrieval`
+    (`settings`: timeout, retries, streaming; default from the environment)."""
     _register_builtins()
     prefix, _, model = spec.partition(":")
     if prefix not in BACKENDS:
@@ -27,15 +28,16 @@ def create_model(spec: str) -> ChatModel:
                               "scripted:FILE or retrieval")
     if prefix != "retrieval" and not model:
         raise GenerationError(f"model spec {spec!r} names no model; e.g. {prefix}:gpt-4o-mini")
-    return BACKENDS[prefix](model)
+    return BACKENDS[prefix](model, settings or ModelSettings.from_environment())
 
 
-def load_model(spec: str | None = None, cache: bool = True) -> ChatModel:
+def load_model(spec: str | None = None, cache: bool = True,
+               settings: ModelSettings | None = None) -> ChatModel:
     """The configured model (`spec`, else $CAP_LLM, else the baseline), behind the on-disk
     response cache unless `cache` is False or the backend needs none."""
     from cap.llm.cache import CachedModel
 
-    model = create_model(llm_spec(spec))
+    model = create_model(llm_spec(spec), settings)
     if cache and model.cacheable:
         return CachedModel(model, cap_home() / "cache.sqlite")
     return model

@@ -139,5 +139,5 @@ def names_enough(example: str, command: str) -> bool:
 
 
 @backend("retrieval")
-def _retrieval(model: str) -> ChatModel:
+def _retrieval(model: str, settings) -> ChatModel:
     return Retrieval()

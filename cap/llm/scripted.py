@@ -93,11 +93,12 @@ class ScriptedModel(ChatModel):
             raise GenerationError(f"the model script has no reply for: "
                                   f"{messages[-1]['content'][-200:]!r}")
         reply, finish_reason = answer
+        cut = finish_reason == "length"  # a rule's cut-off is at the token limit
         return Completion(reply, sum(approx_tokens(m["content"]) for m in messages),
-                          approx_tokens(reply), seconds=time.perf_counter() - started,
-                          truncated=finish_reason == "length")
+                          max_tokens if cut else approx_tokens(reply),
+                          seconds=time.perf_counter() - started, truncated=cut)
 
 
 @backend("scripted")
-def _scripted(path: str) -> ChatModel:
+def _scripted(path: str, settings) -> ChatModel:
     return ScriptedModel(Script.load(path), name=f"scripted:{Path(path).name}")

@@ -2,15 +2,20 @@
 benchmarks and replays.
 
 Chat completions answer by rules (a substring of the last user message -> a reply), with
-injectable faults (HTTP status codes, delays, malformed bodies); `audio/transcriptions`
-answers with the queued `transcripts` and keeps the audio it was sent. Every request is
-logged.
+injectable faults (HTTP status codes, delays, malformed bodies), a context window as
+llama-cpp-python's server keeps one (`context`: a prompt that does not fit is refused with
+HTTP 400 `context_length_exceeded`, a reply is cut to the room the prompt leaves), streams as
+slow as asked (`chunk_delay`), with or without usage. A client that goes away while its
+request waits or streams is counted (`abandoned`). `audio/transcriptions` answers with the
+queued `transcripts` and keeps the audio it was sent. Every request is logged.
 """
 from __future__ import annotations
 
 import email.parser
 import email.policy
 import json
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +35,10 @@ class ScriptedLLM:
     fallback: str | None = None  # reply when no rule matches (None: HTTP 400)
     transcripts: list[str] = field(default_factory=list)  # replies to audio/transcriptions
     audio: list[bytes] = field(default_factory=list)  # the files sent for transcription
+    context: int | None = None  # the server's context window in tokens (None: unlimited)
+    chunk_delay: float = 0.0  # seconds between streamed pieces
+    stream_usage: bool = True  # a stream ends with token counts (some servers send none)
+    abandoned: int = 0  # requests whose client went away before the answer was complete
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -56,6 +65,10 @@ class ScriptedLLM:
             self.requests.append(body)
         self.script.fallback = self.fallback
         return self.script.answer(body["messages"])
+
+    def count_abandoned(self) -> None:
+        with self._lock:
+            self.abandoned += 1
 
     def next_fault(self) -> int | str | None:
         with self._lock:
@@ -89,21 +102,27 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         fault = self.script.next_fault()
         if fault == "hang":
-            time.sleep(30)
+            self._pause(30)
             return
         if isinstance(fault, int):
             return self._send(fault, {"error": {"message": f"scripted {fault}", "type": "x"}})
-        if self.script.delay:
-            time.sleep(self.script.delay)
+        if self.script.delay and not self._pause(self.script.delay):
+            return
         answer = self.script.answer(body)
         if answer is None:
             return self._send(400, {"error": {"message": "no scripted reply", "type": "x"}})
-        reply, finish_reason = answer
         if fault == "malformed":
             return self._raw(200, b'{"choices": [ this is not json', "application/json")
         prompt = sum(approx_tokens(m["content"]) for m in body["messages"])
-        usage = {"prompt_tokens": prompt, "completion_tokens": approx_tokens(reply),
-                 "total_tokens": prompt + approx_tokens(reply)}
+        fitted = self._fit(prompt, body, *answer)
+        if fitted is None:
+            return
+        reply, finish_reason = fitted
+        written = approx_tokens(reply)
+        if finish_reason == "length" and self.script.context is None:
+            written = body.get("max_tokens") or written  # a rule's cut-off: at the token limit
+        usage = {"prompt_tokens": prompt, "completion_tokens": written,
+                 "total_tokens": prompt + written}
         if body.get("stream"):
             return self._stream(body["model"], reply, usage, finish_reason)
         self._send(200, {
@@ -112,6 +131,44 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "finish_reason": finish_reason,
                          "message": {"role": "assistant", "content": reply}}],
         })
+
+    def _fit(self, prompt: int, body: dict, reply: str,
+             finish_reason: str) -> tuple[str, str] | None:
+        """The reply as a server with a context window gives it: refused (None) when the
+        prompt fills the window, as llama-cpp-python does: HTTP 400 with the numbers, or to
+        a stream an empty one; cut to the room left when the reply does not fit beside it."""
+        context = self.script.context
+        if context is None:
+            return reply, finish_reason
+        asked = body.get("max_tokens") or 0
+        if prompt >= context and body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            return None
+        if prompt >= context:
+            self._send(400, {"error": {
+                "message": f"This model's maximum context length is {context} tokens. However, "
+                           f"you requested {prompt + asked} tokens ({prompt} in the messages, "
+                           f"{asked} in the completion). Please reduce the length of the "
+                           "messages or completion.",
+                "type": "invalid_request_error", "param": "messages",
+                "code": "context_length_exceeded"}})
+            return None
+        room = context - prompt
+        if approx_tokens(reply) > room:
+            return reply[:4 * room], "length"
+        return reply, finish_reason
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait (a slow model); False, counted as abandoned, when the client goes away first."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                self.script.count_abandoned()
+                return False
+        return True
 
     def _transcribe(self) -> None:
         raw = self.rfile.read(int(self.headers["Content-Length"]))
@@ -131,15 +188,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         pieces = [reply[i:i + 16] for i in range(0, len(reply), 16)]
-        for piece in pieces:
+        try:
+            for piece in pieces:
+                self._event({"id": "c", "object": "chat.completion.chunk", "created": 0,
+                             "model": model, "choices": [{"index": 0, "delta": {"content": piece},
+                                                          "finish_reason": None}]})
+                if self.script.chunk_delay and not self._pause(self.script.chunk_delay):
+                    return
             self._event({"id": "c", "object": "chat.completion.chunk", "created": 0,
-                         "model": model, "choices": [{"index": 0, "delta": {"content": piece},
-                                                      "finish_reason": None}]})
-        self._event({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model,
-                     "choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]})
-        self._event({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model,
-                     "choices": [], "usage": usage})
-        self.wfile.write(b"data: [DONE]\n\n")
+                         "model": model, "choices": [{"index": 0, "delta": {},
+                                                      "finish_reason": finish_reason}]})
+            if self.script.stream_usage:
+                self._event({"id": "c", "object": "chat.completion.chunk", "created": 0,
+                             "model": model, "choices": [], "usage": usage})
+            self.wfile.write(b"data: [DONE]\n\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.script.count_abandoned()
 
     def _event(self, data: dict) -> None:
         self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())

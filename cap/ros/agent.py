@@ -16,72 +16,16 @@ import json
 import queue
 import threading
 import time
-from dataclasses import replace
 from typing import Callable
 
-import numpy as np
-
 from cap.config import SessionConfig
+from cap.errors import error_kind
 from cap.ros.messages import Topics
-from cap.ros.parameters import declare, declare_topics
-from cap.ros.description import model_from_description, model_from_file, read_description
-from perception.palette import PALETTE
-from robots.arm_models import ARM_MODELS
-from robots.kinematics import ArmModel
-from robots.safety import SafetyLimits
+from cap.ros.parameters import declare
 
-PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
-    "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0,
-    "camera_position": [0.0, 0.0, 0.9], "camera_target": [0.0, 0.0, 0.0],
-    "camera_up": [0.0, 1.0, 0.0], "rehearse": True,
-    # the camera's optical frame on TF (e.g. from a hand-eye calibration); empty: the three
-    # camera_* parameters above. The workspace frame is published relative to the arm's base.
-    "camera_frame": "", "workspace_frame": "workspace",
+PARAMETERS = {  # name -> default; the cell's are in cap.ros.bringup
+    "confirm": False, "llm": "", "no_cache": False, "confirm_timeout": 120.0, "rehearse": True,
 }
-SAFETY_FIELDS = ("max_tool_speed", "default_tool_speed", "joint_speed_fraction", "margin",
-                 "z_min", "z_max")  # robots.safety.SafetyLimits; the hardware files lower them
-ARM_FIELDS = ("base_frame", "base_position", "base_yaw", "arm_joints", "finger_joints",
-              "finger_open", "tool_link", "flange_link", "table_links", "home_positions",
-              "rest_positions")
-ARM_PARAMETERS = ("robot", "urdf", "description_timeout", *ARM_FIELDS, *SAFETY_FIELDS)
-
-
-def palette(node) -> dict[str, tuple[float, float, float]]:
-    """The objects' colours as the camera sees them: `palette.names` and, for each name,
-    `palette.NAME` as RGB in 0..1 (a real cell measures them; default: the simulator's)."""
-    names = declare(node, {"palette.names": list(PALETTE)})["palette.names"]
-    values = declare(node, {f"palette.{name}": list(PALETTE.get(name, (-1.0, -1.0, -1.0)))
-                            for name in names})
-    for name, rgb in values.items():
-        if len(rgb) != 3 or not all(0.0 <= value <= 1.0 for value in rgb):
-            raise ValueError(f"parameter {name} must be three numbers in 0..1 (RGB), not {rgb}")
-    return {name.removeprefix("palette."): tuple(rgb) for name, rgb in values.items()}
-
-
-def safety_limits(node) -> SafetyLimits:
-    """The motion filter's limits, each a parameter (hardware files set conservative ones)."""
-    defaults = SafetyLimits()
-    return replace(defaults, **declare(node, {name: float(getattr(defaults, name))
-                                              for name in SAFETY_FIELDS}))
-
-
-def arm_model(node, topics: Topics, robot: str) -> ArmModel:
-    """The robot's model: the parameter set `robot` (robots.arm_models), each of its fields a
-    parameter too, on the robot's own URDF (the `urdf` file, or /robot_description)."""
-    preset = ARM_MODELS[declare(node, {"robot": robot})["robot"]]
-    values = declare(node, {name: _parameter(getattr(preset, name)) for name in ARM_FIELDS})
-    preset = replace(preset, **{name: tuple(value) if isinstance(value, list) else value
-                                for name, value in values.items()})
-    params = declare(node, {"urdf": "", "description_timeout": 10.0})
-    if params["urdf"]:
-        return model_from_file(preset, params["urdf"])
-    return model_from_description(preset, read_description(
-        node, topics.robot_description, params["description_timeout"]))
-
-
-def _parameter(value):
-    return [float(v) if isinstance(v, float) else v for v in value] \
-        if isinstance(value, tuple) else float(value) if isinstance(value, float) else value
 
 
 class Agent:
@@ -132,8 +76,9 @@ class Agent:
         job = (next(self.ids), " ".join(command.split()))
         if watcher:
             self.watchers[job[0]] = watcher
-        self.jobs.put(job)
-        self.publish("accepted", id=job[0], command=job[1], queued=self.jobs.qsize())
+        with self.cancel_lock:  # "accepted" goes out before the session thread can take it
+            self.publish("accepted", id=job[0], command=job[1], queued=self.jobs.qsize() + 1)
+            self.jobs.put(job)
         return job[0]
 
     def cancel(self, job_id: int) -> None:
@@ -195,7 +140,7 @@ class Agent:
                 outcome = self.session.command(command)
                 ok, error, kind = outcome.ok, outcome.error, outcome.error_kind
             except Exception as error_:  # the agent must outlive anything one command does
-                ok, error = False, f"{type(error_).__name__}: {error_}"
+                ok, error, kind = False, f"{type(error_).__name__}: {error_}", error_kind(error_)
             self.publish("done", id=job_id, command=command, ok=ok, error=error, error_kind=kind,
                          seconds=round(time.perf_counter() - started, 3))
             robot_failed = kind == "robot"
@@ -205,48 +150,60 @@ class Agent:
 
 
 def command_server(node, agent: Agent, name: str):
-    """The Command action on `name`, or None where cap_msgs is not built."""
+    """The Command action on `name`, or None where cap_msgs is not built. A goal waits for its
+    job as a coroutine, so the executor's one thread stays free."""
     try:
         from cap_msgs.action import Command
     except ImportError:
         return None
     from rclpy.action import ActionServer, CancelResponse
-    from rclpy.callback_groups import ReentrantCallbackGroup
+    from rclpy.task import Future
 
-    def execute(handle):
-        done, ended, said = threading.Event(), {}, []
+    jobs: dict[bytes, int] = {}  # goal id -> job id
 
-        def watch(event: str, fields: dict) -> None:
+    async def execute(handle):
+        ended, said = Future(), []
+
+        def watch(event: str, fields: dict) -> None:  # from the session thread
             if event == "done":
-                ended.update(fields)
-                done.set()
+                ended.set_result(fields)
+                if node.executor is not None:
+                    node.executor.wake()  # resume this coroutine
                 return
             if event == "said":
                 said.append(fields["message"])
             text = fields.get("message") or fields.get("code") or fields.get("command") or ""
             handle.publish_feedback(Command.Feedback(event=event, text=str(text)))
 
-        job = agent.submit(handle.request.command, watch)
-        cancelling = False
-        while not done.wait(0.02):
-            if handle.is_cancel_requested and not cancelling:
-                cancelling = True
-                agent.cancel(job)
-        agent.watchers.pop(job, None)
-        result = Command.Result(ok=bool(ended.get("ok")), error=ended.get("error") or "",
-                                error_kind=ended.get("error_kind") or "", said=said,
-                                seconds=float(ended.get("seconds") or 0.0))
-        if cancelling:
-            handle.canceled()
-        elif result.ok:
-            handle.succeed()
-        else:
-            handle.abort()
-        return result
+        goal = bytes(handle.goal_id.uuid)
+        jobs[goal] = agent.submit(handle.request.command, watch)
+        if handle.is_cancel_requested:  # cancelled while the goal was being accepted
+            agent.cancel(jobs[goal])
+        fields = await ended
+        agent.watchers.pop(jobs.pop(goal), None)
+        return finish(handle, Command.Result(
+            ok=bool(fields.get("ok")), error=fields.get("error") or "",
+            error_kind=fields.get("error_kind") or "", said=said,
+            seconds=float(fields.get("seconds") or 0.0)))
 
-    return ActionServer(node, Command, name, execute,
-                        cancel_callback=lambda goal: CancelResponse.ACCEPT,
-                        callback_group=ReentrantCallbackGroup())
+    def cancel(handle):
+        job = jobs.get(bytes(handle.goal_id.uuid))
+        if job is not None:
+            agent.cancel(job)
+        return CancelResponse.ACCEPT
+
+    return ActionServer(node, Command, name, execute, cancel_callback=cancel)
+
+
+def finish(handle, result):
+    """End the goal as cancelled, succeeded or aborted, by how its command ended."""
+    if handle.is_cancel_requested:
+        handle.canceled()
+    elif result.ok:
+        handle.succeed()
+    else:
+        handle.abort()
+    return result
 
 
 def publish_diagnostics(node, arm, period: float = 1.0) -> None:
@@ -269,48 +226,42 @@ def publish_diagnostics(node, arm, period: float = 1.0) -> None:
 
 def main(settings: SessionConfig, llm: str | None, no_cache: bool, confirm: bool,
          robot: str, ros_args: list[str]) -> None:
-    """Run the agent until interrupted: its parameters, the robot, the session, the queue.
-    Flags (`llm`, `no_cache`, `confirm`) win over the node's parameters; `robot` names the
-    arm's parameter set (the `robot` parameter wins over it)."""
+    """Run the agent until interrupted: its parameters, the robot, the session, the queue,
+    all on one node spun by the process's one executor. Flags (`llm`, `no_cache`, `confirm`)
+    win over the node's parameters; `robot` names the arm's parameter set (the `robot`
+    parameter wins over it)."""
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
 
     from cap.llm.registry import load_model
-    from cap.ros.robot import RobotCell, arm_config
-    from cap.ros.transforms import publish_static, transform_message
+    from cap.ros.bringup import NODE_NAME, cell_from_parameters
+    from cap.ros.parameters import declare_topics
+    from cap.ros.spinning import Spinner
     from cap.session import Session
-    from sim.camera import CameraConfig
 
     rclpy.init(args=["cap", *ros_args])
-    node = rclpy.create_node("cap_agent")
-    topics = declare_topics(node)
-    params = declare(node, PARAMETERS)
-    camera = CameraConfig(position=tuple(params["camera_position"]),
-                          target=tuple(params["camera_target"]), up=tuple(params["camera_up"]))
-    model = arm_model(node, topics, robot)
-    arm = replace(arm_config(topics, model), limits=safety_limits(node))
-    publish_static(node, [transform_message(  # the workspace frame on TF, for every node
-        model.base_frame, params["workspace_frame"],
-        np.linalg.inv(model.workspace_from_base()), node.get_clock().now().to_msg())])
-    cell = RobotCell(topics, arm=arm, camera=camera, camera_frame=params["camera_frame"],
-                     workspace_frame=params["workspace_frame"], palette=palette(node))
-    model = load_model(llm or params["llm"] or None, cache=not (no_cache or params["no_cache"]))
-    agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
-                                             rehearse=params["rehearse"], confirm=gate),
-                  topics, confirm=confirm or params["confirm"],
-                  confirm_timeout=params["confirm_timeout"])
-    session = agent.session
-    agent.start()
-    publish_diagnostics(node, cell.arm)
-    executor = MultiThreadedExecutor(num_threads=4)  # a Command goal waits on its thread
-    executor.add_node(node)
-    node.get_logger().info("cap ros agent: ready for /cap/command and /cap/command_action")
+    node = rclpy.create_node(NODE_NAME)
+    spinner = Spinner(node)
+    session = None
     try:
-        executor.spin()
+        params = declare(node, PARAMETERS)
+        cell = cell_from_parameters(node, robot)
+        model = load_model(llm or params["llm"] or None,
+                           cache=not (no_cache or params["no_cache"]))
+        agent = Agent(node, lambda gate: Session(settings, model, cell=cell,
+                                                 rehearse=params["rehearse"], confirm=gate),
+                      declare_topics(node), confirm=confirm or params["confirm"],
+                      confirm_timeout=params["confirm_timeout"])
+        session = agent.session
+        agent.start()
+        publish_diagnostics(node, cell.arm)
+        node.get_logger().info("cap ros agent: ready for /cap/command and /cap/command_action")
+        spinner.thread.join()  # until rclpy shuts down (SIGINT, SIGTERM)
     except KeyboardInterrupt:
         pass
     finally:
-        session.stop()
-        executor.shutdown()
-        session.close()
+        if session is not None:
+            session.stop()
+        spinner.close()
+        if session is not None:
+            session.close()
         rclpy.try_shutdown()

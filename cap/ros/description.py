@@ -2,7 +2,7 @@
 as robot_state_publisher offers it) read by the agent, published by `cap ros sim`."""
 from __future__ import annotations
 
-import time
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,22 +21,24 @@ def publish_description(node, topic: str, urdf_text: str):
 
 
 def read_description(node, topic: str, timeout: float) -> str:
-    """The URDF text on `topic`, spinning `node` until it arrives (the node must not be spun
-    elsewhere yet); RobotDisconnected after `timeout` seconds."""
-    import rclpy
+    """The URDF text on `topic` (`node` is spun elsewhere); RobotDisconnected after `timeout`
+    seconds."""
     from std_msgs.msg import String
 
     received: list[str] = []
-    subscription = node.create_subscription(String, topic, lambda m: received.append(m.data),
-                                            latched_qos())
-    deadline = time.monotonic() + timeout
-    while not received and time.monotonic() < deadline:
-        rclpy.spin_once(node, timeout_sec=0.1)
-    node.destroy_subscription(subscription)
-    if not received:
-        raise RobotDisconnected(
-            f"no robot description on {topic} within {timeout:g} s: start the robot's "
-            "robot_state_publisher (or cap ros sim), or set the agent's urdf parameter")
+    arrived = threading.Event()
+
+    def store(message) -> None:
+        received.append(message.data)
+        arrived.set()
+    subscription = node.create_subscription(String, topic, store, latched_qos())
+    try:
+        if not arrived.wait(timeout):
+            raise RobotDisconnected(
+                f"no robot description on {topic} within {timeout:g} s: start the robot's "
+                "robot_state_publisher (or cap ros sim), or set the agent's urdf parameter")
+    finally:
+        node.destroy_subscription(subscription)
     return received[-1]
 
 

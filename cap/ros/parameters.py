@@ -5,8 +5,10 @@ from cap.ros.messages import Topics
 
 
 def declare(node, names_and_defaults: dict) -> dict:
-    """Declare parameters and return their values (launch files and --ros-args set them)."""
-    return {name: node.declare_parameter(name, default).value
+    """Declare parameters (once) and return their values (launch files and --ros-args set
+    them)."""
+    return {name: (node.get_parameter(name) if node.has_parameter(name)
+                   else node.declare_parameter(name, default)).value
             for name, default in names_and_defaults.items()}
 
 

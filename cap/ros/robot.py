@@ -9,13 +9,14 @@ from typing import Callable
 import numpy as np
 
 from cap.ros.messages import Topics, frame_from_messages
-from cap.ros.spinning import start_spinning, stop_spinning
+from cap.ros.spinning import Spinner
 from cap.ros.transforms import TransformTree
 from perception.frame import RGBDFrame
 from perception.palette import PALETTE
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
+from robots.sampled_topic import SampledTopic, sampling_node, wait_any
 from robots.workspace import Workspace
 from sim.camera import CameraConfig
 
@@ -23,64 +24,69 @@ from sim.camera import CameraConfig
 class TopicCamera:
     """Colour, depth and camera info from a camera driver as one RGB-D frame: colour and depth
     paired by their header stamps (a RealSense with `align_depth.enable:=true` stamps an
-    aligned pair alike), received with the sensor-data QoS drivers publish with. `pose()`
-    gives the camera's optical frame in the workspace (from TF, or fixed by parameters)."""
-
-    KEEP = 8  # recent images of each kind kept for pairing
+    aligned pair alike), with the sensor-data QoS drivers publish with. The images are sampled
+    topics (robots.sampled_topic), read only while a look waits for them. `pose()` gives the
+    camera's optical frame in the workspace (from TF, or fixed by parameters)."""
 
     def __init__(self, node, topics: Topics, pose: Callable[[], np.ndarray],
-                 timeout: float = 2.0, palette: dict | None = None):
+                 timeout: float = 5.0, palette: dict | None = None):
         from rclpy.qos import qos_profile_sensor_data
         from sensor_msgs.msg import CameraInfo, Image
-        self.pose, self.timeout = pose, timeout
+        self.pose, self.timeout, self.topics = pose, timeout, topics
         self.palette = palette or PALETTE
-        self.images: dict[str, dict[tuple[int, int], tuple[float, object]]] = {
-            "color": {}, "depth": {}}
-        self.info = None
-        self.arrived = threading.Condition()
-        node.create_subscription(Image, topics.color, lambda m: self._store("color", m),
-                                 qos_profile_sensor_data)
-        node.create_subscription(Image, topics.depth, lambda m: self._store("depth", m),
-                                 qos_profile_sensor_data)
-        node.create_subscription(CameraInfo, topics.camera_info, self._store_info,
-                                 qos_profile_sensor_data)
-
-    def _store(self, kind: str, message) -> None:
-        stamp = (message.header.stamp.sec, message.header.stamp.nanosec)
-        with self.arrived:
-            images = self.images[kind]
-            images[stamp] = (time.monotonic(), message)
-            for old in sorted(images)[:-self.KEEP]:
-                del images[old]
-            self.arrived.notify_all()
-
-    def _store_info(self, message) -> None:
-        with self.arrived:
-            self.info = message
-            self.arrived.notify_all()
+        self.node = node
+        self._sampler = sampling_node(node, "camera")
+        self.streams = {kind: SampledTopic(self._sampler, kind_type, topic,
+                                           qos_profile_sensor_data)
+                        for kind, kind_type, topic in (("color", Image, topics.color),
+                                                       ("depth", Image, topics.depth),
+                                                       ("info", CameraInfo, topics.camera_info))}
+        self._looking = threading.Lock()  # one look at a time reads the streams
+        self._info = None  # the newest camera info (intrinsics change rarely, if ever)
 
     def render(self) -> RGBDFrame:
-        """The newest colour and depth pair with one stamp, received after this call (what is
-        there now)."""
-        asked = time.monotonic()
-
-        def pair():
-            stamps = set(self.images["color"]) & set(self.images["depth"])
-            fresh = [s for s in stamps if min(self.images[k][s][0] for k in self.images) > asked]
-            return max(fresh) if fresh and self.info is not None else None
-
-        with self.arrived:
-            if not self.arrived.wait_for(lambda: pair() is not None, self.timeout):
-                raise RobotDisconnected(f"no colour and depth images with one stamp for "
-                                        f"{self.timeout:g} s")
-            stamp = pair()
-            color, depth = (self.images[k][stamp][1] for k in ("color", "depth"))
-            info = self.info
+        """The newest colour and depth pair captured after this call (what is there now: the
+        stamps are compared with this node's clock, which a camera on another machine must
+        share, as TF needs anyway)."""
+        asked = self.node.get_clock().now().nanoseconds
+        with self._looking:
+            color, depth, info = self._pair(asked, self.timeout)
         try:
             pose = self.pose()
         except LookupError as error:
             raise RobotDisconnected(f"no camera pose: {error}") from None
         return frame_from_messages(color, depth, info, pose)
+
+    def wait_until_streaming(self, timeout: float) -> None:
+        """Block until the camera sends a colour and depth pair (RobotDisconnected if not)."""
+        with self._looking:
+            self._pair(0, timeout)
+
+    def _pair(self, after: int, timeout: float):
+        """The newest colour and depth messages with one stamp later than `after` (ns)."""
+        deadline = time.monotonic() + timeout
+        images: dict[str, dict] = {"color": {}, "depth": {}}
+        while True:
+            for kind, found in images.items():
+                found.update((stamp_ns(m), m) for m in self.streams[kind].take()
+                             if stamp_ns(m) >= after)
+            self._info = (self.streams["info"].take() or [self._info])[-1]
+            stamps = set(images["color"]) & set(images["depth"])
+            if stamps and self._info is not None:
+                return images["color"][max(stamps)], images["depth"][max(stamps)], self._info
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not wait_any(list(self.streams.values()), self.node.context,
+                                              remaining):
+                raise RobotDisconnected(
+                    f"no colour and depth images with one stamp on {self.topics.color} and "
+                    f"{self.topics.depth} for {timeout:g} s")
+
+    def close(self) -> None:
+        self._sampler.destroy_node()
+
+
+def stamp_ns(message) -> int:
+    return message.header.stamp.sec * 1_000_000_000 + message.header.stamp.nanosec
 
 
 def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
@@ -96,35 +102,32 @@ def arm_config(topics: Topics, model: ArmModel | None = None) -> Ros2ArmConfig:
 
 
 class RobotCell:
-    """A robot arm and camera behind ROS 2 (rclpy spun here)."""
+    """A robot arm and camera behind ROS 2, on a node the caller spins (the process's one
+    executor; cap.ros.bringup makes both)."""
 
-    def __init__(self, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
-                 camera: CameraConfig | None = None, node_name: str = "cap_robot",
-                 wait: float = 30.0, camera_frame: str = "",
-                 workspace_frame: str = "workspace", palette: dict | None = None) -> None:
-        """`wait`: seconds to wait for the robot's first joint states. The camera's pose: its
+    def __init__(self, node, topics: Topics = Topics(), arm: Ros2ArmConfig | None = None,
+                 camera: CameraConfig | None = None, wait: float = 30.0,
+                 camera_frame: str = "", workspace_frame: str = "workspace",
+                 palette: dict | None = None, spinner: Spinner | None = None) -> None:
+        """`wait`: seconds to wait for the robot (its joint states and actions) and for the
+        camera's first images. The camera's pose: its
         optical frame `camera_frame` in `workspace_frame` from TF (e.g. a hand-eye
         calibration's), or fixed by `camera` (position, target, up) when no frame is named.
-        `palette`: the objects' colours as this camera sees them (default: the simulator's)."""
-        import rclpy
-        from rclpy.executors import MultiThreadedExecutor
-
-        if not rclpy.ok():
-            rclpy.init()
-        self.node = rclpy.create_node(node_name)
-        self.executor = MultiThreadedExecutor(num_threads=2)
-        self.executor.add_node(self.node)
-        # every subscription and action client exists before the executor spins the node
-        self.arm = Ros2Arm(self.node, arm or arm_config(topics))
+        `palette`: the objects' colours as this camera sees them (default: the simulator's).
+        `spinner`: this cell's own executor, stopped with the cell (and the node destroyed)."""
+        self.node, self._spinner = node, spinner
+        self._closed = threading.Event()
+        self.arm = Ros2Arm(node, arm or arm_config(topics))
+        self._tree = None
         if camera_frame:
-            tree = TransformTree(self.node)
-            pose = lambda: tree.lookup(workspace_frame, camera_frame)  # noqa: E731
+            tree = self._tree = TransformTree(node)
+            pose = lambda: tree.lookup(workspace_frame, camera_frame, 2.0)  # noqa: E731
         else:
             pose = (camera or CameraConfig()).world_from_camera
-        self.camera = TopicCamera(self.node, topics, pose, palette=palette)
+        self.camera = TopicCamera(node, topics, pose, palette=palette)
         self.workspace = Workspace()
-        self.spinner = start_spinning(self.executor)
         self.arm.wait_for_robot(timeout=wait)
+        self.camera.wait_until_streaming(timeout=wait)
 
     def now(self) -> float:
         return time.monotonic()
@@ -133,10 +136,24 @@ class RobotCell:
         return self.camera.render()
 
     def watch(self, period: float, callback: Callable[[], None]) -> None:
-        """A timer of the node (its executor thread) calls back every `period` seconds."""
-        self.node.create_timer(period, callback)
+        """`callback` every `period` seconds on a thread of its own: it may wait for camera
+        images, which the executor must stay free to deliver."""
+        def run() -> None:
+            while not self._closed.wait(period):
+                try:
+                    callback()
+                except RobotDisconnected as error:  # a frame missed; the next look may work
+                    self.node.get_logger().warning(f"watch: {error}",
+                                                   throttle_duration_sec=5.0)
+        threading.Thread(target=run, name="cap-watch", daemon=True).start()
 
     def close(self) -> None:
-        stop_spinning(self.executor, self.spinner)
+        self._closed.set()
+        if self._spinner is not None:
+            self._spinner.close()
+        self.camera.close()
+        if self._tree is not None:
+            self._tree.close()
         self.arm.close()
-        self.node.destroy_node()
+        if self._spinner is not None:
+            self.node.destroy_node()

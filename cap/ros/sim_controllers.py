@@ -1,15 +1,18 @@
 """`cap ros sim`'s controllers, as ros2_control's behave: a joint trajectory controller with
 the `FollowJointTrajectory` action (goals validated as the controller does: every joint named
 once, points sized to the joints, times strictly increasing; path and goal tolerances; cancel
-holds the arm; a new goal preempts the running one) and its topic, a `GripperCommand` gripper,
+holds the arm; a new goal preempts the running one) and its topic, a `GripperCommand` gripper
+(position: each finger's opening, as ros2_control's gripper controller takes its joint's),
 and speed scaling as a UR's scaled controller applies it (trajectory time runs at that rate).
 
-Motions are tracked on the physics thread; the action callbacks only wait on them.
+Motions and grips are tracked on the physics thread, which also publishes a goal's feedback;
+the action callbacks are coroutines that wait for the end, so one executor thread serves them.
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -20,7 +23,7 @@ SUCCESSFUL, INVALID_GOAL, INVALID_JOINTS = 0, -1, -2
 PATH_TOLERANCE_VIOLATED, GOAL_TOLERANCE_VIOLATED = -4, -5
 DEFAULT_GOAL_TOLERANCE = 0.02  # rad, when a goal gives none (the controller's default)
 DEFAULT_GOAL_TIME = 1.0  # s after the trajectory's end to get within the goal tolerance
-FEEDBACK_PERIOD = 0.02
+FEEDBACK_PERIOD = 0.04  # s of simulated time between a goal's feedback messages
 
 
 @dataclass
@@ -37,19 +40,27 @@ class Motion:
     actual: np.ndarray | None = None
     outcome: tuple[int, str] | None = None  # (error_code, error_string) once finished
     cancel: bool = False
+    goal: object = None  # the action's goal handle (its feedback), if a goal sent it
+    fed: float = 0.0  # simulated time of the last feedback
     done: threading.Event = field(default_factory=threading.Event)
+    listener: Callable[[], None] = lambda: None  # told of the end (from the physics thread)
 
     def finish(self, code: int, text: str = "") -> None:
         self.outcome = (code, text)
         self.done.set()
+        self.listener()
 
 
 @dataclass
 class Grip:
-    target: float  # metres between the fingers
+    target: float  # metres each finger opens (the gripper joint's position, as ros2_control's)
     started: float = 0.0  # simulated time, set when the physics thread takes it
-    result: tuple[float, bool, bool] | None = None  # width, reached_goal, stalled
-    done: threading.Event = field(default_factory=threading.Event)
+    result: tuple[float, bool, bool] | None = None  # position, reached_goal, stalled
+    listener: Callable[[], None] = lambda: None  # told of the end (from the physics thread)
+
+    def finish(self, result: tuple[float, bool, bool]) -> None:
+        self.result = result
+        self.listener()
 
 
 def validate(names: list[str], message, arm_names: list[str]) -> str | None:
@@ -116,25 +127,33 @@ def step_motion(motion: Motion, actual: np.ndarray, dt: float, scaling: float) -
     return motion.desired
 
 
+def resolve(node, future) -> None:
+    """Complete `future` from another thread and wake the executor, whose coroutine awaits it."""
+    future.set_result(True)
+    if node.executor is not None:
+        node.executor.wake()
+
+
 class ActionServers:
     """The control_msgs action servers on the sim node; `robot` owns the physics thread."""
 
     def __init__(self, robot, topics) -> None:
         from control_msgs.action import FollowJointTrajectory, GripperCommand
         from rclpy.action import ActionServer
-        from rclpy.callback_groups import ReentrantCallbackGroup
 
         self.robot = robot
-        group = ReentrantCallbackGroup()
+        self.motions: dict[bytes, Motion] = {}  # by goal id, while they run
         self.arm = ActionServer(robot.node, FollowJointTrajectory, topics.arm_action,
                                 self._follow, goal_callback=self._check_goal,
-                                cancel_callback=lambda goal: self._accept_cancel(),
-                                callback_group=group)
+                                cancel_callback=self._cancel)
         self.gripper = ActionServer(robot.node, GripperCommand, topics.gripper_action,
-                                    self._grip, callback_group=group)
+                                    self._grip)
 
-    def _accept_cancel(self):
+    def _cancel(self, goal):
         from rclpy.action import CancelResponse
+        motion = self.motions.get(bytes(goal.goal_id.uuid))
+        if motion is not None:
+            motion.cancel = True  # the physics thread ends it; the arm holds
         return CancelResponse.ACCEPT
 
     def _check_goal(self, goal):
@@ -146,22 +165,16 @@ class ActionServers:
             return GoalResponse.REJECT
         return GoalResponse.ACCEPT
 
-    def _follow(self, handle):
+    async def _follow(self, handle):
         from control_msgs.action import FollowJointTrajectory
-        goal = handle.request
+        goal, key = handle.request, bytes(handle.goal_id.uuid)
         motion = motion_from(goal.trajectory, self.robot.arm_names,
                              self.robot.arm.joint_state().positions, goal.path_tolerance,
                              goal.goal_tolerance, seconds_of(goal.goal_time_tolerance))
-        self.robot.inbox.put(("motion", motion))
-        feedback = FollowJointTrajectory.Feedback(joint_names=self.robot.arm_names)
-        while not motion.done.wait(FEEDBACK_PERIOD):
-            if handle.is_cancel_requested:
-                motion.cancel = True
-            elif motion.desired is not None:
-                feedback.desired.positions = [float(v) for v in motion.desired]
-                feedback.actual.positions = [float(v) for v in motion.actual]
-                feedback.error.positions = [float(v) for v in motion.actual - motion.desired]
-                handle.publish_feedback(feedback)
+        motion.goal, motion.cancel = handle, handle.is_cancel_requested
+        self.motions[key] = motion
+        await self._until_done(motion, "motion")
+        del self.motions[key]
         code, text = motion.outcome
         if motion.cancel:
             handle.canceled()
@@ -171,11 +184,27 @@ class ActionServers:
             handle.abort()
         return FollowJointTrajectory.Result(error_code=code, error_string=text)
 
-    def _grip(self, handle):
+    def feedback(self, motion: Motion) -> None:
+        """The goal's feedback (from the physics thread)."""
+        from control_msgs.action import FollowJointTrajectory
+        feedback = FollowJointTrajectory.Feedback(joint_names=self.robot.arm_names)
+        feedback.desired.positions = [float(v) for v in motion.desired]
+        feedback.actual.positions = [float(v) for v in motion.actual]
+        feedback.error.positions = [float(v) for v in motion.actual - motion.desired]
+        motion.goal.publish_feedback(feedback)
+
+    async def _grip(self, handle):
         from control_msgs.action import GripperCommand
         grip = Grip(float(handle.request.command.position))
-        self.robot.inbox.put(("grip", grip))
-        grip.done.wait(10.0)
-        width, reached, stalled = grip.result or (0.0, False, False)
+        await self._until_done(grip, "grip")
+        position, reached, stalled = grip.result
         handle.succeed() if reached or stalled else handle.abort()
-        return GripperCommand.Result(position=width, reached_goal=reached, stalled=stalled)
+        return GripperCommand.Result(position=position, reached_goal=reached, stalled=stalled)
+
+    async def _until_done(self, job: Motion | Grip, kind: str) -> None:
+        """Hand `job` to the physics thread and wait (as a coroutine) for its end."""
+        from rclpy.task import Future
+        finished = Future()
+        job.listener = lambda: resolve(self.robot.node, finished)
+        self.robot.inbox.put((kind, job))
+        await finished

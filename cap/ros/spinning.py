@@ -1,22 +1,28 @@
-"""Spinning rclpy executors on background threads, and stopping them without noise."""
+"""The one executor of a process, spun on a thread of its own and stopped without noise."""
 from __future__ import annotations
 
 import threading
 
 
-def start_spinning(executor) -> threading.Thread:
-    def spin() -> None:
+class Spinner:
+    """`node` spun by a single-threaded executor on a daemon thread: every callback of the
+    process runs there in turn, so none may block (a long wait is a coroutine)."""
+
+    def __init__(self, node) -> None:
+        from rclpy.executors import SingleThreadedExecutor
+
+        self.executor = SingleThreadedExecutor(context=node.context)
+        self.executor.add_node(node)
+        self.thread = threading.Thread(target=self._spin, name="rclpy-spin", daemon=True)
+        self.thread.start()
+
+    def _spin(self) -> None:
         from rclpy.executors import ExternalShutdownException
         try:
-            executor.spin()
+            self.executor.spin()
         except ExternalShutdownException:  # rclpy was shut down: the process is ending
             pass
 
-    thread = threading.Thread(target=spin, name="rclpy-spin", daemon=True)
-    thread.start()
-    return thread
-
-
-def stop_spinning(executor, thread: threading.Thread) -> None:
-    executor.shutdown(timeout_sec=2)
-    thread.join(timeout=5)
+    def close(self) -> None:
+        self.executor.shutdown(timeout_sec=2)
+        self.thread.join(timeout=5)

@@ -3,10 +3,12 @@ as the latest transform of each child frame, chained through their parents on lo
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
 from robots.ros2_messages import latched_qos
+from robots.sampled_topic import SampledTopic, sampling_node, wait_any
 
 
 def matrix(translation, quaternion) -> np.ndarray:
@@ -40,14 +42,20 @@ def publish_static(node, transforms: list) -> object:
 
 
 class TransformTree:
-    """The frames heard on /tf and /tf_static, for `lookup`."""
+    """The frames heard on /tf and /tf_static, for `lookup`; both are sampled topics
+    (robots.sampled_topic), read when a lookup needs them (a robot_state_publisher's /tf comes
+    at the joint-state rate). Without a node, frames come only through `_store`."""
 
-    def __init__(self, node) -> None:
-        from tf2_msgs.msg import TFMessage
+    def __init__(self, node=None) -> None:
         self._parents: dict[str, tuple[str, np.ndarray]] = {}  # child -> parent, parent_T_child
         self._lock = threading.Lock()
-        node.create_subscription(TFMessage, "/tf", self._store, 100)
-        node.create_subscription(TFMessage, "/tf_static", self._store, latched_qos())
+        self._streams, self._context = [], None
+        if node is not None:
+            from tf2_msgs.msg import TFMessage
+            self._context, self._sampler = node.context, sampling_node(node, "tf")
+            static = latched_qos(depth=100)  # a message from each broadcaster
+            self._streams = [SampledTopic(self._sampler, TFMessage, "/tf_static", static),
+                             SampledTopic(self._sampler, TFMessage, "/tf", 10)]
 
     def _store(self, message) -> None:
         with self._lock:
@@ -59,16 +67,28 @@ class TransformTree:
                 self._parents[t.child_frame_id] = (t.header.frame_id,
                                                    matrix(translation, rotation))
 
-    def lookup(self, target: str, source: str) -> np.ndarray:
-        """target_T_source (a point in `source` coordinates to `target`'s); LookupError when
-        the two frames are not connected (yet)."""
+    def lookup(self, target: str, source: str, timeout: float = 0.0) -> np.ndarray:
+        """target_T_source (a point in `source` coordinates to `target`'s), waiting up to
+        `timeout` seconds for the frames to connect; LookupError when they do not."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for stream in self._streams:
+                for message in stream.take():
+                    self._store(message)
+            found = self._chain(target, source)
+            if found is not None:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._streams or not wait_any(self._streams, self._context,
+                                                                    remaining):
+                raise LookupError(f"no transform between {target!r} and {source!r} on /tf or "
+                                  "/tf_static (is the calibration, or the robot, publishing?)")
+
+    def _chain(self, target: str, source: str) -> np.ndarray | None:
         with self._lock:
             root_a, root_T_target = self._to_root(target)
             root_b, root_T_source = self._to_root(source)
-        if root_a != root_b:
-            raise LookupError(f"no transform between {target!r} and {source!r} on /tf or "
-                              "/tf_static (is the calibration, or the robot, publishing?)")
-        return np.linalg.inv(root_T_target) @ root_T_source
+        return np.linalg.inv(root_T_target) @ root_T_source if root_a == root_b else None
 
     def _to_root(self, frame: str) -> tuple[str, np.ndarray]:
         pose = np.eye(4)
@@ -78,6 +98,10 @@ class TransformTree:
             frame, parent_T_child = self._parents[frame]
             pose = parent_T_child @ pose
         raise LookupError("the transforms form a loop")
+
+    def close(self) -> None:
+        if self._streams:
+            self._sampler.destroy_node()
 
 
 def _quaternion(rotation: np.ndarray) -> tuple[float, float, float, float]:

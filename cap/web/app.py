@@ -1,49 +1,37 @@
 """`cap serve`: one page with the live camera, commands typed or spoken, the programs as they
 arrive, said messages, history, and Stop / Undo / Reset. Plain HTML, CSS and JavaScript
-served by the app itself (works offline)."""
+served by the app itself (works offline). Who may reach it: `cap.web.doors`."""
 from __future__ import annotations
 
 import asyncio
-import hmac
+import contextlib
 import json
-import struct
+import re
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from cap.errors import SpeechError
+from cap.errors import CapError, SpeechError
 from cap.speech.audio import AudioError
-from cap.web.hub import FRAME_PERIOD, Client, Hub
+from cap.web.doors import Doors
+from cap.web.hub import Client, Hub
+from cap.web.messages import BadMessage, RateLimit, command_text, frame_rate, parse_message
+from cap.web.server import MAX_VIEWERS
+from cap.web.viewer import Feed, Viewer
 
 STATIC = Path(__file__).parent / "static"
-MAX_COMMAND_CHARS = 500
 MAX_AUDIO_BYTES = 8 * 1024 * 1024
+BODY_SECONDS = 30.0  # to upload a body, however slowly it comes
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-VIEW, LOOK = b"v", b"p"  # binary frame channels: the presentation view, the robot's last look
-
-
-class RateLimit:
-    """A token bucket: `burst` commands at once, then one every `period` seconds."""
-
-    def __init__(self, burst: int = 5, period: float = 3.0) -> None:
-        self.burst, self.period = burst, period
-        self.tokens, self.updated = float(burst), time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) / self.period)
-        self.updated = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+OBJECT_REPR = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>")  # e.g. <_io.BytesIO object at 0x7f..>
 
 
 def highlight_html(code: str) -> str:
@@ -53,22 +41,51 @@ def highlight_html(code: str) -> str:
     return highlight(code, PythonLexer(), HtmlFormatter(nowrap=True))
 
 
+def json_reply(data: dict, status: int = 200) -> Response:
+    """JSON with non-ASCII escaped: no text the session holds can fail to encode."""
+    return Response(json.dumps(data), status, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413, before reading) when it says or turns out to be over `limit`
+    bytes, and when it takes over BODY_SECONDS to arrive (408). What the client still sends
+    after the refusal is discarded until the connection's head deadline closes it, so the
+    client reads the answer instead of a reset."""
+    too_large = HTTPException(413, f"the body is over {limit / 2**20:g} MiB")
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise too_large
+    except TimeoutError:
+        raise HTTPException(408, "the body took too long to arrive") from None
+    return bytes(body)
+
+
+def client_key(connection: HTTPConnection) -> str:
+    """Who a request comes from, for per-client limits: its address (not its connection)."""
+    return connection.client.host if connection.client else ""
+
+
 def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette:
-    """`token`: required on every request when set (a non-local bind)."""
+    """The page, its API and its WebSocket behind `Doors(token)` (required when not bound
+    to a loopback address)."""
+    transcribing = asyncio.Lock()  # speech costs about a second of CPU: one at a time
+    rates: dict[str, RateLimit] = {}  # per client, not per connection
 
-    def authorised(params) -> bool:
-        return token is None or hmac.compare_digest(params.get("token", ""), token)
-
-    def same_origin(websocket: WebSocket) -> bool:
-        origin = websocket.headers.get("origin")
-        if origin is None:  # not a browser: only a token holder may connect
-            return token is not None
-        return urlsplit(origin).netloc == websocket.headers.get("host")
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        app.state.feed = Feed(hub, asyncio.get_running_loop())
+        yield
+        app.state.feed.close()  # the loop ends: the hub's thread must stop telling it
 
     async def page(request: Request) -> Response:
-        if not authorised(request.query_params):
-            return Response("a token is required: open the address printed by cap serve",
-                            status_code=401)
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     async def highlight_css(request: Request) -> Response:
@@ -76,40 +93,40 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
         return Response(HtmlFormatter().get_style_defs(".code"), media_type="text/css")
 
     async def transcribe(request: Request) -> Response:
-        if not authorised(request.query_params):
-            return JSONResponse({"error": "token required"}, status_code=401)
         if recognizer is None:
-            return JSONResponse({"error": "no speech backend: install cap[speech]"},
-                                status_code=501)
-        body = await request.body()
-        if len(body) > MAX_AUDIO_BYTES:
-            return JSONResponse({"error": "recording too long"}, status_code=413)
-        try:
-            heard = await asyncio.to_thread(recognizer.transcribe, body)
-        except (AudioError, SpeechError) as error:
-            return JSONResponse({"error": str(error)}, status_code=422)
-        return JSONResponse({"text": heard.text, "seconds": round(heard.seconds, 3),
-                             "backend": heard.backend})
+            return json_reply({"error": "no speech backend: install cap[speech]"}, 501)
+        if transcribing.locked():
+            return json_reply({"error": "busy with another recording; try again"}, 429)
+        async with transcribing:
+            body = await read_body(request, MAX_AUDIO_BYTES)
+            try:
+                heard = await asyncio.to_thread(recognizer.transcribe, body)
+            except (AudioError, SpeechError) as error:
+                return json_reply({"error": OBJECT_REPR.sub("the recording", str(error))}, 422)
+        return json_reply({"text": heard.text, "seconds": round(heard.seconds, 3),
+                           "backend": heard.backend})
 
     async def state(request: Request) -> Response:
         """Simulator ground truth, joints and the queue, as JSON (for scripts and tests)."""
-        if not authorised(request.query_params):
-            return JSONResponse({"error": "token required"}, status_code=401)
-        return JSONResponse({**hub.truth, "running": hub.running, "queued": hub.pending,
-                             "frames_rendered": hub.frames_rendered,
-                             "believed": hub.look_shown[1]["objects"]})
+        return json_reply({**hub.truth, "running": hub.running, "queued": hub.pending,
+                           "frames_rendered": hub.frames_rendered, "believed": hub.believed})
+
+    async def stop(request: Request) -> Response:
+        """Stop over plain HTTP: for scripts, and for the page while its socket is down."""
+        issued = hub.stop()
+        return json_reply({"stopping": True, "ms": round((time.perf_counter() - issued) * 1e3, 2)})
 
     async def socket(websocket: WebSocket) -> None:
-        if not (authorised(websocket.query_params) and same_origin(websocket)):
-            await websocket.close(code=1008)  # policy violation, before accepting
+        if len(hub.clients) >= MAX_VIEWERS:
+            await websocket.close(code=1013)  # try again later
             return
         await websocket.accept()
-        client = Client(asyncio.get_running_loop())
+        client, viewer = Client(asyncio.get_running_loop()), Viewer()
         hub.connect(client)
         tasks = [asyncio.create_task(send_events(websocket, client)),
-                 asyncio.create_task(send_frames(websocket))]
+                 asyncio.create_task(viewer.run(websocket, websocket.app.state.feed))]
         try:
-            await receive(websocket)
+            await receive(websocket, client_key(websocket), viewer)
         except WebSocketDisconnect:
             pass
         finally:
@@ -117,57 +134,44 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
             for task in tasks:
                 task.cancel()
 
-    async def receive(websocket: WebSocket) -> None:
-        limit = RateLimit()
+    async def receive(websocket: WebSocket, owner: str, viewer: Viewer) -> None:
         while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
             try:
-                message = json.loads(await websocket.receive_text())
-                kind = message["type"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                await websocket.send_json({"type": "error", "message": "malformed message"})
-                continue
-            if kind == "stop":
-                issued = hub.stop()
-                await websocket.send_json({"type": "stop_issued",
-                                           "ms": round((time.perf_counter() - issued) * 1e3, 2)})
-            elif kind in ("command", "undo", "reset"):
-                text = " ".join(str(message.get("text", "")).split())
-                if kind == "command" and not text:
-                    error = "empty command"
-                elif len(text) > MAX_COMMAND_CHARS:
-                    error = f"command longer than {MAX_COMMAND_CHARS} characters"
-                elif not limit.allow():
-                    error = "too many commands; wait a few seconds"
-                else:
-                    hub.submit(kind, text)
-                    continue
-                await websocket.send_json({"type": "error", "message": error})
-            else:
-                await websocket.send_json({"type": "error", "message": f"unknown {kind!r}"})
+                reply = answer(parse_message(message.get("text")), owner, viewer)
+            except (BadMessage, CapError) as error:
+                reply = {"type": "error", "message": str(error)}
+            if reply:
+                await websocket.send_text(json.dumps(reply))
+
+    def answer(message: dict, owner: str, viewer: Viewer) -> dict | None:
+        """What one message from a browser does; the reply to it, if any."""
+        kind = message["type"]
+        if kind == "stop":
+            issued = hub.stop()
+            return {"type": "stop_issued", "ms": round((time.perf_counter() - issued) * 1e3, 2)}
+        if kind == "view":
+            viewer.set_rate(frame_rate(message.get("fps")))
+            return None
+        text = command_text(message.get("text")) if kind == "command" else ""
+        if not rates.setdefault(owner, RateLimit()).allow():
+            raise BadMessage("too many commands; wait a few seconds")
+        hub.submit(kind, text, owner)
+        return None
 
     async def send_events(websocket: WebSocket, client: Client) -> None:
         while True:
-            await websocket.send_text(json.dumps(await client.events.get()))
+            await websocket.send_text(await client.events.get())
 
-    async def send_frames(websocket: WebSocket) -> None:
-        """The latest view every FRAME_PERIOD; on each new look, its image and then its
-        objects (a "look" event), so the panel and the picture always agree. A frame is a
-        channel byte (VIEW or LOOK), its render time (little-endian float64), a JPEG."""
-        look_sent = None
-        while True:
-            started = time.perf_counter()
-            await websocket.send_bytes(VIEW + struct.pack("<d", hub.frame_stamp) + hub.frame)
-            look_frame, look_event = look = hub.look_shown
-            if look is not look_sent:
-                look_sent = look
-                if look_frame:
-                    await websocket.send_bytes(LOOK + struct.pack("<d", hub.frame_stamp)
-                                               + look_frame)
-                await websocket.send_text(json.dumps(look_event))
-            await asyncio.sleep(max(0.0, FRAME_PERIOD - (time.perf_counter() - started)))
+    async def refused(request: Request, error: HTTPException) -> Response:
+        return json_reply({"error": error.detail}, error.status_code)
 
-    return Starlette(routes=[
-        Route("/", page), Route("/highlight.css", highlight_css),
-        Route("/api/transcribe", transcribe, methods=["POST"]), Route("/api/state", state),
-        WebSocketRoute("/ws", socket), Mount("/static", StaticFiles(directory=STATIC)),
-    ])
+    return Starlette(
+        routes=[Route("/", page), Route("/highlight.css", highlight_css),
+                Route("/api/transcribe", transcribe, methods=["POST"]),
+                Route("/api/state", state), Route("/api/stop", stop, methods=["POST"]),
+                WebSocketRoute("/ws", socket), Mount("/static", StaticFiles(directory=STATIC))],
+        middleware=[Middleware(Doors, token=token, public=("/static/", "/highlight.css"))],
+        exception_handlers={HTTPException: refused}, lifespan=lifespan)

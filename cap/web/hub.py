@@ -1,10 +1,13 @@
 """The one session behind the web page: a job queue run on its own thread, events
 broadcast to every connected browser, and frames for the live view: the presentation view with
-the planned path, and the robot's last look with what it found."""
+the planned path, and the robot's last look with what it found. Events and frames are encoded
+once, whatever the number of browsers."""
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,16 +22,32 @@ from cap.session import Session
 from robots.errors import MotionError
 
 FRAME_PERIOD = 0.1  # seconds of wall time between camera frames (10 per second)
+MAX_QUEUED = 10  # jobs one client (one address) may have waiting
+VIEW, LOOK = b"v", b"p"  # binary frame channels: the presentation view, the robot's last look
+
+
+class QueueFull(CapError):
+    """A client already has MAX_QUEUED jobs waiting."""
+
+
+@dataclass(frozen=True)
+class Frames:
+    """What every viewer is sent, encoded once: each frame is a channel byte, its render time
+    (little-endian float64, wall clock) and a JPEG; the look's objects as a "look" event."""
+
+    view: bytes = b""
+    look: bytes = b""  # b"": the look has no image (oracle perception)
+    look_event: str = json.dumps({"type": "look", "objects": [], "image": False})
 
 
 @dataclass(eq=False)  # each browser is itself, whatever its queue holds
 class Client:
-    """One browser: events go through its asyncio queue on the server's event loop."""
+    """One browser: events (JSON text) go through its asyncio queue on the server's loop."""
 
     loop: asyncio.AbstractEventLoop
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
 
-    def send(self, event: dict) -> None:
+    def send(self, event: str) -> None:
         self.loop.call_soon_threadsafe(self.events.put_nowait, event)
 
 
@@ -39,18 +58,18 @@ class Hub:
     def __init__(self, make_session: Callable[[], Session], highlight: Callable[[str], str]):
         self.highlight = highlight
         self.clients: set[Client] = set()
-        self.history: list[dict] = []  # every event so far, replayed to a new browser
+        self.history: list[str] = []  # the last events, replayed to a new browser
         self.pending: list[dict] = []  # queued jobs, oldest first
+        self.owners: dict[int, str] = {}  # job id -> who queued it, while it waits
         self.running: dict | None = None
         self.object_names: list[str] = []
         self.truth: dict = {}  # simulator ground truth and joints, refreshed as physics steps
-        self.frame = b""
-        self.frame_time = self.frame_stamp = 0.0
+        self.frames = Frames()  # replaced whole at each render
+        self.frame_time = 0.0
         self.frames_rendered = 0
-        self.look = None  # the session's last look, and as shown: its image with the objects
-        # outlined and named (JPEG; b"": none) and the "look" event, replaced together
-        self.look_shown: tuple[bytes, dict] = (b"", {"type": "look", "objects": [],
-                                                     "image": False})
+        self.look = None  # the session's last look, and the objects it believes are there
+        self.believed: list[dict] = []
+        self.frame_listeners: list[Callable[[], None]] = []
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
         self.wake = threading.Condition(self.lock)
@@ -70,16 +89,27 @@ class Hub:
             self.clients.add(client)
             for event in self.history:
                 client.send(event)
-            client.send(self._state())
+            client.send(json.dumps(self._state()))
 
     def disconnect(self, client: Client) -> None:
         with self.lock:
             self.clients.discard(client)
 
-    def submit(self, kind: str, text: str = "") -> dict:
-        """Queue a job ("command", "undo" or "reset")."""
+    def on_frame(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (from the rendering thread) after each new frame; returns a
+        function that stops it."""
+        self.frame_listeners.append(callback)
+        return lambda: self.frame_listeners.remove(callback)
+
+    def submit(self, kind: str, text: str = "", owner: str = "") -> dict:
+        """Queue a job ("command", "undo" or "reset") for `owner` (an address); QueueFull
+        when that owner already has MAX_QUEUED jobs waiting."""
         with self.lock:
+            if list(self.owners.values()).count(owner) >= MAX_QUEUED:
+                raise QueueFull(f"{MAX_QUEUED} of your commands are already waiting; "
+                                "wait for them to run, or press Stop")
             job = {"id": next(self.ids), "kind": kind, "text": text}
+            self.owners[job["id"]] = owner
             self.pending.append(job)
             self._publish({"type": "queued", **job, "position": len(self.pending)})
             self.wake.notify()
@@ -90,6 +120,7 @@ class Hub:
         was issued (perf_counter), for latency measurement."""
         with self.lock:
             dropped, self.pending = self.pending, []
+            self.owners.clear()
             for job in dropped:
                 self._publish({"type": "cancelled", "id": job["id"]})
             self._publish({"type": "stopping", "id": self.running and self.running["id"]})
@@ -128,6 +159,7 @@ class Hub:
                     if self.closing:
                         return
                     self.running = self.pending.pop(0)
+                    self.owners.pop(self.running["id"], None)
                     self._publish({"type": "started", "id": self.running["id"]})
                 self._execute(self.running)
                 self._look()  # how the job left the table
@@ -149,6 +181,7 @@ class Hub:
             except CapError as error:
                 result |= {"ok": False, "error": str(error)}
         objects = session.ground_truth()
+        self._update_truth()  # /api/state agrees with "done" from the moment it is sent
         with self.lock:
             self.running, self.object_names = None, sorted(objects)
             self._publish({"type": "done", "id": job["id"], **result,
@@ -191,19 +224,22 @@ class Hub:
 
     def _render(self) -> None:
         self._update_truth()
-        self.frame, self.frame_time = _jpeg(self.session.view()), time.perf_counter()
-        self.frame_stamp = time.time()  # wall clock, for latency at the browser
-        self.frames_rendered += 1
+        view, self.frame_time = _jpeg(self.session.view()), time.perf_counter()
+        stamp = struct.pack("<d", time.time())  # wall clock, for latency at the browser
+        frames = Frames(VIEW + stamp + view, self.frames.look, self.frames.look_event)
         look = self.session.last_look()
         if look is not self.look:  # a new look: its picture and the objects panel
-            self.look = look
-            picture = overlays.draw_look(look)
-            objects = [{"name": name, "position": [round(float(v), 3) for v in info.position],
-                        "visible": info.visible}
-                       for name, info in sorted((look.objects if look else {}).items())]
-            self.look_shown = (b"" if picture is None else _jpeg(picture),
-                               {"type": "look", "image": picture is not None,
-                                "objects": objects})
+            self.look, picture = look, overlays.draw_look(look)
+            self.believed = [{"name": name, "visible": info.visible,
+                              "position": [round(float(v), 3) for v in info.position]}
+                             for name, info in sorted((look.objects if look else {}).items())]
+            frames = Frames(frames.view, b"" if picture is None else LOOK + stamp + _jpeg(picture),
+                            json.dumps({"type": "look", "image": picture is not None,
+                                        "objects": self.believed}))
+        self.frames = frames
+        self.frames_rendered += 1
+        for callback in list(self.frame_listeners):
+            callback()
 
     # --- events -----------------------------------------------------------------------------
     def _publish_locked(self, event: dict) -> None:
@@ -211,12 +247,14 @@ class Hub:
             self._publish(event)
 
     def _publish(self, event: dict) -> None:
-        """Send to every browser, and to those that connect later (the last 500 events)."""
-        event = {**event, "time": round(time.time(), 3)}
-        self.history.append(event)
+        """Send to every browser, and to those that connect later (the last 500 events).
+        Encoded once; non-ASCII escaped, so no text (a lone surrogate) can fail to encode."""
+        text = json.dumps({**event, "time": round(time.time(), 3)})
+        self.history.append(text)
         del self.history[:-500]
         for client in self.clients:
-            client.send(event)
+            client.send(text)
+
     def _state(self) -> dict:
         return {"type": "state", "running": self.running, "queued": list(self.pending),
                 "objects": self.object_names}

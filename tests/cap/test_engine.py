@@ -93,14 +93,14 @@ def test_siblings_are_generated_concurrently(llm_server, session):
 
 
 def test_variables_persist_across_commands(llm_server, session):
-    llm_server.on("# remember", "favourite = 'green block'")
+    llm_server.on("# remember", "favourite = 'green block'\nsay('noted')")
     llm_server.on("# use it", "put_first_on_second(favourite, 'blue bowl')")
     assert session.command("remember the green block").ok
     assert session.command("use it").ok
     truth = {k: np.array(v) for k, v in session.ground_truth().items()}
     assert np.linalg.norm(truth["green block"][:2] - truth["blue bowl"][:2]) < 0.04
     last = llm_server.requests[-1]["messages"]
-    assert any("favourite = 'green block'" == m["content"] for m in last)  # in history
+    assert any("favourite = 'green block'\nsay('noted')" == m["content"] for m in last)  # history
 
 
 def test_history_is_bounded_by_its_token_budget(llm_server, scripted_model):

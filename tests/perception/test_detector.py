@@ -121,3 +121,51 @@ def test_the_api_answers_from_pixels_and_names_missing_objects():
     truth = table.scene.positions()
     table.close()
     assert np.linalg.norm(truth["yellow block"][:2] - truth["purple bowl"][:2]) < 0.04
+
+
+def test_an_empty_table_is_no_objects_not_a_crash():
+    table = Tabletop(SceneSpec((), (), seed=0))
+    try:
+        assert detect(table) == []
+    finally:
+        table.close()
+
+
+def _staged(blocks, bowls, places: dict) -> Tabletop:
+    """A table with objects put by hand where a test needs them (x, y, z, yaw), settled."""
+    table = Tabletop(SceneSpec(blocks, bowls, seed=0))
+    for name, (x, y, z, yaw) in places.items():
+        table.scene.place(name, [x, y, z], yaw)
+    table.settle(0.5)
+    return table
+
+
+def _by_name(detections):
+    return {f"{d.color} {d.kind}": d for d in detections}
+
+
+def test_a_block_of_the_bowls_colour_stacked_in_it_leaves_the_rim_alone():
+    """A yellow block on a green block against the yellow bowl's wall stands above the rim:
+    the rim's height and circle come from the whole ring, not from that block's top."""
+    table = _staged(("green", "yellow"), ("yellow",), {
+        "yellow bowl": (-0.09, 0.0, 0.0225, 0.0), "green block": (-0.045, 0.0, 0.029, 0.0),
+        "yellow block": (-0.045, 0.0, 0.070, 0.0)})
+    found, truth = _by_name(detect(table)), table.scene.positions()
+    table.close()
+    bowl = found["yellow bowl"]
+    assert np.linalg.norm(bowl.position[:2] - truth["yellow bowl"][:2]) < 0.004
+    assert bowl.size[0] / 2 == pytest.approx(0.075, abs=0.002)  # the outer edge
+    assert bowl.size[2] == pytest.approx(0.045, abs=0.004)
+    assert np.linalg.norm(found["yellow block"].position - truth["yellow block"]) < 0.008
+
+
+def test_a_bowl_resting_on_a_bowl_or_a_block_is_seen_at_its_height():
+    table = _staged(("red",), ("blue", "yellow", "green"), {
+        "blue bowl": (-0.1, 0.05, 0.0225, 0.0), "yellow bowl": (-0.1, 0.05, 0.07, 0.0),
+        "red block": (0.1, -0.05, 0.02, 0.0), "green bowl": (0.1, -0.05, 0.065, 0.0)})
+    found, truth = _by_name(detect(table)), table.scene.positions()
+    table.close()
+    for name in ("yellow bowl", "green bowl"):  # on the blue bowl's rim; on the red block
+        assert np.linalg.norm(found[name].position - truth[name]) < 0.006, name
+        assert found[name].size[2] == pytest.approx(0.045, abs=0.006)
+    assert "blue bowl" not in found  # hidden under the yellow one

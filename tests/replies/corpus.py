@@ -603,6 +603,51 @@ RAW = [
          PUT, check=IN),
 ]
 
+GREEN_ON_RED = "put_first_on_second('green block', 'red block')"
+STEPS = [  # several fences and the ways models close them (issue 25, issue 30)
+    _raw("steps_second_uses_first",
+         "To do this, first find where the bowl is:\n\n```python\nbowl_xy = get_obj_pos('blue bowl')"
+         "[:2]\nsay('The blue bowl is at ' + str(bowl_xy))\n```\n\nThen place the block "
+         "there:\n\n```python\nput_first_on_second('red block', bowl_xy)\n```",
+         "bowl_xy = get_obj_pos('blue bowl')[:2]\nsay('The blue bowl is at ' + str(bowl_xy))"
+         "\n\nput_first_on_second('red block', bowl_xy)", check=IN),
+    _raw("steps_in_a_numbered_list",
+         "Here's how:\n\n1. Put the red block in the bowl:\n   ```python\n   " + PUT + "\n   ```"
+         "\n2. Stack the green block on it:\n   ```python\n   " + GREEN_ON_RED + "\n   ```",
+         PUT + "\n\n" + GREEN_ON_RED, check=IN + " and on('green block', 'red block')"),
+    _raw("steps_bold_headings",
+         "**Step 1: announce**\n```python\nsay('Moving the red block')\n```\n"
+         "**Step 2: move**\n```python\n" + PUT + "\n```",
+         "say('Moving the red block')\n\n" + PUT, check=IN + " and said('Moving')"),
+    _raw("steps_then_the_whole_program",
+         "Step 1:\n```python\nbowl = 'blue bowl'\nsay('found ' + bowl)\n```\nStep 2:\n"
+         "```python\nput_first_on_second('red block', bowl)\n```\nPutting it together:\n"
+         "```python\nbowl = 'blue bowl'\nsay('found ' + bowl)\n"
+         "put_first_on_second('red block', bowl)\n```",
+         "bowl = 'blue bowl'\nsay('found ' + bowl)\nput_first_on_second('red block', bowl)",
+         check=IN),
+    _raw("closing_fence_after_the_last_statement", f"```python\n{PUT}```", PUT, check=IN),
+    _raw("closing_fence_after_the_last_statement_with_prose",
+         f"Sure thing!\n```python\nsay(\"hello\")\n{PUT}```\nLet me know if you need more.",
+         f"say(\"hello\")\n{PUT}", check=IN + " and said('hello')"),
+    _raw("numbered_alternatives",
+         "1. With a loop:\n```python\nfor name in objects:\n    if 'block' in name:\n"
+         "        put_first_on_second(name, 'blue bowl')\n```\n2. With a list:\n```python\n"
+         "for block in [o for o in objects if 'block' in o]:\n"
+         "    put_first_on_second(block, 'blue bowl')\n```",
+         "", expect="refused: alternative programs"),
+    _raw("alternatively_a_safer_version",
+         f"{fence(PUT)}\n\nAlternatively, to be safe:\n\n```python\nif 'red block' in objects:\n"
+         f"    say('moving it')\n    {PUT}\n```", "", expect="refused: alternative programs"),
+    _raw("unfenced_act_with_junk_after_it",
+         "red_block_pos = get_obj_pos('blue bowl')[:2]\nput_first_on_second(red_block_pos, 'red "
+         "block', red_block_pos)ElementChild\nElementChild\nElementChild", "",
+         expect="refused: line 2: syntax error"),
+    _raw("unfenced_read_then_broken_act",
+         "Sure\npos = get_obj_pos('red block')\nput_first_on_second('blue bowl' pos)\nDone!", "",
+         expect="refused: line 2: syntax error"),
+]
+
 # scenes where these tasks have room (found by trying seeds; crowded targets are refused,
 # see crowded_spot and rim_spot)
 ROOMY = {"distance_to_bowl_math": 4, "diagonal_line": 4, "horizontal_line_format": 8,
@@ -611,4 +656,4 @@ ROOMY = {"distance_to_bowl_math": 4, "diagonal_line": 4, "horizontal_line_format
          "sub_position_3d_target": 4, "sub_position_tuple_list": 14, "helper_plain": 8,
          "helper_calls_new_helper": 12, "helper_keyword_call_site": 7}
 CORPUS = [replace(i, scene=(*i.scene[:2], ROOMY[i.name])) if i.name in ROOMY else i
-          for i in PROGRAMS + SUBPROGRAMS + HELPERS + RAW]
+          for i in PROGRAMS + SUBPROGRAMS + HELPERS + RAW + STEPS]

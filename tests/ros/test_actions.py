@@ -1,13 +1,13 @@
 """The arm against small fake ros2_control servers over DDS: a FollowJointTrajectory server
 that rejects, aborts, succeeds slowly (speed scaling) or waits to be cancelled, and a
-/joint_states publisher that can fall silent. Each fault is timed from where it happens."""
+/joint_states publisher that can fall silent or freeze its stamps. Each fault is timed from
+where it happens."""
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +16,7 @@ from robots.errors import MotionError, MotionStopped, RobotDisconnected, RobotNo
 from robots.kinematics import PANDA_JOINTS
 from robots.planning import JointTrajectory
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
+from tests.ros.conftest import eventually
 
 rclpy = pytest.importorskip("rclpy")
 pytest.importorskip("control_msgs.action", reason="control_msgs is built at setup")
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow
 # end or any timeout fire. How soon it really is (against targets of 0.1-0.6 s) is measured by
 # benchmarks/ros_faults.py, not asserted on a busy test machine.
 PROMPTLY = 1.5
+BLOCK = 0.04  # m, what the fingers close on
 HOME = np.array([0.237, -1.378, -0.162, -2.928, -0.159, 1.552, -0.582])
 
 
@@ -42,6 +44,7 @@ class FakeController:
 
         self.node = rclpy.create_node("fake_controller", context=context)
         self.behaviour, self.slow_seconds, self.publishing = "slow", 0.5, True
+        self.frozen_stamp = None  # set: every joint state carries this stamp (a stuck driver)
         self.finger = 0.04  # each finger's opening, metres
         self.cancel_requested: float | None = None
         self.goals, self.accept_delay = 0, 0.0
@@ -60,7 +63,9 @@ class FakeController:
         self._goal_responses = GoalResponse
         self._message_types = (JointState, Float64, FollowJointTrajectory)
         from control_msgs.action import GripperCommand
-        self.grip = "stall"  # or "miss": the fingers stop short with nothing between them
+        # "stall"; "miss": the fingers stop short with nothing between them; "franka": as
+        # franka_gripper's gripper_action, with a block BLOCK wide between the fingers
+        self.grip, self.grip_commands = "stall", []
         self.gripper = ActionServer(self.node, GripperCommand, "/gripper_controller/gripper_cmd",
                                     self._grip, callback_group=ReentrantCallbackGroup())
         threading.Thread(target=self._publish_loop, daemon=True).start()
@@ -74,11 +79,12 @@ class FakeController:
     def _publish(self) -> None:
         JointState, Float64, _ = self._message_types
         if self.publishing:
-            self.states.publish(JointState(name=[*PANDA_JOINTS, "panda_finger_joint1",
-                                                 "panda_finger_joint2"],
-                                           position=[*map(float, HOME), self.finger,
-                                                     self.finger],
-                                           velocity=[0.0] * 9))
+            message = JointState(name=[*PANDA_JOINTS, "panda_finger_joint1",
+                                       "panda_finger_joint2"],
+                                 position=[*map(float, HOME), self.finger, self.finger],
+                                 velocity=[0.0] * 9)
+            message.header.stamp = self.frozen_stamp or self.node.get_clock().now().to_msg()
+            self.states.publish(message)
         self.scaling.publish(Float64(data=self.scaling_percent))
 
     def _goal(self, goal):
@@ -97,10 +103,26 @@ class FakeController:
 
     def _grip(self, handle):
         from control_msgs.action import GripperCommand
+        self.grip_commands.append(handle.request.command.position)
+        if self.grip == "franka":
+            return self._franka_grip(handle)
         time.sleep(0.1)
         handle.succeed() if self.grip == "stall" else handle.abort()
         return GripperCommand.Result(position=0.04, stalled=self.grip == "stall",
                                      reached_goal=False)
+
+    def _franka_grip(self, handle):
+        """franka_gripper's GripperCommand: the width is twice the position (refused beyond
+        0.08 m); opening moves, closing grasps and succeeds only within 5 mm of that width;
+        the result's position is the whole width."""
+        from control_msgs.action import GripperCommand
+        width = 2 * handle.request.command.position
+        reached = False
+        if 0.0 <= width <= 0.08:
+            self.finger = (width if width >= 2 * self.finger else max(width, BLOCK)) / 2
+            reached = abs(2 * self.finger - width) <= 0.005
+        handle.succeed() if reached else handle.abort()
+        return GripperCommand.Result(position=2 * self.finger, reached_goal=reached)
 
     def _cancel(self, goal):
         self.cancel_requested = time.monotonic()
@@ -128,8 +150,10 @@ def arm_settings() -> Ros2ArmConfig:
 
 
 @contextmanager
-def fake_robot(domain: int, settings: Ros2ArmConfig) -> Iterator[tuple[FakeController, Ros2Arm]]:
-    """A FakeController and a Ros2Arm on it, spinning in this process over real DDS."""
+def fake_robot(domain: int, settings: Ros2ArmConfig, wait: bool = True
+               ) -> Iterator[tuple[FakeController, Ros2Arm]]:
+    """A FakeController and a Ros2Arm on it, spinning in this process over real DDS (with
+    `wait`, once the arm has found the robot and its actions)."""
     from rclpy.executors import MultiThreadedExecutor
 
     context = rclpy.Context()
@@ -139,17 +163,21 @@ def fake_robot(domain: int, settings: Ros2ArmConfig) -> Iterator[tuple[FakeContr
     executor = MultiThreadedExecutor(num_threads=4, context=context)
     executor.add_node(controller.node)
     executor.add_node(node)
-    arm = Ros2Arm(node, settings)  # before the node spins
+    arm = Ros2Arm(node, settings)
     thread = threading.Thread(target=executor.spin, daemon=True)
     thread.start()
     try:
-        arm.wait_for_robot(timeout=10)
-        assert arm.uses_actions
+        if wait:
+            arm.wait_for_robot(timeout=10)
+            assert arm.uses_actions
         yield controller, arm
     finally:
         controller.closing = True
+        executor.shutdown()  # first: nothing may run on what is closed next
+        thread.join(timeout=5)
         arm.close()
-        executor.shutdown()
+        for each in (controller.node, node):  # gone from the graph, not left for a next rig
+            each.destroy_node()
         rclpy.shutdown(context=context)
 
 
@@ -233,19 +261,16 @@ def test_silent_joint_states_cancel_the_goal_promptly(rig):
 
 def test_at_30_percent_speed_a_slow_trajectory_does_not_time_out(rig):
     controller, arm = rig
-    # what is measured is the scaled deadline, not staleness: this in-process rig sometimes
-    # delays a joint state past the 0.4 s the other tests hold the arm to
-    arm.config = replace(arm.config, stale_after=1.0)
     controller.scaling_percent = 30.0
     controller.slow_seconds = 1.0 / 0.3  # a 1 s trajectory at 30 %
-    time.sleep(0.1)  # the scaling arrives
+    eventually(lambda: arm.health()[1]["speed_scaling"] == "0.30", what="the scaling")
     arm.execute(trajectory(1.0))  # the unscaled deadline, 1 + 0.5 + 1 s, would have passed
 
 
 def test_a_stopped_robot_program_refuses_the_motion_before_any_goal(rig):
     controller, arm = rig
     controller.program_running(False)
-    time.sleep(0.3)  # the state arrives
+    eventually(lambda: arm.health()[1]["program_running"] == "no", what="the program state")
     with pytest.raises(RobotNotReady, match="press play"):
         arm.execute(trajectory(1.0))
     assert controller.goals == 0
@@ -257,3 +282,50 @@ def test_a_gripper_that_stalls_on_an_object_succeeds_one_that_misses_does_not(ri
     controller.grip = "miss"
     with pytest.raises(MotionError, match="short of"):
         arm.close_gripper()
+
+
+def test_stamps_that_stop_advancing_are_a_lost_robot_though_messages_keep_coming(rig):
+    controller, arm = rig
+    controller.behaviour = "hold"
+    frozen = after(0.3, lambda: setattr(controller, "frozen_stamp",
+                                        controller.node.get_clock().now().to_msg()))
+    with pytest.raises(RobotDisconnected, match="no new /joint_states"):
+        arm.execute(trajectory(5.0))
+    assert cancel_arrival(controller) - frozen[0] < PROMPTLY
+
+
+def test_a_busy_executor_delays_the_joint_states_without_losing_the_robot(rig):
+    """A callback of the arm's node that keeps the default callback group for 0.8 s (a slow
+    camera frame, a long service) holds back nothing the verdict rests on."""
+    controller, arm = rig
+    controller.slow_seconds = 1.5
+    timer = arm.node.create_timer(0.2, lambda: (timer.cancel(), time.sleep(0.8)))
+    arm.execute(trajectory(1.0))  # succeeds: the joint states kept advancing all along
+
+
+@pytest.mark.parametrize("arm_settings", [Ros2ArmConfig(
+    arm_action="/scaled_joint_trajectory_controller/follow_joint_trajectory",
+    action_timeout=1.0)], ids=["scaled controller absent"])
+def test_a_named_action_that_is_absent_is_a_clear_error_at_start_up(domain, arm_settings):
+    with fake_robot(domain, arm_settings, wait=False) as (_, arm):
+        with pytest.raises(RobotDisconnected, match="no action server for /scaled_joint_"
+                                                    "trajectory_controller/follow_joint_"
+                                                    "trajectory within 1 s.*topics.arm_action"):
+            arm.wait_for_robot(timeout=10)
+
+
+@pytest.mark.parametrize("arm_settings", [Ros2ArmConfig(arm_action="", settle_timeout=0.5)],
+                         ids=["no arm action"])
+def test_without_an_arm_action_trajectories_go_to_the_topic(domain, arm_settings):
+    from trajectory_msgs.msg import JointTrajectory as TrajectoryMessage
+    with fake_robot(domain, arm_settings, wait=False) as (controller, arm):
+        received: list = []
+        controller.node.create_subscription(TrajectoryMessage, arm_settings.arm_topic,
+                                            received.append, 5)
+        arm.wait_for_robot(timeout=10)
+        assert not arm.uses_actions
+        eventually(lambda: arm.arm_publisher.get_subscription_count(),
+                   what="the controller's subscription")
+        with pytest.raises(MotionError):  # the fake joints never follow: a timeout
+            arm.execute(trajectory(0.3))
+        assert received and controller.goals == 0

@@ -10,8 +10,9 @@ import pytest
 
 from robots.errors import MotionError, RobotNotReady
 from robots.ros2_arm import Ros2ArmConfig
+from tests.ros.conftest import eventually
 from tests.ros.test_actions import (  # noqa: F401 -- the rig, with a Hand
-    PROMPTLY, after, cancel_arrival, rig, trajectory)
+    BLOCK, PROMPTLY, after, cancel_arrival, fake_robot, rig, trajectory)
 
 pytest.importorskip("franka_msgs.action", reason="franka_msgs is built at setup")
 pytestmark = pytest.mark.slow
@@ -70,26 +71,40 @@ def arm_settings() -> Ros2ArmConfig:
 
 
 @pytest.fixture
-def franka(rig):  # noqa: F811
-    controller, arm = rig
-    hand = FakeFranka(controller)
-    arm.wait_for_robot(timeout=10)  # the hand's servers answer now
-    yield hand, controller, arm
-    hand.closing = True
+def franka(domain, arm_settings):
+    with fake_robot(domain, arm_settings, wait=False) as (controller, arm):
+        hand = FakeFranka(controller)
+        arm.wait_for_robot(timeout=10)  # the hand's servers answer
+        yield hand, controller, arm
+        hand.closing = True
 
 
 def test_the_hand_grasps_with_force_and_opens_with_move(franka):
     hand, _, arm = franka
     arm.close_gripper()
-    time.sleep(0.1)  # the fingers' new state arrives
+    eventually(lambda: arm.gripper_width() == pytest.approx(0.04), what="the grasp's width")
     arm.open_gripper()
-    time.sleep(0.1)
+    eventually(lambda: arm.gripper_width() == pytest.approx(0.08), what="the open width")
     arm.open_gripper()  # open already: nothing is sent
     (action, grasp), (then, move) = hand.goals
     assert (action, then) == ("grasp", "move")
     assert grasp.force == arm.config.gripper_effort and grasp.width == 0.0
     assert grasp.epsilon.outer >= 0.08  # wherever the fingers stop on an object: success
     assert move.width == pytest.approx(0.08)
+
+
+@pytest.mark.parametrize("arm_settings", [Ros2ArmConfig(settle_timeout=0.5)],
+                         ids=["gripper_action"])
+def test_the_hand_through_gripper_command_gets_one_fingers_opening(rig):  # noqa: F811
+    """franka_gripper's gripper_action reads the position per finger and fails a grasp that
+    stops on an object; the arm holds the block and opens to 8 cm, not 16."""
+    controller, arm = rig
+    controller.grip = "franka"
+    assert arm.close_gripper()  # holding the 4 cm block
+    eventually(lambda: arm.gripper_width() == pytest.approx(BLOCK), what="the grasp's width")
+    arm.open_gripper()
+    assert controller.grip_commands == [0.0, pytest.approx(0.04)]
+    assert controller.finger == pytest.approx(0.04)
 
 
 def test_a_failed_grasp_is_a_clear_error(franka):
@@ -104,13 +119,13 @@ def test_a_reflex_refuses_motion_before_any_goal_and_says_what_to_do(franka):
     hand, controller, arm = franka
     hand.state.robot_mode = FrankaRobotState.ROBOT_MODE_REFLEX
     hand.state.current_errors.joint_reflex = True
-    time.sleep(0.2)  # the state arrives
+    eventually(lambda: arm.health()[0] == "error", what="the reflex state")
     with pytest.raises(RobotNotReady, match=r"reflex mode \(joint_reflex\).*error_recovery"):
         arm.execute(trajectory(1.0))
     assert controller.goals == 0
     assert arm.health()[0] == "error"
     hand.state = FrankaRobotState(robot_mode=FrankaRobotState.ROBOT_MODE_IDLE)
-    time.sleep(0.2)
+    eventually(lambda: arm.health()[0] == "ok", what="the recovered state")
     arm.execute(trajectory(0.3))  # recovered: it moves again
 
 

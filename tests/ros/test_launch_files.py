@@ -12,13 +12,14 @@ import pytest
 import yaml
 
 from cap.cli import build_parser
-from cap.ros.agent import ARM_PARAMETERS, PARAMETERS
+from cap.ros.agent import PARAMETERS
+from cap.ros.bringup import ARM_PARAMETERS, CELL_PARAMETERS
 from cap.ros.messages import Topics
 
 LAUNCH = Path(__file__).resolve().parents[2] / "launch"
 TOPICS = {f"topics.{name}" for name in vars(Topics())}
 DECLARED = {"cap_sim": TOPICS | {"robot", "urdf"},
-            "cap_agent": TOPICS | set(PARAMETERS) | set(ARM_PARAMETERS)}
+            "cap_agent": TOPICS | set(PARAMETERS) | set(CELL_PARAMETERS) | set(ARM_PARAMETERS)}
 NODE_OF = {("ros", "sim"): "cap_sim", ("ros", "agent"): "cap_agent"}
 
 
@@ -102,3 +103,18 @@ def test_every_parameter_file_names_only_declared_parameters(params_file):
     for node, section in params.items():
         unknown = flatten(section["ros__parameters"]) - DECLARED[node]
         assert not unknown, f"{node}: {sorted(unknown)}"
+
+
+def test_the_ur_runs_on_the_scaled_controller_its_driver_starts():
+    """ur_robot_driver (Humble to Kilted) starts scaled_joint_trajectory_controller, the one
+    the pendant's speed slider scales; the launch file asks for it and the parameters name
+    its action."""
+    tree = ast.parse((LAUNCH / "hardware.launch.py").read_text())
+    (ur,) = [call for call in calls(tree, "driver") if call.args[0].value == "ur_robot_driver"]
+    arguments = {k.value: getattr(v, "value", None)
+                 for k, v in zip(ur.args[3].keys, ur.args[3].values)}
+    controller = arguments["initial_joint_controller"]
+    topics = yaml.safe_load((LAUNCH / "params" / "ur.yaml").read_text())[
+        "cap_agent"]["ros__parameters"]["topics"]
+    assert controller == "scaled_joint_trajectory_controller"
+    assert topics["arm_action"] == f"/{controller}/follow_joint_trajectory"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from cap.ros.agent import palette
+from cap.ros.bringup import palette
 from perception.palette import PALETTE
 
 rclpy = pytest.importorskip("rclpy")

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import resource
 import shutil
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -17,36 +19,39 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
+    """`cap serve` on a port the OS picks (--port 0), read back from its log (a file, so a
+    chatty server never blocks on a full pipe). `open_files`: its open-file limit, soft and
+    hard (it cannot raise it)."""
+
     def __init__(self, llm_url: str, *flags: str, host: str = "127.0.0.1",
-                 llm: str = "openai:scripted") -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+                 llm: str = "openai:scripted", open_files: int | None = None) -> None:
         env = {**os.environ, "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": "test"}
+        descriptor, name = tempfile.mkstemp(prefix="cap-serve-", suffix=".log")
+        self.log = Path(name)
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))) \
+            if open_files else None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cap", "serve", "--host", host, "--port", str(self.port),
+            [sys.executable, "-m", "cap", "serve", "--host", host, "--port", "0",
              "--llm", llm, "--no-cache", "--blocks", "red,green", "--bowls",
              "blue", "--seed", "3", "--perception", "oracle", *flags],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 90
+            env=env, stdout=subprocess.DEVNULL, stderr=descriptor, preexec_fn=limit)
+        os.close(descriptor)
+        self.port = self._port_from_log(deadline=time.monotonic() + 120)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def _port_from_log(self, deadline: float) -> int:
         while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/static/style.css", timeout=1)
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"cap serve exited: {self.process.stderr.read()}")
-                time.sleep(0.2)
-        raise RuntimeError("cap serve did not start")
+            found = re.search(r"cap serve: open http://\S+?:(\d+)/", self.log.read_text())
+            if found:
+                return int(found.group(1))
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cap serve exited: {self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        raise RuntimeError(f"cap serve did not start: {self.log.read_text()[-3000:]}")
 
     def state(self, query: str = "") -> dict:
-        with urllib.request.urlopen(f"{self.base}/api/state{query}", timeout=5) as reply:
+        with urllib.request.urlopen(f"{self.base}/api/state{query}", timeout=30) as reply:
             return json.load(reply)
 
     def close(self) -> None:
@@ -55,6 +60,8 @@ class Server:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.log.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -42,11 +42,11 @@ def test_the_path_outlines_and_objects_panel_are_drawn(pixel_server, browser, ll
     llm_server.on("pace back and forth", PACE)
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(pixel_server.base)
-    page.wait_for_function("document.getElementById('camera').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('camera').naturalWidth > 0")
     page.wait_for_selector("#objects tbody tr")  # the first look, before any command
     names = page.locator("#objects tbody td:first-child").all_inner_texts()
     assert sorted(names) == ["blue bowl", "green block", "red block"]
-    page.wait_for_function("document.getElementById('look').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('look').naturalWidth > 0")
     look = page.locator("#look").screenshot()
     assert pixels_near(look, overlays.SEEN) > 200  # three outlines and their labels
     before = pixels_near(page.locator("#camera").screenshot(), overlays.PATH)
@@ -70,7 +70,7 @@ def test_the_path_outlines_and_objects_panel_are_drawn(pixel_server, browser, ll
 def test_the_page_fits_a_phone_screen(pixel_server, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(pixel_server.base)
-    page.wait_for_function("document.getElementById('camera').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('camera').naturalWidth > 0")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     box = page.locator("#camera").bounding_box()
     assert box["width"] > 300 and box["x"] >= 0

@@ -13,7 +13,7 @@ let socket;
 function connect() {
   socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + query);
   socket.binaryType = "arraybuffer";
-  socket.onopen = () => badge("connection", "connected", "ok");
+  socket.onopen = () => { badge("connection", "connected", "ok"); askFrameRate(); };
   socket.onclose = () => { badge("connection", "disconnected", "bad"); setTimeout(connect, 1000); };
   socket.onmessage = (message) => typeof message.data === "string"
     ? handle(JSON.parse(message.data)) : showFrame(message.data);
@@ -117,6 +117,7 @@ function handle(event) {
       line(entry(event.id, ""), "result bad", "cancelled by Stop");
       break;
     case "stopping": badge("status", "stopping", "bad"); break;
+    case "stop_issued": stopAnswered("Stop reached the robot"); break;
     case "done": {
       const el = entry(event.id, "");
       line(el, "result " + (event.ok ? "ok" : "bad"), (event.ok ? "done" : "failed: " + event.error) +
@@ -136,7 +137,43 @@ $("command-form").onsubmit = (e) => {
   const text = $("command").value.trim();
   if (text) { send({ type: "command", text }); $("command").value = ""; }
 };
-$("stop").onclick = () => send({ type: "stop" });
+// Stop goes over the socket; with no answer there within STOP_WAIT_MS (or no socket), over
+// HTTP; if that fails too, the page says plainly that the robot was not stopped.
+const STOP_WAIT_MS = 1000;
+let stopTimer = null;
+$("stop").onclick = () => {
+  clearTimeout(stopTimer);
+  $("stop-status").textContent = "stopping...";
+  $("stop-status").className = "muted";
+  if (socket && socket.readyState === 1) {
+    send({ type: "stop" });
+    stopTimer = setTimeout(stopOverHttp, STOP_WAIT_MS);
+  } else stopOverHttp();
+};
+
+async function stopOverHttp() {
+  try {
+    const reply = await fetch("/api/stop" + query, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+      signal: AbortSignal.timeout(3000) });
+    if (!reply.ok) throw new Error((await reply.json()).error || reply.statusText);
+    stopAnswered("Stop reached the robot (over HTTP: the live connection is down)");
+  } catch (error) {
+    $("stop-status").textContent = "STOP DID NOT REACH THE ROBOT (" + error.message +
+      "). Use the robot's own emergency stop.";
+    $("stop-status").className = "stop-failed";
+  }
+}
+
+function stopAnswered(text) {
+  clearTimeout(stopTimer);
+  $("stop-status").textContent = text;
+  $("stop-status").className = "muted";
+}
+
+// Frames only while the page is visible: a hidden tab asks for none.
+function askFrameRate() { send({ type: "view", fps: document.hidden ? 0 : 10 }); }
+document.addEventListener("visibilitychange", askFrameRate);
 $("show-look").onchange = (e) => $("perception-panel").classList.toggle("hidden", !e.target.checked);
 $("undo").onclick = () => send({ type: "undo" });
 $("reset").onclick = () => send({ type: "reset" });

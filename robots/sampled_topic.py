@@ -1,0 +1,52 @@
+"""A topic read when wanted: its subscription lives on a node no executor spins, so a fast
+topic (joint states at 200-1000 Hz, camera images) wakes nobody between reads.
+
+rclpy spends about half a millisecond of CPU per message it delivers to a callback; at a
+driver's rates that alone would keep the agent busy while idle. Here DDS keeps the newest
+`depth` messages and `take()` returns them; `wait()` blocks on a wait set of its own.
+"""
+from __future__ import annotations
+
+import threading
+
+
+def sampling_node(node, purpose: str):
+    """A node beside `node` (same context) for sampled topics; nothing spins it."""
+    import rclpy
+    return rclpy.create_node(f"{node.get_name()}_{purpose}", context=node.context,
+                             start_parameter_services=False)
+
+
+class SampledTopic:
+    """`message_type` on `topic`, the newest `qos` keeps taken on demand."""
+
+    def __init__(self, sampler, message_type, topic: str, qos) -> None:
+        self.type = message_type
+        self.subscription = sampler.create_subscription(message_type, topic, lambda _: None,
+                                                        qos)
+        self._taking = threading.Lock()
+
+    def take(self) -> list:
+        """Every message DDS holds for this subscription, oldest first (from any thread)."""
+        taken, handle = [], self.subscription.handle
+        with self._taking, handle:
+            while (message := handle.take_message(self.type, False)) is not None:
+                taken.append(message[0])
+        return taken
+
+    def newest(self, default=None):
+        """The newest message DDS holds, or `default` when it holds none."""
+        return (self.take() or [default])[-1]
+
+
+def wait_any(topics: list[SampledTopic], context, timeout: float) -> bool:
+    """Block until one of `topics` holds a message (or `timeout` seconds pass); whether one
+    does. Call it from one thread at a time, and never for a topic another thread takes."""
+    from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
+
+    wait_set = _rclpy.WaitSet(len(topics), 0, 0, 0, 0, 0, context.handle)
+    wait_set.clear_entities()
+    for topic in topics:
+        wait_set.add_subscription(topic.subscription.handle)
+    wait_set.wait(int(timeout * 1e9))
+    return bool(wait_set.get_ready_entities("subscription"))
