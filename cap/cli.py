@@ -358,15 +358,13 @@ def question_speaker(args):
 
 
 def cmd_transcribe(args) -> dict:
-    from cap.speech.ask import ask
+    from cap.speech.ask import transcript_report
     from cap.speech.recognize import make_recognizer
 
     recognizer = make_recognizer(args.speech, (colors(args.objects) or ()))
     transcript = recognizer.transcribe(args.file)
     log(transcript.text)
-    doubt = None if transcript.doubt is None else [d.as_json() for d in transcript.doubt]
-    return {"ok": True, "text": transcript.text, "seconds": round(transcript.seconds, 3),
-            "backend": transcript.backend, "doubt": doubt, "ask": ask(transcript)}
+    return {"ok": True, **transcript_report(transcript)}
 
 
 def cmd_serve(args) -> dict:
