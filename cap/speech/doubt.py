@@ -34,7 +34,7 @@ class NameDoubt:
     others: tuple[Alternative, ...]  # most likely first
 
     def as_json(self) -> dict:
-        return {"name": self.name, "others": [{"name": o.name, "margin": round(o.margin, 2)}
+        return {"name": self.name, "others": [{"name": o.name, "margin": round(float(o.margin), 2)}
                                               for o in self.others]}
 
 

@@ -4,6 +4,7 @@ with the chosen name or drops it. Real server, real espeak-ng audio, real faster
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -47,7 +48,7 @@ def wait_for_question(page) -> str:
 def test_the_question_reaches_the_page_and_the_clicked_name_runs(llm_server, tmp_path,
                                                                   playwright):
     """Push-to-talk: Chromium's fake microphone plays the recording into the page."""
-    llm_server.on("lift the gray block onto the blue bowl", PICK_GRAY)
+    llm_server.on("the gray block", PICK_GRAY)
     server = Server(llm_server.base_url, *SCENE)
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True,
@@ -99,7 +100,7 @@ def test_neither_typed_drops_the_command_and_nothing_runs(llm_server, tmp_path, 
 @pytest.mark.slow
 @needs_espeak
 def test_a_spoken_answer_runs_the_chosen_name(llm_server, tmp_path, playwright):
-    llm_server.on("lift the gray block onto the blue bowl", PICK_GRAY)
+    llm_server.on("the gray block", PICK_GRAY)
     answer = synthesise("the gray one", tmp_path / "answer.wav", "en-us", 150)
     server = Server(llm_server.base_url, *SCENE)
     browser = playwright.chromium.launch(
@@ -115,7 +116,7 @@ def test_a_spoken_answer_runs_the_chosen_name(llm_server, tmp_path, playwright):
         page.wait_for_timeout(2500)
         page.dispatch_event("#mic", "pointerup")
         page.wait_for_selector("text=robot: gray it is", timeout=120_000)
-        assert "runs: lift the gray block onto the blue bowl" in page.inner_text("#log")
+        assert re.search(r"runs: [a-z ]*the gray block", page.inner_text("#log"))
     finally:
         browser.close()
         server.close()
