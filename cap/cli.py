@@ -332,9 +332,11 @@ def cmd_shell(args) -> dict:
     with open_session(args, model_for(args), video=video) as session:
         listen = voice_listener(args.speech, session.object_names()) if args.voice else None
         asker = question_speaker(args)
-        Shell(session, listen=listen, speak=asker.say if asker else None).loop()
-        if asker:
-            asker.close()
+        try:
+            Shell(session, listen=listen, speak=asker.say if asker else None).loop()
+        finally:
+            if asker:
+                asker.close()
         report = session.report()
     return {"ok": True, "commands": report["commands"], "said": report["said"]}
 
