@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cap.speech.ask import Clarification
+from cap.speech.ask import ASK_MARGIN, Clarification
 from cap.speech.recognize import Transcript, make_recognizer
 from cap.speech.words import normalise
 from tests.speech.conftest import needs_espeak, synthesise
+from tests.speech.test_transcribe import cap_transcribe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import speech  # noqa: E402
@@ -107,6 +108,16 @@ def test_clearly_heard_names_are_not_asked_about(recognizers, tmp_path, voice):
     for scene, sentence in CLEAR:
         transcript = hear(recognizers, scene, sentence, voice, tmp_path)
         assert Clarification(transcript).question is None, transcript
+
+
+def test_cap_transcribe_reports_the_doubt_and_the_question(tmp_path):
+    wav = synthesise("put the gray block in the blue bowl", tmp_path / "c.wav", "en-us+f1", 150)
+    result = cap_transcribe(str(wav), "--objects", "blue bowl,pink bowl,gray block,green block")
+    assert result["ask"] in ("the gray block or the green block?",
+                             "the green block or the gray block?"), result
+    doubted = next(d for d in result["doubt"] if d["name"] in ("gray block", "green block"))
+    assert doubted["others"][0]["margin"] < ASK_MARGIN
+    assert {"gray block", "green block"} == {doubted["name"], doubted["others"][0]["name"]}
 
 
 @pytest.mark.slow
