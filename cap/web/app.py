@@ -134,6 +134,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
 
     async def stop(request: Request) -> Response:
         """Stop over plain HTTP: for scripts, and for the page while its socket is down."""
+        questions.drop("dropped by Stop")
         issued = hub.stop()
         return json_reply({"stopping": True, "ms": round((time.perf_counter() - issued) * 1e3, 2)})
 
@@ -171,6 +172,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
         """What one message from a browser does; the reply to it, if any."""
         kind = message["type"]
         if kind == "stop":
+            questions.drop("dropped by Stop")
             issued = hub.stop()
             return {"type": "stop_issued", "ms": round((time.perf_counter() - issued) * 1e3, 2)}
         if kind == "view":

@@ -23,8 +23,7 @@ class Questions:
 
     def heard(self, transcript: Transcript, owner: str) -> dict:
         """Queue the spoken command, or ask about it first; {"job": id} or {"asking": id}."""
-        for asked in [i for i, (_, who) in self.open.items() if who == owner]:
-            self._close(asked, "dropped: another command was spoken")
+        self.drop("dropped: another command was spoken", owner)
         clarification = Clarification(transcript)
         if clarification.question is None:
             return {"job": self.hub.submit("command", transcript.text, owner)["id"]}
@@ -54,12 +53,14 @@ class Questions:
         self.hub.publish({"type": "answered", "id": asked, "reply": reply, "outcome": outcome,
                           "command": command})
 
+    def drop(self, outcome: str, owner: str | None = None) -> None:
+        """Drop the open questions (`owner`'s, or all: Stop), saying why."""
+        for asked in [i for i, (_, who) in self.open.items() if owner in (None, who)]:
+            del self.open[asked]
+            self.hub.publish({"type": "answered", "id": asked, "reply": "", "outcome": outcome,
+                              "command": None})
+
     def _ask(self, asked: int, clarification: Clarification, heard: str | None = None) -> None:
         question = clarification.question
         self.hub.publish({"type": "ask", "id": asked, "heard": heard or clarification.command,
                           "question": question.text, "options": list(question.options)})
-
-    def _close(self, asked: int, outcome: str) -> None:
-        del self.open[asked]
-        self.hub.publish({"type": "answered", "id": asked, "reply": "", "outcome": outcome,
-                          "command": None})

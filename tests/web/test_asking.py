@@ -126,6 +126,24 @@ def test_a_spoken_answer_runs_the_chosen_name(llm_server, tmp_path, playwright):
 
 
 @pytest.mark.slow
+@needs_espeak
+def test_stop_drops_an_open_question(llm_server, tmp_path):
+    server = Server(llm_server.base_url, *SCENE)
+    try:
+        with connect(f"ws://127.0.0.1:{server.port}/ws",
+                     additional_headers={"Origin": server.base}, max_queue=None) as ws:
+            asked = spoken_command(server, doubtful_wav(tmp_path))["asking"]
+            receive_until(ws, '"type": "ask"')
+            ws.send('{"type": "stop"}')
+            assert "dropped by Stop" in receive_until(ws, '"type": "answered"')[-1]
+            ws.send(json.dumps({"type": "answer", "id": asked, "text": "gray"}))
+            assert f"no open question {asked}" in receive_until(ws, '"type": "error"')[-1]
+        assert llm_server.requests == []
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
 def test_answers_to_no_open_question_are_refused_and_the_socket_goes_on(llm_server):
     server = Server(llm_server.base_url, *SCENE)
     try:
