@@ -331,28 +331,42 @@ def cmd_shell(args) -> dict:
         Path(tempfile.mkdtemp(prefix="cap-shell-")) / "session.mp4")
     with open_session(args, model_for(args), video=video) as session:
         listen = voice_listener(args.speech, session.object_names()) if args.voice else None
-        Shell(session, listen=listen).loop()
+        asker = question_speaker(args)
+        try:
+            Shell(session, listen=listen, speak=asker.say if asker else None).loop()
+        finally:
+            if asker:
+                asker.close()
         report = session.report()
     return {"ok": True, "commands": report["commands"], "said": report["said"]}
 
 
 def voice_listener(speech: str, object_names: list[str]):
-    """One spoken command from the microphone, as text."""
+    """One spoken command from the microphone (or a recording's path), transcribed."""
     from cap.speech.microphone import record
     from cap.speech.recognize import make_recognizer
 
     recognizer = make_recognizer(speech, object_names)
-    return lambda: recognizer.transcribe(record()).text
+    return lambda recording=None: recognizer.transcribe(recording or record())
+
+
+def question_speaker(args):
+    """Says the shell's questions with --tts (its own voice; with --tts-out, WAVs in asked/)."""
+    if not (args.voice and (args.tts or args.tts_out)):
+        return None
+    from cap.speech.tts import Speaker
+
+    return Speaker(args.tts or "espeak", Path(args.tts_out) / "asked" if args.tts_out else None)
 
 
 def cmd_transcribe(args) -> dict:
+    from cap.speech.ask import transcript_report
     from cap.speech.recognize import make_recognizer
 
     recognizer = make_recognizer(args.speech, (colors(args.objects) or ()))
     transcript = recognizer.transcribe(args.file)
     log(transcript.text)
-    return {"ok": True, "text": transcript.text, "seconds": round(transcript.seconds, 3),
-            "backend": transcript.backend}
+    return {"ok": True, **transcript_report(transcript)}
 
 
 def cmd_serve(args) -> dict:

@@ -14,6 +14,8 @@ from typing import Callable
 from cap.errors import CapError
 from cap.config import cap_home
 from cap.session import Session
+from cap.speech.ask import Clarification
+from cap.speech.recognize import Transcript
 
 HELP = """commands are sent to the robot; and these:
   :code     type a policy program (end with a line holding only '.'); runs in the sandbox
@@ -21,6 +23,7 @@ HELP = """commands are sent to the robot; and these:
   :reset    a fresh scene (same objects, same seed)
   :video [P]  save the session's video so far (to P, .mp4)
   :objects  what the robot sees
+  :hear F   a spoken command from a recording (WAV), as if said (--voice)
   :help     this text
   :quit     leave"""
 
@@ -39,11 +42,14 @@ def highlight(code: str) -> str:
 
 
 class Shell:
-    """`listen`, when given, records and transcribes one spoken command (`--voice`)."""
+    """`listen(path)`, when given, transcribes one spoken command: from the microphone, or from
+    a recording (`--voice`); `speak` says the questions asked about it aloud (`--tts`)."""
 
     def __init__(self, session: Session, out=sys.stdout,
-                 listen: Callable[[], str] | None = None) -> None:
+                 listen: Callable[[str | None], Transcript] | None = None,
+                 speak: Callable[[str], None] | None = None) -> None:
         self.session, self.out, self.listen = session, out, listen
+        self.speak = speak or (lambda message: None)
         session.subscribe(on_wait=self.waiting)
         self.history = cap_home() / "shell_history"
         self.history.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +75,8 @@ class Shell:
             if line in (":quit", ":q", ":exit"):
                 break
             if not line and self.listen:
-                line = self.hear()
-            if line:
+                self.voice()
+            elif line:
                 self.handle(line)
         readline.write_history_file(self.history)
 
@@ -78,7 +84,8 @@ class Shell:
         name, _, argument = line.partition(" ")
         actions = {":help": lambda: self.say(HELP), ":undo": self.undo_last,
                    ":reset": self.reset, ":code": self.code, ":objects": self.objects,
-                   ":video": lambda: self.save_video(argument.strip())}
+                   ":video": lambda: self.save_video(argument.strip()),
+                   ":hear": lambda: self.voice(argument.strip())}
         if name in actions:
             actions[name]()
         elif line.startswith(":"):
@@ -107,16 +114,47 @@ class Shell:
     def waiting(self, call: dict) -> None:
         self.say(f"  ... {call['text']}")
 
-    def hear(self) -> str:
-        """One spoken command, echoed so the speaker sees what was understood ('' if none)."""
-        self.say("listening...")
+    def voice(self, recording: str | None = None) -> None:
+        """Run a spoken command (from the microphone, or a recording), asking first about any
+        object name the recogniser was unsure of."""
+        if not self.listen:
+            self.say("spoken commands need --voice")
+            return
+        transcript = self.hear(recording)
+        command = self.clarify(Clarification(transcript)) if transcript else None
+        if command:
+            self.handle(command)
+
+    def hear(self, recording: str | None = None) -> Transcript | None:
+        """One spoken command, echoed so the speaker sees what was understood."""
+        self.say("listening..." if recording is None else f"hearing {recording}")
         try:
-            text = self.listen()
+            transcript = self.listen(recording)
         except (CapError, ValueError, RuntimeError) as error:
             self.say(f"did not catch that: {error}")
-            return ""
-        self.say(f"heard: {text}")
-        return text
+            return None
+        self.say(f"heard: {transcript.text}")
+        return transcript
+
+    def clarify(self, clarification: Clarification) -> str | None:
+        """Put the clarification's questions (shown, and said with --tts) and take the answers,
+        typed, or spoken after Enter on an empty line; the command to run, or None."""
+        asked = False
+        while question := clarification.question:
+            asked = True
+            self.say(f"robot: {question.text} (type or speak your answer; 'neither' drops it)")
+            self.speak(question.text)
+            try:
+                reply = input("answer> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                reply = "cancel"
+            if not reply or reply.startswith(":hear"):
+                heard = self.hear(reply.partition(" ")[2].strip() or None)
+                reply = heard.text if heard else ""
+            self.say(clarification.answer(reply))
+        if asked and clarification.command:
+            self.say(f"running: {clarification.command}")
+        return clarification.command
 
     def code(self) -> None:
         self.say("type the program; a line with only '.' runs it")

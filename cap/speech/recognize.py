@@ -11,7 +11,7 @@ import os
 import re
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -20,6 +20,7 @@ import numpy as np
 from cap.config import cap_home, speech_spec
 from cap.errors import SpeechError
 from cap.speech import audio
+from cap.speech.doubt import NameDoubt, alternatives, heard_spans, name_doubts
 from cap.speech.grammar import GRAMMAR_VERSION, corpus, spoken, vocabulary
 from cap.speech.ngram import arpa
 from cap.speech.words import CommandLanguage, normalise, number_words
@@ -38,6 +39,7 @@ SCENE_WEIGHT = 2.0  # per object named that is not on the table
 # the command model decides
 CONFUSED = {"of": ("on", "and"), "on": ("of",), "and": ("of",)}
 CONFUSION_COST = 1.0
+SPELLINGS = {"gray": "grey"}  # another way tiny.en writes a colour
 DETERMINERS = {"the", "a", "an", "each", "every", "that", "this", "one", "other", "any", "same",
                "all", "some", "first", "second", "third", "last", "next"}
 
@@ -47,6 +49,8 @@ class Transcript:
     text: str
     seconds: float
     backend: str
+    # per object name heard, the likely others; None where the backend gives no n-best
+    doubt: tuple[NameDoubt, ...] | None = None
 
 
 class Recognizer(ABC):
@@ -55,10 +59,15 @@ class Recognizer(ABC):
     def transcribe(self, source: str | Path | bytes) -> Transcript:
         """Text of a WAV recording (path or bytes). Raises AudioError / SpeechError."""
         start = time.perf_counter()
-        text = normalise(self.decode(audio.prepare(source)))
+        text, doubt = self.read(audio.prepare(source))
+        text = normalise(text)
         if not text:
             raise SpeechError("could not make out a command in the recording; please say it again")
-        return Transcript(text, time.perf_counter() - start, self.name)
+        return Transcript(text, time.perf_counter() - start, self.name, doubt)
+
+    def read(self, speech: np.ndarray) -> tuple[str, tuple[NameDoubt, ...] | None]:
+        """The words and the doubt over their object names (None: no n-best to judge by)."""
+        return self.decode(speech), None
 
     @abstractmethod
     def decode(self, speech: np.ndarray) -> str:
@@ -159,27 +168,45 @@ class LocalWhisper(Recognizer):
         self.language = CommandLanguage(names)
         self.scene = set(names)
         self.written = {said: name for said, name in zip(names, object_names)}
+        # the tokens each colour is written as, mid-sentence or first ("grey" as tiny.en)
+        self.colour_tokens = {colour: [self.tokenizer.encode(" " + form)[0] for spelling in
+                                       {colour, SPELLINGS.get(colour, colour)}
+                                       for form in (spelling, spelling.capitalize())]
+                              for colour in PALETTE}
 
     def decode(self, speech: np.ndarray) -> str:
-        hypotheses = self._n_best(speech)
+        return self.read(speech)[0]
+
+    def read(self, speech: np.ndarray) -> tuple[str, tuple[NameDoubt, ...]]:
+        """The best reading and the doubt its rivals cast on each object name in it."""
+        encoded = self._encode(speech)
+        hypotheses = self._n_best(encoded)
         if not hypotheses:
-            return ""
-        best = self._best(hypotheses)
+            return "", ()
+        scored = self._scored(hypotheses)
+        best = max(scored, key=scored.get)
+        probed = self._probe(encoded, best, heard_spans(best, self.scene))
+        doubt = tuple(replace(d, name=self.written.get(d.name, d.name), others=tuple(
+            replace(o, name=self.written.get(o.name, o.name)) for o in d.others))
+            for d in name_doubts(scored, best, self.scene, probed))
         for said, name in self.written.items():  # "red block two" -> the scene's "red block 2"
             best = best.replace(said, name)
-        return best
+        return best, doubt
 
-    def _n_best(self, speech: np.ndarray) -> dict[str, float]:
-        """Whisper's best transcripts under each prompt, normalised, with their log
-        probabilities (summed over hypotheses that read alike: "grey"/"gray", "5"/"five", and
-        over the prompts)."""
+    def _encode(self, speech: np.ndarray):
+        """Whisper's encoding of the audio (commands fit in its 30 s window)."""
         import ctranslate2
         from faster_whisper.audio import pad_or_trim
 
-        features = pad_or_trim(self.model.feature_extractor(speech))  # commands fit in 30 s
-        whisper = self.model.model
-        encoded = whisper.encode(ctranslate2.StorageView.from_array(
+        features = pad_or_trim(self.model.feature_extractor(speech))
+        return self.model.model.encode(ctranslate2.StorageView.from_array(
             features[None].astype(np.float32)), to_cpu=False)
+
+    def _n_best(self, encoded) -> dict[str, float]:
+        """Whisper's best transcripts under each prompt, normalised, with their log
+        probabilities (summed over hypotheses that read alike: "grey"/"gray", "5"/"five", and
+        over the prompts)."""
+        whisper = self.model.model
         pooled: dict[str, float] = {}
         for prompt in self.prompts:  # one encoding of the audio serves both
             result = whisper.generate(encoded, [prompt], beam_size=self.beam_size,
@@ -192,11 +219,54 @@ class LocalWhisper(Recognizer):
                     pooled[text] = np.logaddexp(pooled[text], log_p) if text in pooled else log_p
         return pooled
 
+    def _probe(self, encoded, best: str, spans: list[tuple[int, int, str]]
+               ) -> list[dict[str, float]]:
+        """Per name in the best reading, the margin to the reading with each other colour of
+        the table in its place: Whisper's odds for the colour word there (read with the
+        reading before it as given), with the command model's and the scene's say."""
+        colours = self._colour_log_p(encoded, best.split(), [start for start, _, _ in spans])
+        margins = []
+        for (start, length, name), log_p in zip(spans, colours):
+            words, said = best.split(), name.split()
+            margins.append({})
+            for other in alternatives(self.scene):
+                if other.split()[1:] == said[1:] and other != name and said[0] in log_p:
+                    swapped = " ".join(words[:start] + other.split() + words[start + length:])
+                    margins[-1][other] = float(log_p[said[0]] - log_p[other.split()[0]]
+                                               + self._score(best, 0) - self._score(swapped, 0))
+        return margins
+
+    def _colour_log_p(self, encoded, words: list[str], starts: list[int]
+                      ) -> list[dict[str, float]]:
+        """Whisper's log probability of each palette colour as the word at each start, the
+        words before it forced (pooled over the prompts, as the n-best lists are)."""
+        if not starts:
+            return []
+        pieces = [self.tokenizer.encode(" " + (w.capitalize() if i == 0 else w))
+                  for i, w in enumerate(words[:max(starts)])]
+        offsets = np.cumsum([0] + [len(p) for p in pieces])[starts]
+        prefix = [token for piece in pieces for token in piece]
+        pooled = np.full((len(starts), len(PALETTE)), -np.inf)
+        for prompt in self.prompts:
+            result = self.model.model.generate(
+                encoded, [prompt + prefix], beam_size=1, return_logits_vocab=True,
+                max_length=len(prompt) + len(prefix) + 1, suppress_blank=False)[0]
+            rows = np.asarray(result.logits[0], dtype=np.float64)[offsets]
+            rows -= np.logaddexp.reduce(rows, axis=1, keepdims=True)
+            pooled = np.logaddexp(pooled, [[np.logaddexp.reduce(row[ids]) for ids in
+                                            self.colour_tokens.values()] for row in rows])
+        return [dict(zip(self.colour_tokens, row)) for row in pooled]
+
     def _best(self, hypotheses: dict[str, float]) -> str:
         """The transcript the rescoring prefers among the hypotheses (text -> Whisper's log
         probability) and their confusable alternatives."""
-        scored = with_confusions(hypotheses)
-        return max(scored, key=lambda text: self._score(text, scored[text]))
+        scored = self._scored(hypotheses)
+        return max(scored, key=scored.get)
+
+    def _scored(self, hypotheses: dict[str, float]) -> dict[str, float]:
+        """The hypotheses and their confusable alternatives, rescored (`_score`)."""
+        return {text: self._score(text, acoustic)
+                for text, acoustic in with_confusions(hypotheses).items()}
 
     def _score(self, text: str, acoustic: float) -> float:
         """Whisper's log probability and the command model's (both natural log), less a

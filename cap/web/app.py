@@ -20,10 +20,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from cap.errors import CapError, SpeechError
+from cap.speech.ask import transcript_report
 from cap.speech.audio import AudioError
+from cap.speech.recognize import Transcript
 from cap.web.doors import Doors
-from cap.web.hub import Client, Hub
-from cap.web.messages import BadMessage, RateLimit, command_text, frame_rate, parse_message
+from cap.web.hub import Client, Hub, QueueFull
+from cap.web.messages import (BadMessage, RateLimit, command_text, frame_rate, parse_message,
+                              question_id)
+from cap.web.questions import Questions
 from cap.web.server import MAX_VIEWERS
 from cap.web.viewer import Feed, Viewer
 
@@ -78,6 +82,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
     to a loopback address)."""
     transcribing = asyncio.Lock()  # speech costs about a second of CPU: one at a time
     rates: dict[str, RateLimit] = {}  # per client, not per connection
+    questions = Questions(hub)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -92,7 +97,8 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
         from pygments.formatters import HtmlFormatter
         return Response(HtmlFormatter().get_style_defs(".code"), media_type="text/css")
 
-    async def transcribe(request: Request) -> Response:
+    async def listen(request: Request) -> Transcript | Response:
+        """The request's recording transcribed, or the reply that says why not."""
         if recognizer is None:
             return json_reply({"error": "no speech backend: install cap[speech]"}, 501)
         if transcribing.locked():
@@ -100,11 +106,26 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
         async with transcribing:
             body = await read_body(request, MAX_AUDIO_BYTES)
             try:
-                heard = await asyncio.to_thread(recognizer.transcribe, body)
+                return await asyncio.to_thread(recognizer.transcribe, body)
             except (AudioError, SpeechError) as error:
                 return json_reply({"error": OBJECT_REPR.sub("the recording", str(error))}, 422)
-        return json_reply({"text": heard.text, "seconds": round(heard.seconds, 3),
-                           "backend": heard.backend})
+
+    async def transcribe(request: Request) -> Response:
+        heard = await listen(request)
+        return heard if isinstance(heard, Response) else json_reply(transcript_report(heard))
+
+    async def spoken(request: Request) -> Response:
+        """A spoken command: queued, or first asked about where a name was uncertain."""
+        owner = client_key(request)
+        if not rates.setdefault(owner, RateLimit()).allow():
+            return json_reply({"error": "too many commands; wait a few seconds"}, 429)
+        heard = await listen(request)
+        if isinstance(heard, Response):
+            return heard
+        try:
+            return json_reply({**transcript_report(heard), **questions.heard(heard, owner)})
+        except QueueFull as error:
+            return json_reply({"error": str(error)}, 429)
 
     async def state(request: Request) -> Response:
         """Simulator ground truth, joints and the queue, as JSON (for scripts and tests)."""
@@ -113,6 +134,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
 
     async def stop(request: Request) -> Response:
         """Stop over plain HTTP: for scripts, and for the page while its socket is down."""
+        questions.drop("dropped by Stop")
         issued = hub.stop()
         return json_reply({"stopping": True, "ms": round((time.perf_counter() - issued) * 1e3, 2)})
 
@@ -150,15 +172,19 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
         """What one message from a browser does; the reply to it, if any."""
         kind = message["type"]
         if kind == "stop":
+            questions.drop("dropped by Stop")
             issued = hub.stop()
             return {"type": "stop_issued", "ms": round((time.perf_counter() - issued) * 1e3, 2)}
         if kind == "view":
             viewer.set_rate(frame_rate(message.get("fps")))
             return None
-        text = command_text(message.get("text")) if kind == "command" else ""
+        text = command_text(message.get("text")) if kind in ("command", "answer") else ""
         if not rates.setdefault(owner, RateLimit()).allow():
             raise BadMessage("too many commands; wait a few seconds")
-        hub.submit(kind, text, owner)
+        if kind == "answer":
+            questions.answer(question_id(message.get("id")), text)
+        else:
+            hub.submit(kind, text, owner)
         return None
 
     async def send_events(websocket: WebSocket, client: Client) -> None:
@@ -171,6 +197,7 @@ def create_app(hub: Hub, token: str | None = None, recognizer=None) -> Starlette
     return Starlette(
         routes=[Route("/", page), Route("/highlight.css", highlight_css),
                 Route("/api/transcribe", transcribe, methods=["POST"]),
+                Route("/api/spoken", spoken, methods=["POST"]),
                 Route("/api/state", state), Route("/api/stop", stop, methods=["POST"]),
                 WebSocketRoute("/ws", socket), Mount("/static", StaticFiles(directory=STATIC))],
         middleware=[Middleware(Doors, token=token, public=("/static/", "/highlight.css"))],

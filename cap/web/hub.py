@@ -115,6 +115,10 @@ class Hub:
             self.wake.notify()
         return job
 
+    def publish(self, event: dict) -> None:
+        """Send an event to every browser (a question about a spoken command, its answer)."""
+        self._publish_locked(event)
+
     def stop(self) -> float:
         """Stop the running job (the robot holds) and drop the queue. Returns when the stop
         was issued (perf_counter), for latency measurement."""

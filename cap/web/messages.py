@@ -7,7 +7,7 @@ import time
 import unicodedata
 
 MAX_COMMAND_CHARS = 500
-KINDS = ("command", "undo", "reset", "stop", "view")
+KINDS = ("command", "undo", "reset", "stop", "view", "answer")
 MAX_FPS = 10.0
 
 
@@ -69,3 +69,10 @@ def frame_rate(value: object) -> float:
             or not 0 <= value <= MAX_FPS:
         raise BadMessage(f'"fps" must be a number from 0 to {MAX_FPS:g}')
     return float(value)
+
+
+def question_id(value: object) -> int:
+    """The id of the question an answer is for: a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BadMessage('"id" must be the positive integer of an open question')
+    return value

@@ -63,7 +63,8 @@ def test_an_empty_line_in_the_voice_shell_runs_what_was_said(tmp_path, monkeypat
     out = io.StringIO()
     session = Session(SessionConfig(SceneSpec(("red",), ("blue",), 0), perception="oracle"))
     try:
-        shell = Shell(session, out=out, listen=lambda: recognizer.transcribe(spoken.pop(0)).text)
+        shell = Shell(session, out=out,
+                      listen=lambda recording=None: recognizer.transcribe(spoken.pop(0)))
         handled: list[str] = []
         shell.handle = handled.append
         shell.loop()

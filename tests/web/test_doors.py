@@ -50,7 +50,8 @@ def socket_to(server: Server, host: str, origin: str):
 def test_a_rebound_name_is_refused_on_every_route_and_the_socket(server):
     evil = f"evil.example:{server.port}"
     for method, path in (("GET", "/"), ("GET", "/api/state"), ("GET", "/static/app.js"),
-                         ("POST", "/api/stop"), ("POST", "/api/transcribe")):
+                         ("POST", "/api/stop"), ("POST", "/api/transcribe"),
+                         ("POST", "/api/spoken")):
         status, _, body = request(server, method, path, {"Host": evil,
                                                          "Origin": f"http://{evil}"})
         assert status == 421, (path, status)
@@ -76,7 +77,7 @@ def test_cross_site_requests_are_refused_before_any_work(server):
                     {"Origin": "null", "Content-Type": "application/json"},
                     {"Content-Type": "text/plain"},  # a form from a browser that sent no Origin
                     {"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}):
-        for path in ("/api/transcribe", "/api/stop"):
+        for path in ("/api/transcribe", "/api/spoken", "/api/stop"):
             status, _, body = request(server, "POST", path, headers, b"RIFF....WAVE")
             assert status == 403, (headers, path, status)
             assert b"other sites" in body or b"cross-site form" in body

@@ -126,16 +126,39 @@ function handle(event) {
       break;
     }
     case "look": showObjects(event); break;
+    case "ask": showQuestion(event); break;
+    case "answered":
+      if (asking && asking.id === event.id) { asking = null; $("question").hidden = true; }
+      line($("log"), event.command === null ? "error" : "muted",
+        "asked about: " + event.outcome + (event.command ? " (runs: " + event.command + ")" : ""));
+      break;
     case "error": line($("log"), "error", event.message); break;
   }
 }
 
 function send(message) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(message)); }
 
+// A spoken command the recogniser was unsure of: the question, a button for each name and
+// "neither"; while it is open, what is typed or spoken answers it.
+let asking = null;
+function showQuestion(event) {
+  asking = event;
+  $("question-text").textContent = 'heard "' + event.heard + '": ' + event.question;
+  $("question-options").replaceChildren(...[...event.options, "neither"].map((name) => {
+    const button = document.createElement("button");
+    button.type = "button"; button.textContent = name;
+    button.onclick = () => answer(name);
+    return button;
+  }));
+  $("question").hidden = false;
+}
+
+function answer(text, question = asking) { if (question) send({ type: "answer", id: question.id, text }); }
+
 $("command-form").onsubmit = (e) => {
   e.preventDefault();
   const text = $("command").value.trim();
-  if (text) { send({ type: "command", text }); $("command").value = ""; }
+  if (text) { asking ? answer(text) : send({ type: "command", text }); $("command").value = ""; }
 };
 // Stop goes over the socket; with no answer there within STOP_WAIT_MS (or no socket), over
 // HTTP; if that fails too, the page says plainly that the robot was not stopped.
@@ -179,7 +202,8 @@ $("undo").onclick = () => send({ type: "undo" });
 $("reset").onclick = () => send({ type: "reset" });
 
 // Microphone: record PCM while the button is held, send it as a 16-bit WAV to the server's
-// speech backend, then run what it heard.
+// speech backend, which runs what it heard (or asks about it first); an answer to an open
+// question is only transcribed, then sent as the answer.
 let recording = null;
 async function startRecording() {
   const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -201,11 +225,12 @@ async function stopRecording() {
   processor.disconnect(); stream.getTracks().forEach((t) => t.stop());
   const wav = encodeWav(chunks, context.sampleRate);
   await context.close();
-  const reply = await fetch("/api/transcribe" + query, { method: "POST", body: wav });
+  const answering = asking;
+  const reply = await fetch((answering ? "/api/transcribe" : "/api/spoken") + query,
+    { method: "POST", body: wav });
   const body = await reply.json();
   if (!reply.ok) { line($("log"), "error", "speech: " + body.error); return; }
-  $("command").value = body.text;
-  $("command-form").requestSubmit();
+  if (answering) answer(body.text, answering);
 }
 
 function encodeWav(chunks, rate) {
