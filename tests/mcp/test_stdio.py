@@ -2,6 +2,9 @@
 Stop, approval and bad input on the simulated table."""
 from __future__ import annotations
 
+import base64
+import json
+
 import anyio
 import pytest
 
@@ -150,3 +153,15 @@ async def test_an_unanswered_approval_expires_and_is_refused_clearly(llm_server)
     assert late["is_error"] and late["error_kind"] == "approval"
     assert late["error"].startswith(f"approval {asked['approval']['id']} expired")
     assert "expired" in history[-1]["error"] and after == before
+
+
+async def test_look_and_view_are_images_of_the_table_with_the_objects(llm_server):
+    async with stdio(llm_server.base_url, "--perception", "pixels") as agent:
+        look = await agent.session.call_tool("look", {})
+        view = await agent.session.call_tool("view", {})
+    images = [c for c in look.content + view.content if c.type == "image"]
+    found = json.loads(next(c.text for c in look.content if c.type == "text"))
+    assert [image.mime_type for image in images] == ["image/jpeg", "image/jpeg"]
+    assert all(base64.b64decode(image.data)[:3] == b"\xff\xd8\xff" for image in images)
+    assert found["image"] and sorted(o["name"] for o in found["objects"]) == [
+        "blue bowl", "green block", "red block"]
