@@ -102,8 +102,9 @@ class Agent:
     def __init__(self, session: ClientSession) -> None:
         self.session = session
 
-    async def call(self, tool: str, **arguments) -> dict:
-        """A tool's JSON answer, with "is_error" from the MCP result."""
+    async def call(self, tool: str, text: str | None = None, **arguments) -> dict:
+        """A tool's JSON answer, with "is_error" from the MCP result (`text`: a command's)."""
+        arguments = arguments if text is None else {"text": text, **arguments}
         result = await self.session.call_tool(tool, arguments)
         text = next(c.text for c in result.content if c.type == "text")
         return {**json.loads(text), "is_error": result.is_error}

@@ -165,3 +165,16 @@ async def test_look_and_view_are_images_of_the_table_with_the_objects(llm_server
     assert all(base64.b64decode(image.data)[:3] == b"\xff\xd8\xff" for image in images)
     assert found["image"] and sorted(o["name"] for o in found["objects"]) == [
         "blue bowl", "green block", "red block"]
+
+
+async def test_a_cancelled_command_call_stops_its_job(llm_server):
+    llm_server.on("pace", PACE)
+    async with stdio(llm_server.base_url) as agent:
+        home = (await agent.read("cap://state"))["joints"]
+        async with anyio.create_task_group() as group:
+            group.start_soon(agent.call, "command", "pace back and forth")
+            await agent.wait_for(lambda state: state["job"] and state["joints"] != home)
+            group.cancel_scope.cancel()  # the client gives up on the call
+        ended = await agent.wait_for(lambda state: state["job"] is None, seconds=30)
+        history = await agent.read("cap://history")
+    assert history[-1]["error_kind"] == "stopped" and ended["joints"] != home
