@@ -3,9 +3,6 @@
 loopback)."""
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,8 +39,7 @@ def serve(open_session: Callable[[Callable[[str], bool] | None], Session], optio
     signal ends it; the robot is stopped and the session closed on the way out."""
     approvals = Approvals(options.approval_seconds)
     gate = approvals.gate if options.confirm else None
-    with contextlib.nullcontext() if options.http else _stdout_aside():
-        hub = Hub(lambda: open_session(gate), str)
+    hub = Hub(lambda: open_session(gate), str)
     desk = Desk(hub, approvals, rehearsed=options.confirm)
     server = build_server(desk)
     log("cap mcp: programs wait for approve(id) before they run" if options.confirm else
@@ -73,16 +69,3 @@ def _serve_http(server, options: Options, log: Callable[..., None]) -> None:
         + (f" (send 'Authorization: Bearer {options.token}')" if options.token else ""))
     run(Doors(app, token=options.token), sock)
 
-
-@contextlib.contextmanager
-def _stdout_aside():
-    """While the session starts, C libraries (PyBullet) print on fd 1, which carries MCP
-    messages over stdio: send fd 1 to stderr meanwhile (the SDK diverts it while serving)."""
-    sys.stdout.flush()
-    wire = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        os.dup2(wire, 1)
-        os.close(wire)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 
 import anyio
 import pytest
 
-from tests.mcp.conftest import PACE, distance_xy, stdio
+from tests.mcp.conftest import PACE, cap_mcp_argv, distance_xy, environment, stdio
 
 pytestmark = pytest.mark.anyio
 MOVE = "put the red block in the blue bowl"
@@ -178,3 +180,17 @@ async def test_a_cancelled_command_call_stops_its_job(llm_server):
         ended = await agent.wait_for(lambda state: state["job"] is None, seconds=30)
         history = await agent.read("cap://history")
     assert history[-1]["error_kind"] == "stopped" and ended["joints"] != home
+
+
+def test_stdout_carries_mcp_messages_only(llm_server):
+    """What PyBullet and the sandbox print as the session starts must not reach the wire."""
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                             "clientInfo": {"name": "probe", "version": "1"}}}
+    done = subprocess.run([sys.executable, *cap_mcp_argv("--perception", "pixels")],
+                          input=json.dumps(initialize) + "\n", capture_output=True, text=True,
+                          env=environment(llm_server.base_url), timeout=120)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and len(lines) == 1, (done.stdout, done.stderr[-2000:])
+    assert json.loads(lines[0])["result"]["serverInfo"]["name"] == "cap"
+    assert "pybullet" in done.stderr
