@@ -141,7 +141,7 @@ class Desk:
 
     def _awaiting(self, job: Job, approval_id: int, program: str) -> dict:
         self._decisions(job)
-        return job.report("awaiting_approval", ok=None, error_kind=None, error=None,
+        return job.report("awaiting_approval", ok=None, error_kind=None, error=None, printed=[],
                           approval={"id": approval_id, "program": program,
                                     "rehearsal": REHEARSED if self.rehearsed else None,
                                     "expires_in_seconds": self.approvals.seconds},

@@ -106,8 +106,8 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(llm_server):
         "command: unknown argument(s) speed; command takes text",
         "unknown tool 'launch_missiles'; the tools are: command, run_program, approve, stop, "
         "undo, reset, objects, look, view"]
-    assert errors[6:9] == ["approve: 'id' must be an integer", "approve: 'run' must be true or false",
-                           "empty program"]
+    assert errors[6:9] == ["approve: 'id' must be an integer",
+                           "approve: 'run' must be true or false", "empty program"]
     assert errors[9] == "no approval 7 is waiting (waiting now: none)"
     assert history == [] and after["objects"] == before["objects"]
     assert after["joints"] == before["joints"] and llm_server.requests == []
