@@ -65,11 +65,8 @@ class Desk:
 
     async def approve(self, approval_id: int, run: bool) -> dict:
         """Decide on a waiting program; the job's next result (done, or another approval)."""
-        self.approvals.decide(approval_id, run)
-        job = self.active
-        if job is None:  # cannot happen while an approval waits: the job holds the session
-            raise CapError("no job is waiting for this approval")
-        return await self._next(job)
+        self.approvals.decide(approval_id, run)  # a waiting approval belongs to the active job
+        return await self._next(self.active)
 
     def stop(self) -> dict:
         """Stop the job (the robot holds) and refuse any program waiting for approval."""

@@ -39,9 +39,9 @@ def build_server(desk: Desk) -> MCPServer:
     """An MCP server whose tools and resources act on `desk`'s session."""
     tools = _tools(desk)
     server = MCPServer("cap", instructions=INSTRUCTIONS, log_level="WARNING",
-                       middleware=[ArgumentCheck({name: fn for name, fn, _ in tools})])
-    for name, fn, annotations in tools:
-        server.add_tool(_answered(fn), name=name, description=inspect.getdoc(fn),
+                       middleware=[ArgumentCheck({fn.__name__: fn for fn, _ in tools})])
+    for fn, annotations in tools:
+        server.add_tool(_answered(fn), name=fn.__name__, description=inspect.getdoc(fn),
                         annotations=annotations, structured_output=False)
     server.resource("cap://policy-api", name="policy-api", mime_type="text/markdown",
                     description="what programs for run_program may call")(_policy_api)
@@ -54,7 +54,7 @@ def build_server(desk: Desk) -> MCPServer:
     return server
 
 
-def _tools(desk: Desk) -> list[tuple[str, Callable, ToolAnnotations]]:
+def _tools(desk: Desk) -> list[tuple[Callable, ToolAnnotations | None]]:
     async def command(text: str) -> dict:
         """Carry out a plain-language command ("put the red block in the blue bowl"): a model
         writes a policy program, which is checked, sandboxed and run (repaired on failure).
@@ -100,10 +100,9 @@ def _tools(desk: Desk) -> list[tuple[str, Callable, ToolAnnotations]]:
         """The presentation view of the table (an image), with the motion under way drawn."""
         return [_jpeg(desk.hub.frames.view)]
 
-    return [(command.__name__, command, MOVES), (run_program.__name__, run_program, MOVES),
-            (approve.__name__, approve, MOVES), ("stop", stop, None), ("undo", undo, MOVES),
-            ("reset", reset, MOVES), ("objects", objects, READ_ONLY), ("look", look, READ_ONLY),
-            ("view", view, READ_ONLY)]
+    return [(command, MOVES), (run_program, MOVES), (approve, MOVES), (stop, None),
+            (undo, MOVES), (reset, MOVES), (objects, READ_ONLY), (look, READ_ONLY),
+            (view, READ_ONLY)]
 
 
 def _answered(tool: Callable[..., Awaitable]) -> Callable[..., Awaitable[CallToolResult]]:
