@@ -22,7 +22,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import anyio  # noqa: E402
 
 from cap.llm.scripted_server import ScriptedLLM  # noqa: E402
-from tests.mcp.conftest import PACE, HttpServer, stdio  # noqa: E402
+from tests.mcp.conftest import PACE, HttpServer, moved, stdio  # noqa: E402
 
 
 async def still_after(agent, sent: float, window: int = 4) -> float:
@@ -45,7 +45,7 @@ async def one_run(agent, figures: dict[str, list[float]]) -> None:
         async def pace() -> None:
             result.append(await agent.call("command", text="pace back and forth"))
         group.start_soon(pace)
-        await agent.wait_for(lambda state: state["job"] and state["joints"] != home)
+        await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
         sent = time.perf_counter()
         await agent.call("stop")
         figures["stop() answered"].append(time.perf_counter() - sent)

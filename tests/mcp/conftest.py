@@ -122,5 +122,10 @@ class Agent:
                 await anyio.sleep(0.01)
 
 
+def moved(joints: list[float], home: list[float], by: float = 0.05) -> bool:
+    """Whether some joint is more than `by` radians from where it was: a motion, not jitter."""
+    return max(abs(a - b) for a, b in zip(joints, home)) > by
+
+
 def distance_xy(a, b) -> float:
     return ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5

@@ -9,7 +9,7 @@ import anyio
 import httpx2
 import pytest
 
-from tests.mcp.conftest import PACE, HttpServer, distance_xy
+from tests.mcp.conftest import PACE, HttpServer, distance_xy, moved
 
 pytestmark = pytest.mark.anyio
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -36,7 +36,7 @@ async def test_over_http_a_command_moves_a_block_and_stop_ends_a_motion(loopback
     llm_server.on("red block", "put_first_on_second('red block', 'blue bowl')")
     llm_server.on("pace", PACE)
     async with loopback.connect() as agent:
-        moved = await agent.call("command", text="put the red block in the blue bowl")
+        placed = await agent.call("command", text="put the red block in the blue bowl")
         home = (await agent.read("cap://state"))["joints"]
         async with anyio.create_task_group() as group:
             results = []
@@ -44,11 +44,11 @@ async def test_over_http_a_command_moves_a_block_and_stop_ends_a_motion(loopback
             async def pace() -> None:
                 results.append(await agent.call("command", text="pace back and forth"))
             group.start_soon(pace)
-            await agent.wait_for(lambda state: state["job"] and state["joints"] != home)
+            await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
             stopped = await agent.call("stop")
         api = (await agent.session.read_resource("cap://policy-api")).contents[0].text
-    assert moved["ok"] and distance_xy(moved["objects"]["red block"],
-                                       moved["objects"]["blue bowl"]) < 0.03
+    assert placed["ok"] and distance_xy(placed["objects"]["red block"],
+                                        placed["objects"]["blue bowl"]) < 0.03
     assert stopped["stopping"] and results[0]["error_kind"] == "stopped"
     assert "put_first_on_second(obj, target)" in api
 

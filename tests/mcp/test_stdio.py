@@ -10,7 +10,7 @@ import sys
 import anyio
 import pytest
 
-from tests.mcp.conftest import PACE, cap_mcp_argv, distance_xy, environment, stdio
+from tests.mcp.conftest import PACE, cap_mcp_argv, distance_xy, environment, moved, stdio
 
 pytestmark = pytest.mark.anyio
 MOVE = "put the red block in the blue bowl"
@@ -66,7 +66,7 @@ async def test_stop_during_a_motion_ends_the_command_and_the_arm_holds(llm_serve
             async def pace() -> None:
                 results.append(await agent.call("command", text="pace back and forth"))
             group.start_soon(pace)
-            await agent.wait_for(lambda state: state["job"] and state["joints"] != home)
+            await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
             second = await agent.call("command", text=MOVE)
             undo = await agent.call("undo")
             stopped = await agent.call("stop")
@@ -75,7 +75,7 @@ async def test_stop_during_a_motion_ends_the_command_and_the_arm_holds(llm_serve
         still = (await agent.read("cap://state"))["joints"]
     assert stopped["stopping"] and stopped["job"] == results[0]["id"]
     assert results[0]["error_kind"] == "stopped" and results[0]["is_error"]
-    assert held != home and still == held and not busy_after["is_error"]
+    assert moved(held, home, by=0.02) and still == held and not busy_after["is_error"]
     for refused in (second, undo):
         assert refused["is_error"] and refused["error_kind"] == "busy"
         assert "is running; wait for its result or call stop()" in refused["error"]
@@ -113,6 +113,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(llm_server):
     assert after["joints"] == before["joints"] and llm_server.requests == []
 
 
+@pytest.mark.slow
 async def test_approval_refused_stopped_then_granted(llm_server):
     code = "put_first_on_second('red block', 'blue bowl')"
     llm_server.on(MOVE, code)
@@ -143,6 +144,7 @@ async def test_approval_refused_stopped_then_granted(llm_server):
     assert distance_xy(granted["objects"]["red block"], granted["objects"]["blue bowl"]) < 0.03
 
 
+@pytest.mark.slow
 async def test_an_unanswered_approval_expires_and_is_refused_clearly(llm_server):
     llm_server.on(MOVE, "put_first_on_second('red block', 'blue bowl')")
     async with stdio(llm_server.base_url, "--confirm", "--approval-seconds", "0.5") as agent:
@@ -169,17 +171,19 @@ async def test_look_and_view_are_images_of_the_table_with_the_objects(llm_server
         "blue bowl", "green block", "red block"]
 
 
+@pytest.mark.slow
 async def test_a_cancelled_command_call_stops_its_job(llm_server):
     llm_server.on("pace", PACE)
     async with stdio(llm_server.base_url) as agent:
         home = (await agent.read("cap://state"))["joints"]
         async with anyio.create_task_group() as group:
             group.start_soon(agent.call, "command", "pace back and forth")
-            await agent.wait_for(lambda state: state["job"] and state["joints"] != home)
+            await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
             group.cancel_scope.cancel()  # the client gives up on the call
         ended = await agent.wait_for(lambda state: state["job"] is None, seconds=30)
         history = await agent.read("cap://history")
-    assert history[-1]["error_kind"] == "stopped" and ended["joints"] != home
+    assert history[-1]["error_kind"] == "stopped", history[-1]
+    assert moved(ended["joints"], home, by=0.02)  # held where it stopped, not sent home
 
 
 def test_stdout_carries_mcp_messages_only(llm_server):
