@@ -143,6 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="0: one the OS picks (printed)")
     serve.add_argument("--token", help="required from browsers (default: generated when the "
                                        "host is not local)")
+    mcp = sub.add_parser("mcp", help="the session as MCP tools for agents (stdio, or --http)")
+    add_scene_flags(mcp)
+    mcp.add_argument("--http", action="store_true",
+                     help="streamable HTTP at /mcp instead of stdin/stdout")
+    mcp.add_argument("--host", default="127.0.0.1", help="with --http")
+    mcp.add_argument("--port", type=int, default=8001, help="with --http; 0: one the OS picks "
+                     "(printed)")
+    mcp.add_argument("--token", help="required from HTTP clients as 'Authorization: Bearer "
+                                     "TOKEN' (default: generated when the host is not local)")
+    mcp.add_argument("--no-confirm", action="store_true",
+                     help="on a robot, run programs without approve(id) (default: ask)")
+    mcp.add_argument("--approval-seconds", type=float, default=120.0,
+                     help="a program not approved within this time is refused")
     ros = sub.add_parser("ros", help="ROS 2 nodes (topics as parameters: --ros-args -p ...)")
     ros_sub = ros.add_subparsers(dest="node", required=True)
     ros_sim = ros_sub.add_parser("sim", help="the simulated table as a ROS 2 robot")
@@ -179,19 +192,20 @@ def session_config(args, video: str | None = None) -> config.SessionConfig:
                                 tts_out=args.tts_out)
 
 
-def open_session(args, model, video: str | None = None):
-    """The session the flags ask for: the simulator, or a ROS 2 robot whose programs are
-    rehearsed on a simulated twin first. `--confirm` shows each program and waits for a yes."""
+def open_session(args, model, video: str | None = None, confirm=None, rehearse: bool = False):
+    """The session the flags ask for: the simulator (rehearsed too with `rehearse`), or a ROS 2
+    robot whose programs are rehearsed on a simulated twin first. `confirm(code)` approves each
+    program (default with `--confirm`: shown, and a typed yes)."""
     from cap.session import Session
 
     settings = session_config(args, video=video)
-    confirm = typed_confirmation if args.confirm else None
+    confirm = confirm or (typed_confirmation if args.confirm else None)
     if args.robot != "sim":
         from cap.ros.bringup import open_cell
         cell = open_cell("panda" if args.robot == "ros2" else args.robot, args.params,
                          args.ros_args)
         return Session(settings, model, cell=cell, rehearse=True, confirm=confirm)
-    return Session(settings, model, confirm=confirm)
+    return Session(settings, model, rehearse=rehearse, confirm=confirm)
 
 
 def typed_confirmation(code: str) -> bool:
@@ -396,6 +410,25 @@ def cmd_serve(args) -> dict:
     return {"ok": True}
 
 
+def cmd_mcp(args) -> dict:
+    import secrets
+
+    from cap.mcp.serve import Options, serve
+    from cap.web.app import LOCAL_HOSTS
+
+    if args.json and not args.http:
+        raise ValueError("cap mcp: stdout carries MCP messages; --json needs --http")
+    if args.confirm and args.no_confirm:
+        raise ValueError("cap mcp: --confirm or --no-confirm, not both")
+    confirm = args.confirm or (args.robot != "sim" and not args.no_confirm)
+    token = args.token or (None if not args.http or args.host in LOCAL_HOSTS
+                           else secrets.token_urlsafe(16))
+    model = model_for(args)
+    serve(lambda gate: open_session(args, model, confirm=gate, rehearse=confirm),
+          Options(args.http, args.host, args.port, token, confirm, args.approval_seconds), log)
+    return {"ok": True}
+
+
 def cmd_ros(args) -> dict:
     if args.node == "sim":
         from cap.ros.sim_node import main as run_sim
@@ -417,7 +450,7 @@ def cmd_demo(args) -> dict:
 
 COMMANDS = {"run": cmd_run, "exec": cmd_exec, "demo": cmd_demo, "bench": cmd_bench,
             "skills": cmd_skills, "shell": cmd_shell, "transcribe": cmd_transcribe,
-            "serve": cmd_serve, "ros": cmd_ros}
+            "serve": cmd_serve, "mcp": cmd_mcp, "ros": cmd_ros}
 
 
 def main(argv: list[str] | None = None) -> int:

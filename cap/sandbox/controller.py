@@ -131,6 +131,9 @@ class Sandbox:
         self.variables = reply["variables"]
         if reply["error"]:
             self.on_stop()
+            if self.interrupted:  # Stop refused the program's motion before it killed the worker
+                self.interrupted = False
+                raise OperatorStop(STOPPED)
             error_type = ERRORS.get(reply["error"]["type"], ExecutionError)
             if not issubclass(error_type, (CapError, MotionError)):
                 raise ExecutionError(f"{reply['error']['type']}: {reply['error']['message']}")

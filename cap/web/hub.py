@@ -1,7 +1,7 @@
-"""The one session behind the web page: a job queue run on its own thread, events
-broadcast to every connected browser, and frames for the live view: the presentation view with
-the planned path, and the robot's last look with what it found. Events and frames are encoded
-once, whatever the number of browsers."""
+"""The one session behind the web page and the MCP server: a job queue run on its own thread,
+events broadcast to every connected client, and frames for the live view: the presentation view
+with the planned path, and the robot's last look with what it found. Events and frames are
+encoded once, whatever the number of clients."""
 from __future__ import annotations
 
 import asyncio
@@ -17,13 +17,14 @@ import cv2
 import numpy as np
 
 from cap import overlays
-from cap.errors import CapError
+from cap.errors import CapError, error_kind
 from cap.session import Session
 from robots.errors import MotionError
 
 FRAME_PERIOD = 0.1  # seconds of wall time between camera frames (10 per second)
 MAX_QUEUED = 10  # jobs one client (one address) may have waiting
 VIEW, LOOK = b"v", b"p"  # binary frame channels: the presentation view, the robot's last look
+FRAME_HEADER = len(VIEW) + struct.calcsize("<d")  # channel and render time, before the JPEG
 
 
 class QueueFull(CapError):
@@ -102,8 +103,8 @@ class Hub:
         return lambda: self.frame_listeners.remove(callback)
 
     def submit(self, kind: str, text: str = "", owner: str = "") -> dict:
-        """Queue a job ("command", "undo" or "reset") for `owner` (an address); QueueFull
-        when that owner already has MAX_QUEUED jobs waiting."""
+        """Queue a job ("command", "program" with the code as `text`, "undo" or "reset") for
+        `owner` (an address); QueueFull when that owner already has MAX_QUEUED jobs waiting."""
         with self.lock:
             if list(self.owners.values()).count(owner) >= MAX_QUEUED:
                 raise QueueFull(f"{MAX_QUEUED} of your commands are already waiting; "
@@ -173,17 +174,19 @@ class Hub:
 
     def _execute(self, job: dict) -> None:
         session, started = self.session, time.perf_counter()
-        result = {"ok": True, "error": None, "model_calls": 0, "prompt_tokens": 0}
-        if job["kind"] == "command":
-            outcome = session.command(job["text"])
-            result = {"ok": outcome.ok, "error": outcome.error,
-                      "model_calls": outcome.llm["calls"],
+        result = {"ok": True, "error": None, "error_kind": None, "printed": [],
+                  "model_calls": 0, "prompt_tokens": 0}
+        if job["kind"] in ("command", "program"):
+            outcome = session.command(job["text"]) if job["kind"] == "command" \
+                else session.exec_program(job["text"], label="program")
+            result = {"ok": outcome.ok, "error": outcome.error, "error_kind": outcome.error_kind,
+                      "printed": outcome.printed, "model_calls": outcome.llm["calls"],
                       "prompt_tokens": outcome.llm["prompt_tokens"]}
         else:
             try:
                 session.undo() if job["kind"] == "undo" else session.reset()
             except CapError as error:
-                result |= {"ok": False, "error": str(error)}
+                result |= {"ok": False, "error": str(error), "error_kind": error_kind(error)}
         objects = session.ground_truth()
         self._update_truth()  # /api/state agrees with "done" from the moment it is sent
         with self.lock:
