@@ -40,6 +40,8 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
     robots = robots or ("sim", "ros2", *ARM_MODELS)  # ros2: the parameters' robot (panda)
     parser.add_argument("--blocks", help="block colours, e.g. red,green")
     parser.add_argument("--bowls", help="bowl colours, e.g. blue")
+    parser.add_argument("--objects", help="other objects by name, e.g. 'mug,duck,red block' "
+                        "(mug, rubber duck, teddy bear, ball, tray, toy)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
                         help="objects from camera images (default) or simulator ground truth")
@@ -169,7 +171,8 @@ def session_config(args, video: str | None = None) -> config.SessionConfig:
     from cap.sandbox.controller import Limits
     from sim.scene import SceneSpec
 
-    spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
+    spec = SceneSpec.from_lists(colors(args.blocks), colors(args.bowls), colors(args.objects),
+                                args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
     skills = not (getattr(args, "no_cache", False) or getattr(args, "no_skills", False))
     return config.SessionConfig(spec, perception=args.perception, gui=args.gui,

@@ -68,11 +68,13 @@ class Task:
 
 def initial_truth(spec: SceneSpec) -> Truth:
     """Where a scene's objects stand before anything moves (from its layout, no physics)."""
+    from sim.catalog import CATALOG
     from sim.objects import BOWL_HEIGHT
     from sim.scene import layout
 
-    return {f"{color} {kind}": np.array([*xy, (BLOCK_SIZE if kind == "block" else BOWL_HEIGHT) / 2])
-            for kind, color, xy, _ in layout(spec, WORKSPACE)}
+    heights = {"block": BLOCK_SIZE, "bowl": BOWL_HEIGHT} | {n: m.height for n, m in CATALOG.items()}
+    return {spot.name: np.array([*spot.xy, heights[spot.kind] / 2])
+            for spot in layout(spec, WORKSPACE)}
 
 
 CATEGORIES: dict[str, Task] = {}
