@@ -29,6 +29,14 @@ def model_for(args) -> ChatModel:
     return model
 
 
+def perception_spec(text: str) -> str:
+    try:
+        config.check_perception(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def colors(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(c.strip() for c in text.split(",") if c.strip())
 
@@ -43,8 +51,12 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
     parser.add_argument("--objects", help="other objects by name, e.g. 'mug,duck,red block' "
                         "(mug, rubber duck, teddy bear, ball, tray, toy)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
-                        help="objects from camera images (default) or simulator ground truth")
+    parser.add_argument("--perception", type=perception_spec, default="pixels",
+                        help="pixels: objects from camera images (default); vlm[:MODEL]: "
+                        "their names from a vision-language model on the endpoint; oracle: "
+                        "simulator ground truth")
+    parser.add_argument("--grounding", choices=("qwen2.5", "qwen3", "gemini", "molmo"),
+                        help="how the vision model gives coordinates (default: by its name)")
     parser.add_argument("--robot", choices=robots, default=robots[0],
                         help="the simulator, or a ROS 2 robot by its arm's parameter set (its "
                         "joint and link names, home pose)" if "sim" in robots else
@@ -175,7 +187,8 @@ def session_config(args, video: str | None = None) -> config.SessionConfig:
                                 args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
     skills = not (getattr(args, "no_cache", False) or getattr(args, "no_skills", False))
-    return config.SessionConfig(spec, perception=args.perception, gui=args.gui,
+    return config.SessionConfig(spec, perception=args.perception, grounding=args.grounding,
+                                gui=args.gui,
                                 video=video or args.video, limits=limits,
                                 use_skill_library=skills,
                                 tts=args.tts or ("espeak" if args.tts_out else None),

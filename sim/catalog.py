@@ -86,9 +86,11 @@ def load_model(client: int, model: Model, xy, yaw: float, variant: int = 0) -> L
     body = pybullet.loadURDF(path, [0, 0, SPAWN_HEIGHT], globalScaling=model.scale,
                              useFixedBase=model.mass == 0.0, physicsClientId=client)
     low, high = (np.array(v) for v in pybullet.getAABB(body, physicsClientId=client))
-    offset = (low + high) / 2 - [0, 0, SPAWN_HEIGHT]
+    # the body's frame is its centre of mass, which need not be the mesh's origin
+    base = np.array(pybullet.getBasePositionAndOrientation(body, physicsClientId=client)[0])
+    offset = (low + high) / 2 - base
     turned = _turn(yaw) @ offset[:2]
-    position = [xy[0] - turned[0], xy[1] - turned[1], SPAWN_HEIGHT - low[2] + ON_TABLE]
+    position = [xy[0] - turned[0], xy[1] - turned[1], base[2] - low[2] + ON_TABLE]
     pybullet.resetBasePositionAndOrientation(
         body, position, pybullet.getQuaternionFromEuler((0, 0, yaw)), physicsClientId=client)
     if model.mass > 0:

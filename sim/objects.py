@@ -53,13 +53,18 @@ def _rgba(color: str) -> list[float]:
 
 
 def make_block(client: int, color: str, xy, yaw: float) -> int:
-    half = [BLOCK_SIZE / 2] * 3
+    return make_box(client, [BLOCK_SIZE] * 3, xy, yaw, _rgba(color))
+
+
+def make_box(client: int, size, xy, yaw: float, rgba=(0.8, 0.8, 0.8, 1.0)) -> int:
+    """A box standing on the table (a block, or a stand-in for an object seen, not known)."""
+    half = [float(v) / 2 for v in size]
     collision = pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
                                               physicsClientId=client)
     visual = pybullet.createVisualShape(pybullet.GEOM_BOX, halfExtents=half,
-                                        rgbaColor=_rgba(color), physicsClientId=client)
+                                        rgbaColor=list(rgba), physicsClientId=client)
     body = pybullet.createMultiBody(
-        0.05, collision, visual, basePosition=(xy[0], xy[1], BLOCK_SIZE / 2),
+        0.05, collision, visual, basePosition=(xy[0], xy[1], half[2]),
         baseOrientation=pybullet.getQuaternionFromEuler((0, 0, yaw)), physicsClientId=client,
     )
     _set_dynamics(client, body)

@@ -12,7 +12,7 @@ from robots.workspace import Workspace
 from sim.colors import COLORS, TABLE_RGB
 from perception.palette import BLOCK_SIZE
 from sim.catalog import CATALOG, RANDOM_URDFS, load_model, model_color, model_named
-from sim.objects import BOWL_RADIUS, SimObject, make_block, make_bowl
+from sim.objects import BOWL_RADIUS, SimObject, make_block, make_bowl, make_box
 
 PLACEMENT_TRIES = 200  # per object; a scene that cannot be placed is an error, not a hang
 EDGE_MARGIN = 0.03
@@ -146,9 +146,10 @@ class Scene:
                                               physicsClientId=self.client)
         pybullet.changeDynamics(self.table, -1, lateralFriction=0.6, physicsClientId=self.client)
 
-    def add(self, kind: str, color: str, xy, yaw: float = 0.0,
-            name: str | None = None, variant: int = 0) -> SimObject:
-        """A block, a bowl, or a catalogue object (`kind` its noun) standing at xy."""
+    def add(self, kind: str, color: str, xy, yaw: float = 0.0, name: str | None = None,
+            variant: int = 0, size=(0.04, 0.04, 0.04)) -> SimObject:
+        """A block, a bowl, a catalogue object (`kind` its noun), or an "object" perception
+        found but cannot name (a box of `size`) standing at xy."""
         name = name or (f"{color} {kind}" if kind in ("block", "bowl") else kind)
         if name in self.objects:
             raise SceneError(f"the scene already has a {name}")
@@ -160,8 +161,11 @@ class Scene:
             loaded = load_model(self.client, CATALOG[kind], xy, yaw, variant)
             obj = SimObject(name, kind, color, loaded.body, tuple(loaded.offset),
                             tuple(loaded.extent))
+        elif kind == "object":  # seen, not known: a box of its size (a robot's twin)
+            obj = SimObject(name, kind, color, make_box(self.client, size, xy, yaw),
+                            extent=tuple(size))
         else:
-            raise SceneError(f"unknown object kind {kind!r}; kinds: block, bowl, "
+            raise SceneError(f"unknown object kind {kind!r}; kinds: block, bowl, object, "
                              f"{', '.join(CATALOG)}")
         self.objects[name] = obj
         return obj

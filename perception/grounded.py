@@ -1,0 +1,160 @@
+"""Depth regions named by a vision-language model, when the program asks.
+
+Every look is the scene detector's and the tracker's (no model). When a program asks for the
+objects' names, or for an object by a name nobody has given yet, the model is shown the camera
+image once and asked where those things are; each answer must land on a depth region (a point
+on its pixels, a box that overlaps them), which then carries the model's name in later looks.
+A name the model does not find is "not found", never a guess; an answer over bare table is
+refused.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from perception.detector import Detection
+from perception.grounding import EVERYTHING, Answer, Convention
+from perception.objects import ObjectInfo, Perceiver
+from perception.pixels import PixelPerceiver
+
+POINT_SLACK = 2  # pixels: a point this near an object's pixels is on it (its outline is fuzzy)
+MIN_OVERLAP = 0.3  # a box must overlap an object's pixels this much (intersection over union)
+
+
+class NotFound(LookupError):
+    """The model did not find what was asked for, or pointed where nothing stands."""
+
+
+Ask = Callable[[np.ndarray, str], str]  # (RGB image, prompt) -> the model's reply
+
+
+class GroundedPerceiver(Perceiver):
+    """A pixel perceiver whose objects the model names on request (`names`, `find`)."""
+
+    def __init__(self, pixels: PixelPerceiver, ask: Ask, convention: Convention) -> None:
+        self.pixels, self.ask, self.convention = pixels, ask, convention
+        self.aliases: dict[str, str] = {}  # a model's name for a block or bowl -> its name
+        self.shown: set[str] = set()  # objects the model has been asked to name
+        self.given: set[str] = set()  # the names it gave (a later name becomes an alias)
+        self.model_seconds = 0.0  # waiting on the model, over all requests
+        self.requests = 0
+
+    def look(self) -> dict[str, ObjectInfo]:
+        seen = self.pixels.look()
+        self.last = self.pixels.last
+        return seen
+
+    def forget(self) -> None:
+        self.pixels.forget()
+        self.aliases.clear()
+        self.shown.clear()
+        self.given.clear()
+        self.last = None
+
+    def expect(self, name: str, position, yaw: float | None = None) -> None:
+        self.pixels.expect(self.aliases.get(name, name), position, yaw)
+
+    def names(self) -> list[str]:
+        """Every object's name; objects the model has not yet named are shown to it once."""
+        seen = self.look()
+        unnamed = [n for n, info in seen.items() if info.kind == "object" and n not in self.shown]
+        if unnamed:
+            for answer, name in self._ground([EVERYTHING]):
+                if answer is not None and name is not None and name in unnamed:
+                    self._rename(name, answer.label)
+            self.shown.update(self.look())
+        return list(self.look())
+
+    def find(self, name: str) -> ObjectInfo:
+        """The object the model calls `name`; NotFound when it does not see one there."""
+        seen = self.look()
+        if self.aliases.get(name) in seen:
+            return seen[self.aliases[name]]
+        (answer, found), = self._ground([name])
+        if answer is None:
+            raise NotFound(f"the vision model does not see a {name!r} in the camera image; "
+                           f"objects seen: {', '.join(seen) or 'none'}")
+        if found is None:
+            raise NotFound(f"the vision model placed the {name!r} at {_where(answer)} in the "
+                           "image, where nothing stands on the table (no depth there); refused")
+        info = self.look()[found]
+        if info.kind == "object" and found not in self.given:
+            self._rename(found, name)
+            return self.look()[name]
+        self.aliases[name] = found
+        return info
+
+    def _ground(self, names: list[str]) -> list[tuple[Answer | None, str | None]]:
+        """Ask the model about `names` in the latest frame; per answer (per asked name when a
+        name was asked), the object whose pixels it lands on."""
+        look = self.pixels.last
+        frame = look.frame
+        started = time.perf_counter()
+        reply = self.ask(frame.rgb, self.convention.prompt(names))
+        self.model_seconds += time.perf_counter() - started
+        self.requests += 1
+        height, width = frame.rgb.shape[:2]
+        answers = self.convention.parse(reply, width, height)
+        on_screen = self.pixels.tracker.matched
+        if names == [EVERYTHING]:
+            return [(a, locate(a, on_screen)) for a in answers if a.label]
+        wanted = _for_name(answers, names[0])
+        return [(wanted, None if wanted is None else locate(wanted, on_screen))]
+
+    def _rename(self, old: str, label: str) -> None:
+        label = " ".join(label.lower().split())
+        taken = set(self.pixels.tracker.tracks) | set(self.aliases)
+        name, n = label, 2
+        while name in taken:
+            name, n = f"{label} {n}", n + 1
+        self.pixels.rename(old, name)
+        self.shown.add(name)
+        self.given.add(name)
+
+
+def _for_name(answers: list[Answer], name: str) -> Answer | None:
+    """The answer for the one name asked: labelled so, or the only answer given."""
+    labelled = [a for a in answers if " ".join(a.label.lower().split()) == name]
+    if labelled:
+        return labelled[0]
+    return answers[0] if len(answers) == 1 and not answers[0].label else None
+
+
+def locate(answer: Answer, on_screen: dict[str, Detection]) -> str | None:
+    """The object whose pixels the answer lands on: a point on (or next to) its pixels, or
+    the box overlapping them most, if enough."""
+    if answer.point is not None:
+        u, v = (int(np.floor(c)) for c in answer.point)  # the pixel the point falls in
+        for name, d in on_screen.items():
+            if d.mask is not None and _near(d.mask, u, v, POINT_SLACK):
+                return name
+        return None
+    best, overlap = None, MIN_OVERLAP
+    for name, d in on_screen.items():
+        if d.mask is not None and (score := _box_overlap(answer.box, d.mask)) >= overlap:
+            best, overlap = name, score
+    return best
+
+
+def _near(mask: np.ndarray, u: int, v: int, slack: int) -> bool:
+    h, w = mask.shape
+    window = mask[max(0, v - slack):min(h, v + slack + 1), max(0, u - slack):min(w, u + slack + 1)]
+    return bool(window.any())
+
+
+def _box_overlap(box, mask: np.ndarray) -> float:
+    h, w = mask.shape
+    u0, v0 = max(0, int(np.floor(min(box[0], box[2])))), max(0, int(np.floor(min(box[1], box[3]))))
+    u1, v1 = min(w, int(np.ceil(max(box[0], box[2])))), min(h, int(np.ceil(max(box[1], box[3]))))
+    if u1 <= u0 or v1 <= v0:
+        return 0.0
+    inside = int(mask[v0:v1, u0:u1].sum())
+    return inside / (int(mask.sum()) + (u1 - u0) * (v1 - v0) - inside)
+
+
+def _where(answer: Answer) -> str:
+    if answer.point is not None:
+        return f"pixel ({answer.point[0]:.0f}, {answer.point[1]:.0f})"
+    return "box (" + ", ".join(f"{c:.0f}" for c in answer.box) + ")"
