@@ -8,7 +8,7 @@ import numpy as np
 from shapely.geometry import box
 
 from cap.errors import NoRoom, PolicyError
-from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move
+from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move, object_grasps
 from cap.placement import BowlShape, Placement, inside, plan_placements, resting_on
 from cap.verification import verify
 from perception.objects import ObjectInfo, Perceiver
@@ -181,7 +181,9 @@ class PolicyAPI:
         if info.kind == "bowl":
             return bowl_grasps(info.position, info.size[0] / 2, self.grasp.bowl.wall,
                                info.size[2], self.grasp.bowl_grip_depth)
-        return block_grasps(info.position, info.yaw, info.size[2])
+        if info.kind == "block":
+            return block_grasps(info.position, info.yaw, info.size[2])
+        return object_grasps(info, self.grasp.hand)
 
     def goto_pos(self, pos) -> None:
         """Move the gripper to a position; an xy position keeps the current height."""

@@ -22,8 +22,8 @@ def run(program: str, model: str, monkeypatch, spec=SPEC, **options):
     monkeypatch.setenv("CAP_VLM_BASE_URL", server.base_url)
     try:
         with Session(SessionConfig(spec, perception=f"vlm:{model}"), None, cell=cell) as session:
-            truth = cell.scene.positions()
             outcome = session.exec_program(program, label="test")
+            truth = cell.scene.positions()  # after the program
     finally:
         server.close()
     return outcome, server.requests, truth
@@ -93,3 +93,13 @@ def test_every_known_perception_has_a_factory():
     from cap.config import PERCEPTIONS
     from cap.perceivers import PERCEIVERS
     assert set(PERCEIVERS) == set(PERCEPTIONS)
+
+
+@pytest.mark.parametrize("model", ["Qwen2.5-VL-7B-Instruct", "Molmo-7B-D-0924"])
+def test_an_object_the_model_names_is_picked_placed_and_verified(model, monkeypatch):
+    outcome, requests, truth = run("put_first_on_second('cup', 'blue bowl')\n"
+                                   "say(get_obj_names())", model, monkeypatch)
+    assert outcome.ok, outcome.error
+    assert "cup" in outcome.said[0]
+    assert np.linalg.norm(truth["mug"][:2] - truth["blue bowl"][:2]) < 0.05
+    assert len(requests) == 2  # 'cup' once; the rest named once by get_obj_names
