@@ -121,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     pickplace.add_argument("--perception", choices=("pixels", "oracle"), default="oracle")
     pickplace.add_argument("--json", action="store_true")
     tabletop = bench_sub.add_parser("tabletop", help="the 22-category task suite")
-    tabletop.add_argument("--tasks", nargs="*", help="categories (default: all 22)")
+    tabletop.add_argument("--tasks", nargs="*", help="categories (default: the 22; the object "
+                          "tasks objects/in_bowl, objects/to_corner, objects/two_bowls "
+                          "when named)")
     tabletop.add_argument("--trials", type=int, default=10)
     tabletop.add_argument("--seed", type=int, default=0)
     source = tabletop.add_mutually_exclusive_group()
@@ -130,9 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     tabletop.add_argument("--workers", type=int, default=1)
     tabletop.add_argument("--ray", metavar="ADDRESS",
                           help="run trials as Ray tasks: 'auto' or a cluster address")
-    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
-                          help="pixels: what a user runs; oracle: simulator ground truth, "
-                               "an ablation")
+    tabletop.add_argument("--perception", type=perception_spec, default="pixels",
+                          help="pixels: what a user runs; vlm:MODEL: names from a vision "
+                               "model; oracle: simulator ground truth, an ablation")
+    tabletop.add_argument("--scripted-vision", nargs=2, type=float, metavar=("NOISE", "MISS"),
+                          help="serve each trial a scripted vision model (pixel noise, chance "
+                               "of a miss) for --perception vlm:MODEL")
     tabletop.add_argument("--out", default="runs")
     tabletop.add_argument("--json", action="store_true")
     codegen = bench_sub.add_parser("codegen", help="robot code-generation problems")
@@ -303,23 +308,27 @@ def cmd_bench(args) -> dict:
 
 def bench_tabletop_cli(args) -> dict:
     from cap.bench.tabletop import bench_tabletop
-    from sim.tasks import CATEGORIES
+    from sim.tasks import ALL_CATEGORIES, CATEGORIES
 
     categories = args.tasks or list(CATEGORIES)
-    unknown = [c for c in categories if c not in CATEGORIES]
+    unknown = [c for c in categories if c not in ALL_CATEGORIES]
     if unknown:
-        raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+        raise ValueError(f"unknown categories {unknown}; known: {', '.join(ALL_CATEGORIES)}")
+    if args.scripted_vision and not args.perception.startswith("vlm:"):
+        raise ValueError("--scripted-vision answers a vision model: use --perception vlm:MODEL")
+    vision = dict(zip(("noise", "miss"), args.scripted_vision)) if args.scripted_vision \
+        else None
     llm = None if args.oracle else config.llm_spec(args.llm)
     if llm == config.BASELINE:
         from cap.llm.registry import BASELINE_BANNER
         log(BASELINE_BANNER)
     report = bench_tabletop(categories, args.trials, args.seed, llm, args.workers,
-                            args.perception, Path(args.out), args.ray)
+                            args.perception, Path(args.out), args.ray, vision)
     for name, task in report["tasks"].items():
         low, high = task["ci95"]
+        paper = "" if task["paper_rate"] is None else f"paper {100 * task['paper_rate']:.0f} %"
         log(f"{name:28s} {task['successes']:3d}/{task['trials']:<3d} {100 * task['rate']:5.1f} % "
-            f"[{100 * low:.0f}, {100 * high:.0f}]  paper {100 * task['paper_rate']:.0f} %  "
-            f"{task['failures'] or ''}")
+            f"[{100 * low:.0f}, {100 * high:.0f}]  {paper}  {task['failures'] or ''}")
     log(f"overall {100 * report['overall']['rate']:.1f} % from {args.perception}, "
         f"{report['overall']['wrongly_reported']} wrongly reported successes, "
         f"{report['seconds']:.0f} s; {report['files']['json']}")

@@ -25,7 +25,8 @@ SAFE_CLEARANCE = 0.004  # metres: a move whose fingers keep this from everything
 GRASP_YAWS = np.radians(np.arange(0, 180, 15))  # the finger directions tried on an object
 FINGER_HALF_WIDTH = 0.01  # what of the outline the fingers' pads meet, either side of the axis
 GRIP_BELOW_TOP = 0.025  # an object is gripped this far below its top, or at its middle if lower
-LOWEST_GRIP = 0.012  # fingertips keep this far above what the object stands on
+LOWEST_GRIP = 0.015  # the tool point no lower (its fingertips reach 8 mm below it; the
+# motion filter keeps them off the table)
 GRASPS_KEPT = 4  # the narrowest grips offered to the planner
 
 
@@ -105,7 +106,7 @@ def object_grasps(info: ObjectInfo, hand: GripperShape = PANDA_HAND) -> list[Gra
     if not fitting:
         raise PolicyError(f"the {info.name} is {100 * grips[0][0]:.1f} cm wide at its "
                           f"narrowest; the gripper opens {100 * widest:.1f} cm")
-    z = max(info.bottom + LOWEST_GRIP, min(info.position[2], info.top - GRIP_BELOW_TOP))
+    z = max(max(info.bottom, 0.0) + LOWEST_GRIP, min(info.position[2], info.top - GRIP_BELOW_TOP))
     tool = np.array([*centre[:2], z])
     return [GraspTarget(tool, finger_yaw(yaw), z - info.bottom, np.zeros(2), width)
             for width, yaw in fitting[:GRASPS_KEPT]]

@@ -48,10 +48,10 @@ class Task:
 
     name: str
     family: str
-    split: str  # "seen", "unseen attributes" or "unseen instructions"
+    split: str  # "seen", "unseen attributes", "unseen instructions" or "objects"
     sample: Callable[[np.random.Generator, dict], TaskInstance | None]
     attributes: dict
-    paper_rate: float  # the original paper's success rate (Table VI), percent
+    paper_rate: float | None  # the original paper's success rate (Table VI), percent
 
     def instance(self, rng: np.random.Generator, tries: int = 100) -> TaskInstance:
         """A task instance; a draw whose scene cannot pose the task, or where it is done
