@@ -2,10 +2,10 @@
 region of the depth image as an object.
 
 The colour detector's estimates of blocks and bowls are exact where they hold (a block's top
-face, a bowl's rim), so they are kept whenever they explain a depth region: its points lie in
-their outlines, each block is block-sized and rests on something, each bowl is round. A region
-they do not explain (a red mug is not a red block) is reported whole, as an object named by its
-colour and shape words.
+face, a bowl's rim), so each is kept when its depth region shows it shaped as one: a block
+block-sized, flat on top and resting on something, a bowl round. What the kept ones leave of
+a region (a red mug is not a red block; a duck lies in a bowl) is reported as objects, named
+by their colour and shape words.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
-from shapely.ops import unary_union
 
 from perception.color_detector import ColorDetector
 from perception.detector import Capsule, Detection, Detector
@@ -95,12 +94,10 @@ class SceneDetector(Detector):
         return [replace(part, base=_standing_on(part, kept, c.bowl_floor)) for part in parts]
 
     def _mask(self, d: Detection, region: Region) -> np.ndarray:
-        """The region's pixels that fall in the detection's outline."""
-        outline = _outline(d).buffer(self.config.outline_margin)
-        xy = region.points[:, :2]
+        """The region's pixels the detection accounts for."""
         mask = np.zeros_like(region.mask)
         rows, cols = np.nonzero(region.mask)
-        hit = shapely.contains_xy(outline, xy[:, 0], xy[:, 1])
+        hit = _covers(d, region.points, self.config)
         mask[rows[hit], cols[hit]] = True
         return mask
 
@@ -135,8 +132,8 @@ def _flat_top(points: np.ndarray, block: Detection, share: float, band: float = 
     xy = points[:, :2]
     within = shapely.contains_xy(_outline(block), xy[:, 0], xy[:, 1])
     top = block.position[2] + block.size[2] / 2
-    flat = np.abs(points[within, 2] - top) < band
-    return np.count_nonzero(within) > 0 and np.count_nonzero(flat) >= share * np.count_nonzero(within)
+    seen = np.count_nonzero(within)
+    return seen > 0 and np.count_nonzero(np.abs(points[within, 2] - top) < band) >= share * seen
 
 
 def _covers(d: Detection, points: np.ndarray, c: SceneDetectorConfig) -> np.ndarray:
