@@ -34,7 +34,7 @@ class SceneDetectorConfig:
     bowl_floor: float = 0.008
     roundness: float = 0.2  # a bowl's rim reaches out this evenly (spread over mean)
     flat_share: float = 0.5  # this share of a block's points lies in its flat top
-    raised: float = 0.015  # what stands this far above a bowl's floor lies in it
+    raised: float = 0.006  # what stands this far above a bowl's floor lies in it (a flat toy)
     min_object: float = 0.015  # metres: a leftover narrower than this is an edge, not an object
 
 

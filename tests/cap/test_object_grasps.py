@@ -61,3 +61,24 @@ def test_an_object_seen_only_in_pixels_is_put_in_a_bowl_and_at_a_corner(noun, se
         block_moved = np.linalg.norm(cell.scene.positions()["red block"] - truth["red block"])
     assert first.ok and second.ok, (first.error, second.error)
     assert in_bowl < 0.05 and at_corner < 0.025 and block_moved < 0.005
+
+
+def test_an_object_that_settled_a_little_off_is_placed_a_block_is_not():
+    from cap.errors import PlacementError
+    from cap.placement import BowlShape, Placement
+    from cap.verification import verify
+
+    placement = Placement(np.array([0.1, 0.1]), 0.0)
+    for kind, tolerated in (("object", True), ("block", False)):
+        held = ObjectInfo("it", kind, "red", np.array([0.0, 0.0, 0.02]), 0.0, np.full(3, 0.04))
+        now = ObjectInfo("it", kind, "red", np.array([0.13, 0.1, 0.02]), 0.0, np.full(3, 0.04))
+        try:
+            verify(held, placement, {"it": now}, BowlShape())
+            placed = True
+        except PlacementError:
+            placed = False
+        assert placed is tolerated, kind
+    held = ObjectInfo("it", "object", "red", np.array([0.0, 0.0, 0.02]), 0.0, np.full(3, 0.04))
+    far = ObjectInfo("it", "object", "red", np.array([0.15, 0.1, 0.02]), 0.0, np.full(3, 0.04))
+    with pytest.raises(PlacementError, match="landed 5.0 cm from the target"):
+        verify(held, placement, {"it": far}, BowlShape())
