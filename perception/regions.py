@@ -7,11 +7,12 @@ here knows what the object is called.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from shapely.geometry import MultiPoint, Polygon
+from shapely.geometry import Point, Polygon
 
 from perception.detector import Capsule
 from perception.frame import RGBDFrame
@@ -55,25 +56,27 @@ class Region:
         else is part of that thing's region), unless it is known to be in a bowl."""
         return self.base
 
-    @property
+    @functools.cached_property
     def footprint(self) -> Polygon:
         """Its outline seen from above (convex: the fingers close on the outermost points)."""
-        hull = MultiPoint(self.points[:, :2]).convex_hull
-        return hull if isinstance(hull, Polygon) else hull.buffer(0.002)
+        hull = cv2.convexHull(self.points[:, :2].astype(np.float32))[:, 0]
+        outline = Polygon(hull) if len(hull) >= 3 else Polygon()
+        return outline if outline.area > 0 else Point(*hull.mean(axis=0)).buffer(0.002)
 
     @property
     def center(self) -> np.ndarray:
         centroid = self.footprint.centroid
         return np.array([centroid.x, centroid.y, (self.top + self.bottom) / 2])
 
-    def box(self) -> tuple[float, tuple[float, float]]:
+    @functools.cached_property
+    def rectangle(self) -> tuple[float, tuple[float, float]]:
         """The footprint's smallest turned rectangle: yaw (radians) and its two sides."""
         (_, _), (w, h), angle = cv2.minAreaRect(self.points[:, :2].astype(np.float32))
         return float(np.radians(angle)), (float(w), float(h))
 
     @property
     def extent(self) -> np.ndarray:
-        _, (w, h) = self.box()
+        _, (w, h) = self.rectangle
         return np.array([w, h, self.top - self.bottom])
 
     @property

@@ -104,7 +104,7 @@ class SceneDetector(Detector):
 
 def as_object(region: Region) -> Detection:
     """A region nobody explained, whole: an object named by its colour and shape words."""
-    yaw, _ = region.box()
+    yaw, _ = region.rectangle
     return Detection("object", color_word(region.rgb), region.center, yaw, region.extent,
                      region.rgb, len(region.points), shape=region.shape,
                      outline=region.footprint, mask=region.mask)
@@ -149,7 +149,7 @@ def _covers(d: Detection, points: np.ndarray, c: SceneDetectorConfig) -> np.ndar
 
 
 def _sizeable(part: Region, least: float) -> bool:
-    _, (w, h) = part.box()
+    _, (w, h) = part.rectangle
     return min(w, h) >= least
 
 
