@@ -9,7 +9,6 @@ refused.
 """
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import numpy as np
@@ -38,8 +37,6 @@ class GroundedPerceiver(Perceiver):
         self.aliases: dict[str, str] = {}  # a model's name for a block or bowl -> its name
         self.shown: set[str] = set()  # objects the model has been asked to name
         self.given: set[str] = set()  # the names it gave (a later name becomes an alias)
-        self.model_seconds = 0.0  # waiting on the model, over all requests
-        self.requests = 0
 
     def look(self) -> dict[str, ObjectInfo]:
         seen = self.pixels.look()
@@ -89,12 +86,8 @@ class GroundedPerceiver(Perceiver):
     def _ground(self, names: list[str]) -> list[tuple[Answer | None, str | None]]:
         """Ask the model about `names` in the latest frame; per answer (per asked name when a
         name was asked), the object whose pixels it lands on."""
-        look = self.pixels.last
-        frame = look.frame
-        started = time.perf_counter()
+        frame = self.pixels.last.frame
         reply = self.ask(frame.rgb, self.convention.prompt(names))
-        self.model_seconds += time.perf_counter() - started
-        self.requests += 1
         height, width = frame.rgb.shape[:2]
         answers = self.convention.parse(reply, width, height)
         on_screen = self.pixels.tracker.matched
