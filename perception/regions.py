@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import shapely
 from shapely.geometry import Point, Polygon
 
 from perception.detector import Capsule
@@ -143,6 +144,22 @@ def split(region: Region, keep: np.ndarray, min_pixels: int = 12) -> list[Region
             parts.append(Region(pixels, region.points[chosen], region.colors[chosen],
                                 region.cut))
     return parts
+
+
+def carve(region: Region, outlines: list[Polygon], least: float = 0.015) -> list[Region]:
+    """A region cut along outlines a model gave for one object where the outline covers part
+    of it (touching objects are one region); parts narrower than `least` are edges."""
+    xy = region.points[:, :2]
+    rows, cols = np.nonzero(region.mask)
+    for outline in outlines:
+        inside = shapely.contains_xy(outline, xy[:, 0], xy[:, 1])
+        if inside.any() and not inside.all():
+            within = np.zeros_like(region.mask)
+            within[rows[inside], cols[inside]] = True
+            parts = split(region, within) + split(region, region.mask & ~within)
+            return [piece for part in parts if min(part.rectangle[1]) >= least
+                    for piece in carve(part, outlines, least)]
+    return [region]
 
 
 def distance_to_segment(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from perception.frame import RGBDFrame
 from perception.naming import color_word
 from perception.objects import turned_box
 from perception.palette import BLOCK_SIZE
-from perception.regions import Region, RegionConfig, segment, split
+from perception.regions import Region, RegionConfig, carve, segment, split
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,11 @@ class SceneDetector(Detector):
                  config: SceneDetectorConfig | None = None) -> None:
         self.color = color or ColorDetector()
         self.config = config or SceneDetectorConfig()
+        self.cuts: list[Polygon] = []  # outlines a model gave of objects touching others
 
     def detect(self, frame: RGBDFrame, exclude: list[Capsule] = ()) -> list[Detection]:
-        regions = segment(frame, exclude, self.config.regions)
+        regions = [part for region in segment(frame, exclude, self.config.regions)
+                   for part in carve(region, self.cuts, self.config.min_object)]
         palette = self.color.detect(frame, exclude)
         out, used = [], set()
         for region in regions:

@@ -103,3 +103,25 @@ def test_an_object_the_model_names_is_picked_placed_and_verified(model, monkeypa
     assert "cup" in outcome.said[0]
     assert np.linalg.norm(truth["mug"][:2] - truth["blue bowl"][:2]) < 0.05
     assert len(requests) == 2  # 'cup' once; the rest named once by get_obj_names
+
+
+@pytest.mark.parametrize("model", ["qwen3-vl-8b", "gemini-2.5-flash"])
+def test_a_box_over_part_of_touching_objects_finds_each_apart(model, monkeypatch):
+    spec = SceneSpec.from_lists((), (), ("mug", "ball"), seed=5)
+    cell = Tabletop(spec)
+    heights = {name: p[2] for name, p in cell.scene.positions().items()}
+    cell.scene.place("mug", [0.0, 0.05, heights["mug"]])
+    cell.scene.place("ball", [0.05, 0.05, heights["ball"]])  # touching: one depth region
+    server = serve_table(cell)
+    monkeypatch.setenv("CAP_VLM_BASE_URL", server.base_url)
+    try:
+        with Session(SessionConfig(spec, perception=f"vlm:{model}"), None, cell=cell) as session:
+            outcome = session.exec_program("say(get_obj_pos('ball'))\nsay(get_obj_pos('mug'))",
+                                           label="test")
+            truth = cell.scene.positions()
+    finally:
+        server.close()
+    assert outcome.ok, outcome.error
+    for said, name in zip(outcome.said, ("ball", "mug")):
+        found = np.array([float(v) for v in said.strip("[]").split()])
+        assert np.linalg.norm(found[:2] - truth[name][:2]) < 0.012, name
