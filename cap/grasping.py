@@ -18,6 +18,7 @@ from cap.placement import BowlShape, Placement, inside, outlines
 from perception.objects import ObjectInfo
 from robots.arm import Arm
 from robots.errors import UnreachableError
+from robots.kinematics import ArmModel
 from robots.skills import (
     GRIP_ROOM, PANDA_HAND, GraspTarget, GripperShape, Move, Obstacle, finger_yaw, plan_move)
 
@@ -25,8 +26,10 @@ SAFE_CLEARANCE = 0.004  # metres: a move whose fingers keep this from everything
 GRASP_YAWS = np.radians(np.arange(0, 180, 15))  # the finger directions tried on an object
 FINGER_HALF_WIDTH = 0.01  # what of the outline the fingers' pads meet, either side of the axis
 GRIP_BELOW_TOP = 0.025  # an object is gripped this far below its top, or at its middle if lower
-LOWEST_GRIP = 0.015  # the tool point no lower (its fingertips reach 8 mm below it; the
-# motion filter keeps them off the table)
+FINGERTIP_REACH = 0.008  # the fingertips reach this far below the tool point
+# the tool point no lower: the fingertips just outside the distance the motion filter keeps
+# every link from the table (a flat toy gripped higher is held by its upper rim and slips)
+LOWEST_GRIP = ArmModel.table_clearance + FINGERTIP_REACH + 0.0005
 GRASPS_KEPT = 4  # the narrowest grips offered to the planner
 
 

@@ -12,6 +12,8 @@ from perception.objects import ObjectInfo, outline_of
 from robots.skills import finger_axis
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
+from sim.tasks import ALL_CATEGORIES
+from tests.vlm_server import serve_table
 
 
 def _object(outline, height=0.05):
@@ -36,8 +38,8 @@ def test_gripped_below_its_top_and_never_at_the_table():
     short = object_grasps(_object(Point(0.1, 0).buffer(0.025), height=0.045))[0]
     assert short.tool_position[2] == pytest.approx(0.02)  # 2.5 cm below its top
     flat = object_grasps(_object(Point(0.1, 0).buffer(0.025), height=0.01))[0]
-    assert flat.tool_position[2] == pytest.approx(0.015)
-    assert flat.hang == pytest.approx(0.015)
+    assert flat.tool_position[2] == pytest.approx(0.0135)  # fingertips 5.5 mm up
+    assert flat.hang == pytest.approx(0.0135)
 
 
 def test_an_object_wider_than_the_gripper_everywhere_is_refused_with_its_width():
@@ -82,3 +84,23 @@ def test_an_object_that_settled_a_little_off_is_placed_a_block_is_not():
     far = ObjectInfo("it", "object", "red", np.array([0.15, 0.1, 0.02]), 0.0, np.full(3, 0.04))
     with pytest.raises(PlacementError, match="landed 5.0 cm from the target"):
         verify(held, placement, {"it": far}, BowlShape())
+
+
+@pytest.mark.render
+def test_a_flat_toy_is_gripped_low_enough_to_hold_and_put_at_a_corner(monkeypatch):
+    rng = np.random.default_rng([0, list(ALL_CATEGORIES).index("objects/to_corner"), 0])
+    instance = ALL_CATEGORIES["objects/to_corner"].instance(rng)  # a toy 2 cm tall
+    cell = Tabletop(instance.scene)
+    assert cell.scene.objects["toy"].extent[2] < 0.025
+    server = serve_table(cell)
+    monkeypatch.setenv("CAP_VLM_BASE_URL", server.base_url)
+    try:
+        with Session(SessionConfig(instance.scene, perception="vlm:qwen3-vl"), None,
+                     cell=cell) as session:
+            before = cell.scene.positions()
+            outcome = session.exec_program(instance.reference, label="t")
+            after = cell.scene.positions()
+    finally:
+        server.close()
+    assert outcome.ok, outcome.error
+    assert instance.check(before, after)
