@@ -71,8 +71,10 @@ class SceneDetector(Detector):
             return _round(region.points, d, c.roundness)
         if abs(d.size[0] - c.block_size) > c.block_tolerance * c.block_size:
             return False
-        levels = [0.0] + [o.position[2] + o.size[2] / 2 for o in found if o.kind == "block"] \
-            + [o.position[2] - o.size[2] / 2 + c.bowl_floor for o in found if o.kind == "bowl"]
+        floors = [o.position[2] - o.size[2] / 2 + c.bowl_floor for o in found
+                  if o.kind == "bowl" and _within(d, o)]  # in a bowl: not on the table
+        levels = (floors or [0.0]) + [o.position[2] + o.size[2] / 2 for o in found
+                                      if o.kind == "block"]
         bottom = d.position[2] - d.size[2] / 2
         covered = any(o.kind == "block" and o is not d and o.position[2] > d.position[2]
                       and np.linalg.norm(o.position[:2] - d.position[:2]) < c.block_size / 2
@@ -148,6 +150,10 @@ def _covers(d: Detection, points: np.ndarray, c: SceneDetectorConfig) -> np.ndar
     floor = d.position[2] - d.size[2] / 2 + c.bowl_floor
     inner = np.linalg.norm(xy - d.position[:2], axis=1) < d.size[0] / 2 - 2 * c.bowl_floor
     return within & ~(inner & (points[:, 2] > floor + c.raised))
+
+
+def _within(d: Detection, bowl: Detection) -> bool:
+    return bool(np.linalg.norm(d.position[:2] - bowl.position[:2]) < bowl.size[0] / 2)
 
 
 def _sizeable(part: Region, least: float) -> bool:

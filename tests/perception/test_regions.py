@@ -118,3 +118,18 @@ def test_a_low_object_lying_in_a_bowl_is_still_seen(seed):
     found = look(table, SceneDetector())
     table.close()
     assert [d.kind for d in found].count("object") == 1 and len(found) == 2
+
+
+def test_a_flat_toy_in_a_bowl_is_an_object_not_a_block_standing_on_the_table():
+    """A yellow toy 1.5 cm tall in a bowl showed a block's top face, and a block of that top
+    would stand on the table: in a bowl, only the bowl's floor is ground."""
+    table = Tabletop(SceneSpec.from_lists((), ("cyan",), (), seed=0))
+    bowl = table.scene.positions()["cyan bowl"]
+    table.scene.add("toy", "yellow", bowl[:2] + [-0.028, -0.01], 2.17, variant=749)
+    table.world.run(0.6)
+    found = look(table, SceneDetector())
+    truth = table.scene.positions()["toy"]
+    table.close()
+    assert sorted(d.kind for d in found) == ["bowl", "object"]
+    toy = next(d for d in found if d.kind == "object")
+    assert np.linalg.norm(toy.position[:2] - truth[:2]) < 0.01
