@@ -4,6 +4,7 @@ Every look is the scene detector's and the tracker's (no model). When a program 
 objects' names, or for an object by a name nobody has given yet, the model is shown the camera
 image once and asked where those things are; each answer must land on a depth region (a point
 on its pixels, a box that overlaps them), which then carries the model's name in later looks.
+Objects that touch are one depth region: a box on part of one cuts its pixels out.
 A name the model does not find is "not found", never a guess; an answer over bare table is
 refused.
 """
