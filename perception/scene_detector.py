@@ -71,8 +71,8 @@ class SceneDetector(Detector):
             return _round(region.points, d, c.roundness)
         if abs(d.size[0] - c.block_size) > c.block_tolerance * c.block_size:
             return False
-        floors = [o.position[2] - o.size[2] / 2 + c.bowl_floor for o in found
-                  if o.kind == "bowl" and _within(d, o)]  # in a bowl: not on the table
+        floors = [_floor(o, c.bowl_floor) for o in found
+                  if o.kind == "bowl" and _holds(o, d, c.bowl_floor)]  # then not the table
         levels = (floors or [0.0]) + [o.position[2] + o.size[2] / 2 for o in found
                                       if o.kind == "block"]
         bottom = d.position[2] - d.size[2] / 2
@@ -152,8 +152,15 @@ def _covers(d: Detection, points: np.ndarray, c: SceneDetectorConfig) -> np.ndar
     return within & ~(inner & (points[:, 2] > floor + c.raised))
 
 
-def _within(d: Detection, bowl: Detection) -> bool:
-    return bool(np.linalg.norm(d.position[:2] - bowl.position[:2]) < bowl.size[0] / 2)
+def _floor(bowl: Detection, floor: float) -> float:
+    return float(bowl.position[2] - bowl.size[2] / 2 + floor)
+
+
+def _holds(bowl: Detection, d: Detection, floor: float) -> bool:
+    """Whether `d` lies in the bowl: within its rim and above its floor (a bowl may stand on
+    a block)."""
+    return bool(np.linalg.norm(d.position[:2] - bowl.position[:2]) < bowl.size[0] / 2
+                and _floor(bowl, floor) < d.position[2] + d.size[2] / 2)
 
 
 def _sizeable(part: Region, least: float) -> bool:
