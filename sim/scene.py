@@ -93,13 +93,13 @@ def layout(spec: SceneSpec, workspace: Workspace) -> list[Spot]:
     blocks, bowls = spec.resolve(rng)
     for _ in range(LAYOUT_TRIES - 1):  # objects drawn one by one can box the last one out
         try:
-            return _draw_layout(rng, workspace, blocks, bowls)
+            return _draw_layout(rng, workspace, blocks, bowls, spec.objects or ())
         except SceneError:
             pass
-    return _draw_layout(rng, workspace, blocks, bowls)
+    return _draw_layout(rng, workspace, blocks, bowls, spec.objects or ())
 
 
-def _draw_layout(rng, workspace: Workspace, blocks, bowls) -> list:
+def _draw_layout(rng, workspace: Workspace, blocks, bowls, objects) -> list[Spot]:
     placed: list[tuple[np.ndarray, float]] = []
     out = []
     for kind, colors in (("bowl", bowls), ("block", blocks)):
@@ -110,7 +110,7 @@ def _draw_layout(rng, workspace: Workspace, blocks, bowls) -> list:
             yaw = float(rng.uniform(-np.pi / 4, np.pi / 4))
             out.append(Spot(f"{color} {kind}", kind, color, xy, yaw))
     # the largest first: they need the most room
-    for model in sorted(map(model_named, spec.objects or ()), key=lambda m: -m.radius):
+    for model in sorted(map(model_named, objects), key=lambda m: -m.radius):
         xy = _free_spot(rng, workspace, model.radius, placed)
         placed.append((xy, model.radius))
         yaw, variant = float(rng.uniform(-np.pi, np.pi)), int(rng.integers(RANDOM_URDFS))
