@@ -42,14 +42,14 @@ def test_a_prompt_larger_than_the_context_says_the_numbers_and_what_to_do(llm_se
 
 def test_a_reply_cut_off_by_the_context_is_not_called_a_token_limit(llm_server):
     llm_server.on("# hello", "say('hello')\n" * 100)
-    llm_server.context = 1000  # a few tokens more than the tabletop prompt
+    llm_server.context = 1100  # some tokens more than the tabletop prompt
     with session_for(model_for(llm_server), repairs=2) as session:
         outcome = session.command("hello")
     prompt, written = outcome.llm["prompt_tokens"], outcome.llm["completion_tokens"]
     assert outcome.failure == "context_exceeded" and "token limit" not in outcome.error
-    assert 0 < written < 512 and prompt + written == 1000
+    assert 0 < written < 512 and prompt + written == 1100
     assert (f"cut off after {written} tokens because the prompt ({prompt} tokens) filled the "
-            "server's context (1000 tokens)") in outcome.error
+            "server's context (1100 tokens)") in outcome.error
     assert len(llm_server.requests) == 1  # asking again with more tokens would change nothing
 
 
