@@ -75,8 +75,10 @@ BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright():
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it
+    is open, and tests that run their own (asyncio.run) must not meet it."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
