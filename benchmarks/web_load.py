@@ -187,7 +187,7 @@ def memory_over_commands(model: ScriptedLLM, commands: int, warm_up: int = WARM_
     from cap.config import SessionConfig
     from cap.llm.openai_backend import OpenAIChat
     from cap.session import Session
-    from cap.web.hub import MAX_QUEUED, Hub
+    from cap.hub import MAX_QUEUED, Hub
     from sim.scene import SceneSpec
 
     chat = OpenAIChat("scripted", base_url=model.base_url, api_key="x", timeout=5)

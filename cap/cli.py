@@ -412,7 +412,7 @@ def cmd_serve(args) -> dict:
     import secrets
 
     from cap.web.app import LOCAL_HOSTS, create_app, highlight_html
-    from cap.web.hub import Hub
+    from cap.hub import Hub
     from cap.web.server import listen, run
 
     token = args.token or (None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(16))

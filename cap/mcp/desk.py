@@ -1,4 +1,4 @@
-"""The MCP tools' side of the one session service (`cap.web.hub.Hub`): a job at a time, its
+"""The MCP tools' side of the one session service (`cap.hub.Hub`): a job at a time, its
 result gathered from the hub's events, programs held for approval, Stop at once, and the
 history of what ran."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from cap.errors import CapError
 from cap.mcp.approvals import Approval, Approvals
-from cap.web.hub import Hub
+from cap.hub import Hub
 
 OWNER = "mcp"  # the hub's queue bound is per owner; this server queues one job at a time
 HISTORY = 200  # finished jobs kept for the history resource

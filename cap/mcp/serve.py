@@ -14,7 +14,7 @@ from cap.mcp.desk import Desk
 from cap.mcp.tools import MAX_PROGRAM_CHARS, build_server
 from cap.session import Session
 from cap.web.doors import Doors
-from cap.web.hub import Hub
+from cap.hub import Hub
 
 MAX_BODY_BYTES = 16 * MAX_PROGRAM_CHARS  # one JSON-RPC message holds at most a program
 

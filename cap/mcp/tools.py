@@ -18,7 +18,7 @@ from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from cap.errors import CapError
 from cap.mcp.desk import Desk
 from cap.prompts import PROMPT_DIR
-from cap.web.hub import FRAME_HEADER
+from cap.hub import FRAME_HEADER
 from cap.web.messages import BadMessage, command_text
 
 MAX_PROGRAM_CHARS = 20_000

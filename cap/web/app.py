@@ -24,7 +24,7 @@ from cap.speech.ask import transcript_report
 from cap.speech.audio import AudioError
 from cap.speech.recognize import Transcript
 from cap.web.doors import Doors
-from cap.web.hub import Client, Hub, QueueFull
+from cap.hub import Client, Hub, QueueFull
 from cap.web.messages import (BadMessage, RateLimit, command_text, frame_rate, parse_message,
                               question_id)
 from cap.web.questions import Questions

@@ -8,7 +8,7 @@ import itertools
 
 from cap.speech.ask import Clarification
 from cap.speech.recognize import Transcript
-from cap.web.hub import Hub, QueueFull
+from cap.hub import Hub, QueueFull
 from cap.web.messages import BadMessage
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from starlette.websockets import WebSocket
 
-from cap.web.hub import FRAME_PERIOD, Hub
+from cap.hub import FRAME_PERIOD, Hub
 
 
 class Feed:

@@ -7,7 +7,7 @@ import pytest
 
 from cap.config import SessionConfig
 from cap.session import Session
-from cap.web.hub import MAX_QUEUED, Hub, QueueFull
+from cap.hub import MAX_QUEUED, Hub, QueueFull
 from sim.scene import SceneSpec
 
 PACE = ("for i in range(50):\n    goto_pos([0.15, 0.1, 0.25])\n"
