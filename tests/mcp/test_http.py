@@ -33,7 +33,9 @@ async def post(url: str, **headers: str) -> httpx2.Response:
 
 
 async def test_over_http_a_command_moves_a_block_and_stop_ends_a_motion(loopback, llm_server):
-    llm_server.on("red block", "put_first_on_second('red block', 'blue bowl')")
+    # the whole command: every prompt names the red block, the pacing one too
+    llm_server.on("put the red block in the blue bowl",
+                  "put_first_on_second('red block', 'blue bowl')")
     llm_server.on("pace", PACE)
     async with loopback.connect() as agent:
         placed = await agent.call("command", text="put the red block in the blue bowl")
