@@ -18,6 +18,8 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.processes import terminate
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENE = ["--blocks", "red,green", "--bowls", "blue", "--seed", "3", "--perception", "oracle"]
 PACE = ("for i in range(50):\n    goto_pos([0.15, 0.1, 0.25])\n"
@@ -87,12 +89,7 @@ class HttpServer:
                 yield Agent(session)
 
     def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
         self.log.unlink(missing_ok=True)
 
 

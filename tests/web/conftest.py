@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import terminate
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,12 +57,7 @@ class Server:
             return json.load(reply)
 
     def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
         self.log.unlink(missing_ok=True)
 
 
