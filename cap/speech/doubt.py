@@ -3,10 +3,10 @@
 From its scored n-best readings: for each name in the best reading, the other names on the
 table that a reading nearly as likely puts in the same place (the n-th name of one reading
 against the n-th of another), with the margin between the two readings' scores (natural
-log). A reading that says the kind there without naming an object ("every block" for
-"the red block") casts its doubt too, as the words it has in place of the name. Beam search prunes readings, so a
-recogniser may also score the best reading with each other name in place (`probed`); the
-smaller margin counts.
+log). A reading that says the kind there without naming an object ("every block" for "the
+red block") casts its doubt too, as the words it has in place of the name. Beam search
+prunes readings, so a recogniser may also score the best reading with each other name in
+place (`probed`); the smaller margin counts.
 """
 from __future__ import annotations
 
