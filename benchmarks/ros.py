@@ -96,16 +96,18 @@ def one_command(graph, clock: GoalClock, command: str) -> dict:
             "command": command, "objects_before": objects_before, "objects_after": objects}
 
 
-def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path, keep: Path
+def pair(seed: int, commands: int, idle: bool, server, tmp: Path, keep: Path
          ) -> tuple[float | None, list[dict]]:
     """One simulator and agent: the idle agent's CPU share (when `idle`), then the first
     `commands` commands; the evidence of any failure kept under `keep`."""
     from tests.ros.conftest import Graph, Robot, claimed_domain
 
+    asked_before = len(server.requests)
     with claimed_domain() as domain:
         graph = Graph(domain)
         try:
-            robot = Robot(domain, llm_url, tmp, graph, scene=(*SCENE, "--seed", str(seed)))
+            robot = Robot(domain, server.base_url, tmp, graph,
+                          scene=(*SCENE, "--seed", str(seed)))
         except RuntimeError as error:  # counted: a robot that never took a command
             graph.close()
             print(f"  seed {seed}: {str(error)[-300:]}", flush=True)
@@ -124,16 +126,20 @@ def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path, keep: Pa
             robot.close()
             graph.close()
             if any(not r["ok"] for r in results):
-                keep_failures(keep / f"seed-{seed}", tmp, results)
+                keep_failures(keep / f"seed-{seed}", tmp, results,
+                              server.requests[asked_before:])
 
 
-def keep_failures(folder: Path, tmp: Path, results: list[dict]) -> None:
-    """The pair's process logs and its failed commands (error, true places before/after)."""
+def keep_failures(folder: Path, tmp: Path, results: list[dict], asked: list[dict]) -> None:
+    """The pair's process logs, its failed commands (error, true places before/after) and
+    what the model was asked (a repair request quotes the error of the attempt before)."""
     folder.mkdir(parents=True, exist_ok=True)
     for log in ("sim.log", "agent.log"):
         shutil.copy(tmp / log, folder / log)
     failed = [{k: v for k, v in r.items() if k != "ok"} for r in results if not r["ok"]]
     (folder / "failed.json").write_text(json.dumps(failed, indent=1, default=list))
+    (folder / "asked.json").write_text(json.dumps(
+        [request["messages"][-1] for request in asked], indent=1))
 
 
 def main() -> None:
@@ -157,7 +163,7 @@ def main() -> None:
             for number, start in enumerate(range(0, args.commands, len(COMMANDS))):
                 count = min(len(COMMANDS), args.commands - start)
                 idle, done = pair(args.seed + number, count, number % args.idle_every == 0,
-                                  server.base_url, Path(tmp), args.keep)
+                                  server, Path(tmp), args.keep)
                 idles += [idle] if idle is not None else []
                 results += done
                 print(f"seed {args.seed + number}: {sum(r['ok'] for r in done)}/{count}"
