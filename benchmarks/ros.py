@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -79,10 +80,54 @@ class GoalClock:
         return min(later) if later else None
 
 
-def one_command(graph, clock: GoalClock, command: str) -> dict:
-    """Send the command; how it ended, its seconds, program -> first goal seconds, and the
-    objects' true places before and after it."""
+class StampGaps:
+    """The simulator's /joint_states as a third process receives them: every header stamp,
+    taken from DDS (which holds 20 s of them) by a thread of its own, so a pause of this
+    process loses none. Tells a simulator that stopped publishing from an agent that missed
+    what was published."""
+
+    def __init__(self, graph) -> None:
+        from sensor_msgs.msg import JointState
+
+        from robots.sampled_topic import SampledTopic, sampling_node
+        self.stamps: list[float] = []
+        self._topic = SampledTopic(sampling_node(graph.node, "stamps"), JointState,
+                                   "/joint_states", 4000)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._keep_taking, daemon=True)
+        self._thread.start()
+
+    def _keep_taking(self) -> None:
+        while not self._stop.wait(0.2):
+            self._take()
+
+    def _take(self) -> None:
+        self.stamps += [m.header.stamp.sec + 1e-9 * m.header.stamp.nanosec
+                        for m in self._topic.take()]
+
+    def gaps(self, start: float, end: float, over: float = 0.1) -> list[list[float]]:
+        """[wall time, seconds] of each gap longer than `over` between stamps in [start, end]."""
+        self._take()
+        stamps = [s for s in self.stamps if start <= s <= end]
+        return [[round(a, 3), round(b - a, 3)] for a, b in zip(stamps, stamps[1:])
+                if b - a > over]
+
+    def longest(self, start: float, end: float) -> float:
+        """The longest gap between stamps in [start, end] (seconds)."""
+        stamps = [s for s in self.stamps if start <= s <= end]
+        return max((b - a for a, b in zip(stamps, stamps[1:])), default=0.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def one_command(graph, clock: GoalClock, stamps: StampGaps, command: str) -> dict:
+    """Send the command; how it ended, its seconds, program -> first goal seconds, the gaps
+    in the simulator's joint-state stamps meanwhile, and the objects' true places before and
+    after it."""
     before, objects_before = len(graph.ended()), dict(graph.objects)
+    started = time.time()
     graph.send(command)
     done = graph.done(timeout=180, count=before + 1)[before]
     program = next((e for e in reversed(graph.events) if e["event"] == "program"
@@ -91,7 +136,9 @@ def one_command(graph, clock: GoalClock, command: str) -> dict:
     objects = graph.objects_after(done["received"])
     ok = bool(done["ok"]) and in_bowl(objects, *COMMANDS[command])
     return {"ok": ok, "error": None if ok else done.get("error") or "not in the bowl",
-            "seconds": done.get("seconds"),
+            "seconds": done.get("seconds"), "command_started": started,
+            "stamp_gaps": stamps.gaps(started, time.time()),
+            "longest_stamp_gap": stamps.longest(started, time.time()),
             "first_goal": first_goal - program["received"] if first_goal else None,
             "command": command, "objects_before": objects_before, "objects_after": objects}
 
@@ -114,15 +161,17 @@ def pair(seed: int, commands: int, idle: bool, server, tmp: Path, keep: Path
             return None, [{"ok": False, "error": "did not come up", "seconds": None,
                            "first_goal": None}] * commands
         results: list[dict] = []
+        clock, stamps = GoalClock(graph), StampGaps(graph)
         try:
-            clock = GoalClock(graph)
             share = idle_share(robot.agent.pid) if idle else None
             for command in list(COMMANDS)[:commands]:
-                results.append(one_command(graph, clock, command))
+                results.append(one_command(graph, clock, stamps, command))
                 if not results[-1]["ok"]:
-                    print(f"  seed {seed}, {command}: {results[-1]['error']}", flush=True)
+                    print(f"  seed {seed}, {command}: {results[-1]['error']}; the simulator's "
+                          f"stamp gaps over 0.1 s: {results[-1]['stamp_gaps']}", flush=True)
             return share, results
         finally:
+            stamps.close()
             robot.close()
             graph.close()
             if any(not r["ok"] for r in results):
@@ -187,6 +236,11 @@ def report(results: list[dict], idles: list[float], busy: bool) -> None:
           f"{lost}")
     for error, count in errors.most_common():
         print(f"  {count} x {error}")
+    gaps = [r["longest_stamp_gap"] for r in results if "longest_stamp_gap" in r]
+    if gaps:
+        print(f"the simulator's joint states as a third process took them: longest gap between "
+              f"stamps per command median {1e3 * statistics.median(gaps):.0f} ms, max "
+              f"{1e3 * max(gaps):.0f} ms")
     print(f"idle agent: median {100 * statistics.median(idles):.1f} % of a core, max "
           f"{100 * max(idles):.1f} % (over {len(idles)} agents, 20 s each)")
     if seconds:
