@@ -118,6 +118,17 @@ class Agent:
                     return state
                 await anyio.sleep(0.01)
 
+    async def start_pacing(self, group, results: list) -> list[float]:
+        """Start the command "pace back and forth" in `group` (its answer appended to
+        `results`) and return, with the joints before it, once the arm moves for it."""
+        home = (await self.read("cap://state"))["joints"]
+
+        async def pace() -> None:
+            results.append(await self.call("command", text="pace back and forth"))
+        group.start_soon(pace)
+        await self.wait_for(lambda state: state["job"] and moved(state["joints"], home))
+        return home
+
 
 def moved(joints: list[float], home: list[float], by: float = 0.05) -> bool:
     """Whether some joint is more than `by` radians from where it was: a motion, not jitter."""

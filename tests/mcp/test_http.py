@@ -9,7 +9,7 @@ import anyio
 import httpx2
 import pytest
 
-from tests.mcp.conftest import PACE, HttpServer, distance_xy, moved
+from tests.mcp.conftest import PACE, HttpServer, distance_xy
 
 pytestmark = pytest.mark.anyio
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -39,14 +39,9 @@ async def test_over_http_a_command_moves_a_block_and_stop_ends_a_motion(loopback
     llm_server.on("pace", PACE)
     async with loopback.connect() as agent:
         placed = await agent.call("command", text="put the red block in the blue bowl")
-        home = (await agent.read("cap://state"))["joints"]
         async with anyio.create_task_group() as group:
             results = []
-
-            async def pace() -> None:
-                results.append(await agent.call("command", text="pace back and forth"))
-            group.start_soon(pace)
-            await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
+            await agent.start_pacing(group, results)
             stopped = await agent.call("stop")
         api = (await agent.session.read_resource("cap://policy-api")).contents[0].text
     assert placed["ok"] and distance_xy(placed["objects"]["red block"],

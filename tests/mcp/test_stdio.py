@@ -59,14 +59,9 @@ async def test_a_command_whose_program_is_refused_says_why_and_nothing_moves(llm
 async def test_stop_during_a_motion_ends_the_command_and_the_arm_holds(llm_server):
     llm_server.on("pace", PACE)
     async with stdio(llm_server.base_url) as agent:
-        home = (await agent.read("cap://state"))["joints"]
         async with anyio.create_task_group() as group:
             results = []
-
-            async def pace() -> None:
-                results.append(await agent.call("command", text="pace back and forth"))
-            group.start_soon(pace)
-            await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
+            home = await agent.start_pacing(group, results)
             second = await agent.call("command", text=MOVE)
             undo = await agent.call("undo")
             stopped = await agent.call("stop")
@@ -174,10 +169,8 @@ async def test_look_and_view_are_images_of_the_table_with_the_objects(llm_server
 async def test_a_cancelled_command_call_stops_its_job(llm_server):
     llm_server.on("pace", PACE)
     async with stdio(llm_server.base_url) as agent:
-        home = (await agent.read("cap://state"))["joints"]
         async with anyio.create_task_group() as group:
-            group.start_soon(agent.call, "command", "pace back and forth")
-            await agent.wait_for(lambda state: state["job"] and moved(state["joints"], home))
+            home = await agent.start_pacing(group, [])
             group.cancel_scope.cancel()  # the client gives up on the call
         ended = await agent.wait_for(lambda state: state["job"] is None, seconds=30)
         history = await agent.read("cap://history")
