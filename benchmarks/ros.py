@@ -12,7 +12,10 @@ simulator's /sim/objects then shows the block in its bowl. Before its first comm
 `--idle-every`th agent sits idle: its CPU share (from /proc) over 20 s, from 10 s after it
 said it was ready, is the idle cost. Reported: commands completed, the errors of the others
 (a lost robot among them), the idle agent's CPU share, and medians of the command's time
-and of its program -> first goal (the rehearsal on the twin included). A pair with a failed
+and of its program -> first goal (the rehearsal on the twin included). Per command, the
+longest gap between the simulator's joint-state stamps as this process receives them (a
+simulator that stopped) and the longest delay of a joint state the agent read, from its
+/diagnostics (DDS delivering late to the agent): a robot taken for lost shows which. A pair with a failed
 command leaves its processes' logs and the objects' true places before and after each failed
 command under `--keep` (default runs/ros-bench/seed-N/).
 """
@@ -122,10 +125,37 @@ class StampGaps:
         self._thread.join()
 
 
-def one_command(graph, clock: GoalClock, stamps: StampGaps, command: str) -> dict:
+class DeliveryDelays:
+    """The agent's own account on /diagnostics: the most a joint state it read had been on its
+    way, each second."""
+
+    def __init__(self, graph) -> None:
+        from diagnostic_msgs.msg import DiagnosticArray
+        self.reports: list[tuple[float, float]] = []  # (wall time received, seconds)
+        self._reported = threading.Condition()
+        graph.node.create_subscription(DiagnosticArray, "/diagnostics", self._note, 10)
+
+    def _note(self, message) -> None:
+        for status in message.status:
+            facts = {kv.key: kv.value for kv in status.values}
+            if "joint_states_delay_max_s" in facts:
+                with self._reported:
+                    self.reports.append((time.time(), float(facts["joint_states_delay_max_s"])))
+                    self._reported.notify_all()
+
+    def longest(self, start: float, end: float) -> float | None:
+        """The longest delay reported for [start, end], once a report covers its end."""
+        with self._reported:
+            self._reported.wait_for(lambda: self.reports and self.reports[-1][0] > end, 5.0)
+            covering = [d for t, d in self.reports if start < t <= end + 1.0]
+        return max(covering) if covering else None
+
+
+def one_command(graph, clock: GoalClock, stamps: StampGaps, delays: DeliveryDelays,
+                command: str) -> dict:
     """Send the command; how it ended, its seconds, program -> first goal seconds, the gaps
-    in the simulator's joint-state stamps meanwhile, and the objects' true places before and
-    after it."""
+    in the simulator's joint-state stamps meanwhile and the agent's longest delivery delay,
+    and the objects' true places before and after it."""
     before, objects_before = len(graph.ended()), dict(graph.objects)
     started = time.time()
     graph.send(command)
@@ -139,6 +169,7 @@ def one_command(graph, clock: GoalClock, stamps: StampGaps, command: str) -> dic
             "seconds": done.get("seconds"), "command_started": started,
             "stamp_gaps": stamps.gaps(started, time.time()),
             "longest_stamp_gap": stamps.longest(started, time.time()),
+            "agent_delay": delays.longest(started, time.time()),
             "first_goal": first_goal - program["received"] if first_goal else None,
             "command": command, "objects_before": objects_before, "objects_after": objects}
 
@@ -161,14 +192,15 @@ def pair(seed: int, commands: int, idle: bool, server, tmp: Path, keep: Path
             return None, [{"ok": False, "error": "did not come up", "seconds": None,
                            "first_goal": None}] * commands
         results: list[dict] = []
-        clock, stamps = GoalClock(graph), StampGaps(graph)
+        clock, stamps, delays = GoalClock(graph), StampGaps(graph), DeliveryDelays(graph)
         try:
             share = idle_share(robot.agent.pid) if idle else None
             for command in list(COMMANDS)[:commands]:
-                results.append(one_command(graph, clock, stamps, command))
+                results.append(one_command(graph, clock, stamps, delays, command))
                 if not results[-1]["ok"]:
                     print(f"  seed {seed}, {command}: {results[-1]['error']}; the simulator's "
-                          f"stamp gaps over 0.1 s: {results[-1]['stamp_gaps']}", flush=True)
+                          f"stamp gaps over 0.1 s: {results[-1]['stamp_gaps']}; the agent's "
+                          f"longest delivery delay: {results[-1]['agent_delay']}", flush=True)
             return share, results
         finally:
             stamps.close()
@@ -241,6 +273,11 @@ def report(results: list[dict], idles: list[float], busy: bool) -> None:
         print(f"the simulator's joint states as a third process took them: longest gap between "
               f"stamps per command median {1e3 * statistics.median(gaps):.0f} ms, max "
               f"{1e3 * max(gaps):.0f} ms")
+    delays = [r["agent_delay"] for r in results if r.get("agent_delay") is not None]
+    if delays:
+        print(f"joint states as the agent read them, the longest delay (stamp to read) per "
+              f"command: median {1e3 * statistics.median(delays):.0f} ms, max "
+              f"{1e3 * max(delays):.0f} ms")
     print(f"idle agent: median {100 * statistics.median(idles):.1f} % of a core, max "
           f"{100 * max(idles):.1f} % (over {len(idles)} agents, 20 s each)")
     if seconds:

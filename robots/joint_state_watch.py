@@ -39,6 +39,7 @@ class JointStateWatch:
         self._stamps: dict[str, float] = {}  # name -> its newest stamp (seconds)
         self._advanced: dict[str, float] = {}  # name -> monotonic time its stamp advanced
         self._suspect: float | None = None  # the advance the last tick found too old
+        self._delay_max = 0.0  # s, the latest a joint state read was (its stamp to the read)
         self.lost: str | None = None  # why the robot is taken for gone; None while it is there
         self.arrived = threading.Condition()
         self._node = node
@@ -69,6 +70,8 @@ class JointStateWatch:
         stamp = message.header.stamp.sec + 1e-9 * message.header.stamp.nanosec
         velocities = message.velocity or [0.0] * len(message.name)
         with self.arrived:
+            if stamp:
+                self._delay_max = max(self._delay_max, time.time() - stamp)
             for name, position, velocity in zip(message.name, message.position, velocities):
                 self._latest[name] = (position, velocity)
                 if stamp == 0.0 or self._stamps.get(name) != stamp:  # unstamped: each counts
@@ -88,6 +91,14 @@ class JointStateWatch:
             return self.lost
         return (f"no new {self.topic} for {age:.2f} s: the robot side stopped answering; "
                 "the program was stopped")
+
+    def delay_max(self) -> float:
+        """Since the last call, the most seconds a joint state read had been on its way (its
+        stamp to the read of the newest one delivered): how late DDS delivers, not how late
+        this process reads. Robot and agent clocks must agree, as for TF."""
+        with self.arrived:
+            worst, self._delay_max = self._delay_max, 0.0
+        return worst
 
     def last_advance(self) -> float | None:
         """When the required joint that advanced longest ago last advanced; None before all

@@ -166,6 +166,7 @@ class Ros2Arm(PlannedArm):
     def health(self) -> tuple[str, dict[str, str]]:
         """"ok", "warn" or "error", and what it rests on, for /diagnostics."""
         facts = {"joint_states_age_s": f"{self.states.age():.3f}",
+                 "joint_states_delay_max_s": f"{self.states.delay_max():.3f}",
                  "interface": "actions" if self.uses_actions else "topics",
                  "speed_scaling": f"{self.speed_scaling():.2f}",
                  "program_running": {None: "unknown", True: "yes",
@@ -274,7 +275,8 @@ class Ros2Arm(PlannedArm):
     def _await(self, result, budget: float) -> None:
         """Until `result` is done; raises on a stop, a fault, a lost robot, or when `budget`
         seconds of trajectory time (wall time times the speed scaling) have passed."""
-        progress, last = 0.0, time.monotonic()
+        progress, started = 0.0, time.monotonic()
+        last = started
         with self._wakeup:
             while not result.done():
                 self._check_halt()
@@ -282,8 +284,10 @@ class Ros2Arm(PlannedArm):
                 now = time.monotonic()
                 progress, last = progress + (now - last) * self.speed_scaling(), now
                 if progress > budget:
-                    raise MotionTimeout("the arm did not finish its trajectory in time "
-                                        "(speed scaling taken into account); it was stopped")
+                    raise MotionTimeout(
+                        f"the arm did not finish its trajectory in time: no result after "
+                        f"{now - started:.1f} s ({progress:.1f} s at the robot's speed scaling, "
+                        f"{budget:.1f} s allowed); it was stopped")
                 self._wakeup.wait(self.config.tick)
 
     def _follow(self, trajectory: JointTrajectory) -> None:

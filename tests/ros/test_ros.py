@@ -109,6 +109,7 @@ def test_the_agent_reports_the_arm_on_diagnostics(robot, graph):
     assert status.name == "cap: arm", facts
     assert status.level == (DiagnosticStatus.WARN if slowed else DiagnosticStatus.OK), facts
     assert facts["interface"] == "actions" and np.isfinite(float(facts["joint_states_age_s"]))
+    assert 0.0 < float(facts["joint_states_delay_max_s"]) < 5.0  # the same clock, the same host
 
 
 @pytest.mark.parametrize("robot_flags", [["--ros-args", "-p",
