@@ -3,7 +3,13 @@ topic (joint states at 200-1000 Hz, camera images) wakes nobody between reads.
 
 rclpy spends about half a millisecond of CPU per message it delivers to a callback; at a
 driver's rates that alone would keep the agent busy while idle. Here DDS keeps the newest
-`depth` messages and `take()` returns them; `wait()` blocks on a wait set of its own.
+`depth` messages and `take()` returns them; `wait_any()` blocks on a wait set of its own.
+
+A process's sampled topics share its DDS participant, and with it the queue and the thread
+that receive everything: a flood there (a camera's images, tens of MB/s) delays the rest, and
+on a busy 2-core machine `cap ros agent` heard no joint states for up to a second while the
+simulator sent them every 5 ms. Topics that flood get a participant of their own
+(`own_participant`).
 """
 from __future__ import annotations
 
@@ -17,11 +23,29 @@ def sampling_node(node, purpose: str):
                              start_parameter_services=False)
 
 
+class OwnParticipant:
+    """A node for sampled topics in a context of its own, on `node`'s domain: its own DDS
+    participant, so what it receives shares no queue or thread with `node`'s. Nothing spins
+    it; `close()` ends the context."""
+
+    def __init__(self, node, purpose: str) -> None:
+        import rclpy
+        self.context = rclpy.Context()
+        rclpy.init(args=[], context=self.context, domain_id=node.context.get_domain_id())
+        self.node = rclpy.create_node(f"{node.get_name()}_{purpose}", context=self.context,
+                                      start_parameter_services=False)
+
+    def close(self) -> None:
+        import rclpy
+        self.node.destroy_node()
+        rclpy.try_shutdown(context=self.context)
+
+
 class SampledTopic:
     """`message_type` on `topic`, the newest `qos` keeps taken on demand."""
 
     def __init__(self, sampler, message_type, topic: str, qos) -> None:
-        self.type = message_type
+        self.type, self.context = message_type, sampler.context
         self.subscription = sampler.create_subscription(message_type, topic, lambda _: None,
                                                         qos)
         self._taking = threading.Lock()
@@ -39,12 +63,13 @@ class SampledTopic:
         return (self.take() or [default])[-1]
 
 
-def wait_any(topics: list[SampledTopic], context, timeout: float) -> bool:
-    """Block until one of `topics` holds a message (or `timeout` seconds pass); whether one
-    does. Call it from one thread at a time, and never for a topic another thread takes."""
+def wait_any(topics: list[SampledTopic], timeout: float) -> bool:
+    """Block until one of `topics` (of one context) holds a message (or `timeout` seconds
+    pass); whether one does. Call it from one thread at a time, and never for a topic another
+    thread takes."""
     from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 
-    wait_set = _rclpy.WaitSet(len(topics), 0, 0, 0, 0, 0, context.handle)
+    wait_set = _rclpy.WaitSet(len(topics), 0, 0, 0, 0, 0, topics[0].context.handle)
     wait_set.clear_entities()
     for topic in topics:
         wait_set.add_subscription(topic.subscription.handle)

@@ -77,7 +77,7 @@ def require_joint_states(node, topic: str, timeout: float) -> None:
 
     sampler = sampling_node(node, "probe")
     try:
-        heard = wait_any([SampledTopic(sampler, JointState, topic, 1)], node.context, timeout)
+        heard = wait_any([SampledTopic(sampler, JointState, topic, 1)], timeout)
     finally:
         sampler.destroy_node()
     if not heard:

@@ -16,7 +16,7 @@ from perception.palette import PALETTE
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
 from robots.ros2_arm import Ros2Arm, Ros2ArmConfig
-from robots.sampled_topic import SampledTopic, sampling_node, wait_any
+from robots.sampled_topic import OwnParticipant, SampledTopic, wait_any
 from robots.workspace import Workspace
 from sim.camera import CameraConfig
 
@@ -25,7 +25,8 @@ class TopicCamera:
     """Colour, depth and camera info from a camera driver as one RGB-D frame: colour and depth
     paired by their header stamps (a RealSense with `align_depth.enable:=true` stamps an
     aligned pair alike), with the sensor-data QoS drivers publish with. The images are sampled
-    topics (robots.sampled_topic), read only while a look waits for them. `pose()` gives the
+    topics (robots.sampled_topic) on a DDS participant of their own, read only while a look
+    waits for them. `pose()` gives the
     camera's optical frame in the workspace (from TF, or fixed by parameters). A look waits
     `timeout` s for a pair: the simulator's camera, rendering on a starved 2-core machine,
     once took more than 5."""
@@ -37,8 +38,9 @@ class TopicCamera:
         self.pose, self.timeout, self.topics = pose, timeout, topics
         self.palette = palette or PALETTE
         self.node = node
-        self._sampler = sampling_node(node, "camera")
-        self.streams = {kind: SampledTopic(self._sampler, kind_type, topic,
+        # the images on a DDS participant of their own: they would delay the joint states
+        self._participant = OwnParticipant(node, "camera")
+        self.streams = {kind: SampledTopic(self._participant.node, kind_type, topic,
                                            qos_profile_sensor_data)
                         for kind, kind_type, topic in (("color", Image, topics.color),
                                                        ("depth", Image, topics.depth),
@@ -77,14 +79,13 @@ class TopicCamera:
             if stamps and self._info is not None:
                 return images["color"][max(stamps)], images["depth"][max(stamps)], self._info
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not wait_any(list(self.streams.values()), self.node.context,
-                                              remaining):
+            if remaining <= 0 or not wait_any(list(self.streams.values()), remaining):
                 raise RobotDisconnected(
                     f"no colour and depth images with one stamp on {self.topics.color} and "
                     f"{self.topics.depth} for {timeout:g} s")
 
     def close(self) -> None:
-        self._sampler.destroy_node()
+        self._participant.close()
 
 
 def stamp_ns(message) -> int:

@@ -49,10 +49,10 @@ class TransformTree:
     def __init__(self, node=None) -> None:
         self._parents: dict[str, tuple[str, np.ndarray]] = {}  # child -> parent, parent_T_child
         self._lock = threading.Lock()
-        self._streams, self._context = [], None
+        self._streams = []
         if node is not None:
             from tf2_msgs.msg import TFMessage
-            self._context, self._sampler = node.context, sampling_node(node, "tf")
+            self._sampler = sampling_node(node, "tf")
             static = latched_qos(depth=100)  # a message from each broadcaster
             self._streams = [SampledTopic(self._sampler, TFMessage, "/tf_static", static),
                              SampledTopic(self._sampler, TFMessage, "/tf", 10)]
@@ -79,8 +79,7 @@ class TransformTree:
             if found is not None:
                 return found
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._streams or not wait_any(self._streams, self._context,
-                                                                    remaining):
+            if remaining <= 0 or not self._streams or not wait_any(self._streams, remaining):
                 raise LookupError(f"no transform between {target!r} and {source!r} on /tf or "
                                   "/tf_static (is the calibration, or the robot, publishing?)")
 
