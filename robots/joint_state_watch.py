@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from robots.sampled_topic import SampledTopic
+from robots.sampled_topic import SampledTopic, newest_only
 
 
 class JointStateWatch:
@@ -43,7 +43,7 @@ class JointStateWatch:
         self.lost: str | None = None  # why the robot is taken for gone; None while it is there
         self.arrived = threading.Condition()
         self._node = node
-        self._states = SampledTopic(sampler, JointState, topic, 1)  # the newest only
+        self._states = SampledTopic(sampler, JointState, topic, newest_only())
         # a group of its own: in a multi-threaded executor no other callback holds it back
         self.timer = node.create_timer(tick, self._tick,
                                        callback_group=MutuallyExclusiveCallbackGroup())

@@ -33,7 +33,7 @@ from robots.ros2_gripper import Ros2Gripper
 from robots.ros2_messages import (action_client, duration, latched_qos, trajectory_message,
                                   wait_future)
 from robots.safety import MotionFilter, SafetyLimits
-from robots.sampled_topic import SampledTopic, sampling_node
+from robots.sampled_topic import SampledTopic, newest_only, sampling_node
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Ros2Arm(PlannedArm):
                                       self.config.still_tick, self._wake)
         self.arm_publisher = node.create_publisher(TrajectoryMessage, self.config.arm_topic, 10)
         self._speed_topic = SampledTopic(self._sampler, Float64,
-                                         self.config.speed_scaling_topic, 1)
+                                         self.config.speed_scaling_topic, newest_only())
         self._speed = 1.0  # the speed scaling last heard, 0..1
         self._program_running: bool | None = None  # None: the robot does not say
         node.create_subscription(Bool, self.config.program_running_topic,
@@ -102,7 +102,7 @@ class Ros2Arm(PlannedArm):
         if self.config.franka_state_topic:
             from franka_msgs.msg import FrankaRobotState
             self._state_topic = SampledTopic(self._sampler, FrankaRobotState,
-                                             self.config.franka_state_topic, 1)
+                                             self.config.franka_state_topic, newest_only())
         self._fault: str | None = None  # why the robot last said it cannot move
         self._goal = None  # the running FollowJointTrajectory goal's handle
         self._clients = action_clients(node, self.config)

@@ -16,6 +16,16 @@ from __future__ import annotations
 import threading
 
 
+def newest_only():
+    """The QoS for a state read as its newest sample (joint states, speed scaling): keep one,
+    best effort, as MoveIt reads /joint_states. A reliable reader delivers in order, so one
+    sample lost on the way (a full receive queue) holds back every later one until the
+    writer answers for it; a best-effort one just takes the next."""
+    from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+    return QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST,
+                      reliability=ReliabilityPolicy.BEST_EFFORT)
+
+
 def sampling_node(node, purpose: str):
     """A node beside `node` (same context) for sampled topics; nothing spins it."""
     import rclpy

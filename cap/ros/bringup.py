@@ -14,7 +14,7 @@ from robots.arm_models import ARM_MODELS
 from robots.errors import RobotDisconnected
 from robots.kinematics import ArmModel
 from robots.safety import SafetyLimits
-from robots.sampled_topic import SampledTopic, sampling_node, wait_any
+from robots.sampled_topic import SampledTopic, newest_only, sampling_node, wait_any
 
 NODE_NAME = "cap_agent"  # the node whose section of a parameter file applies
 CELL_PARAMETERS = {  # name -> default; topic names are parameters too (declare_topics)
@@ -77,7 +77,7 @@ def require_joint_states(node, topic: str, timeout: float) -> None:
 
     sampler = sampling_node(node, "probe")
     try:
-        heard = wait_any([SampledTopic(sampler, JointState, topic, 1)], timeout)
+        heard = wait_any([SampledTopic(sampler, JointState, topic, newest_only())], timeout)
     finally:
         sampler.destroy_node()
     if not heard:

@@ -1,5 +1,5 @@
 """Action clients made while the process's one executor spins (the agent builds its cell
-after its executor starts)."""
+after its executor starts), and the nodes nobody spins (sampled topics)."""
 import pytest
 
 from cap.ros.spinning import Spinner
@@ -60,4 +60,69 @@ def test_every_goal_answer_arrives_and_the_client_keeps_no_stale_futures(domain)
         spinner.close()
         server.destroy()
         node.destroy_node()
+        rclpy.shutdown(context=context)
+
+
+def test_a_participant_of_its_own_hears_the_nodes_domain_and_ends_with_its_context(domain):
+    """The camera's images come on a participant of their own (a flood there must not delay
+    the joint states): it must still be on the agent's domain, and close cleanly."""
+    from sensor_msgs.msg import Image
+
+    from robots.sampled_topic import OwnParticipant, SampledTopic, wait_any
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    node = rclpy.create_node("agent", context=context)
+    own = OwnParticipant(node, "camera")
+    try:
+        assert own.context is not node.context
+        assert own.context.get_domain_id() == domain
+        images = SampledTopic(own.node, Image, "/camera/color/image_raw", 5)
+        publisher = node.create_publisher(Image, "/camera/color/image_raw", 5)
+        sent = Image(height=2, width=3, encoding="rgb8", step=9, data=bytes(range(18)))
+        taken = []
+        for _ in range(100):  # until discovery has matched them (each wait is 0.1 s at most)
+            publisher.publish(sent)
+            if wait_any([images], 0.1) and (taken := images.take()):
+                break
+        assert taken and bytes(taken[-1].data) == bytes(range(18))
+    finally:
+        own.close()
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+    assert not own.context.ok()
+
+
+@pytest.mark.parametrize("reliable", [True, False])
+def test_joint_states_are_heard_from_a_reliable_or_a_best_effort_driver(domain, reliable):
+    """The joint states are read best effort (a reliable reader holds every later sample back
+    until a lost one is answered for): that also hears a driver publishing best effort, which
+    a reliable reader never matches."""
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import JointState
+
+    from robots.joint_state_watch import JointStateWatch
+    from robots.sampled_topic import sampling_node
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    node = rclpy.create_node("agent", context=context)
+    driver = rclpy.create_node("driver", context=context)
+    watch = JointStateWatch(node, sampling_node(node, "robot_state"), "/joint_states",
+                            ("j1",), lost_after=0.45, tick=0.02)
+    spinner = Spinner(node)
+    publisher = driver.create_publisher(JointState, "/joint_states",
+                                        10 if reliable else qos_profile_sensor_data)
+    try:
+        for _ in range(500):  # until discovery has matched them (each wait is 0.02 s at most)
+            message = JointState(name=["j1"], position=[0.25], velocity=[0.0])
+            message.header.stamp = driver.get_clock().now().to_msg()
+            publisher.publish(message)
+            if watch.wait_for(["j1"], 0.02):
+                break
+        assert watch.has(["j1"]) and watch.values(["j1"])[0][0] == 0.25
+    finally:
+        spinner.close()
+        node.destroy_node()
+        driver.destroy_node()
         rclpy.shutdown(context=context)
