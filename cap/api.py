@@ -8,7 +8,7 @@ import numpy as np
 from shapely.geometry import box
 
 from cap.errors import NoRoom, PolicyError
-from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move
+from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move, object_grasps
 from cap.placement import BowlShape, Placement, inside, plan_placements, resting_on
 from cap.verification import verify
 from perception.objects import ObjectInfo, Perceiver
@@ -41,7 +41,10 @@ class PolicyAPI:
 
     # --- perception ------------------------------------------------------------------------
     def get_obj_names(self) -> list[str]:
-        return list(self.perceiver.look())
+        try:
+            return self.perceiver.names()
+        except (LookupError, ValueError) as error:  # the vision model's answer was unusable
+            raise PolicyError(str(error)) from None
 
     def get_obj_pos(self, name: str) -> np.ndarray:
         """Centre of an object, or of a named place ("top left corner", "middle", ...)."""
@@ -57,14 +60,24 @@ class PolicyAPI:
         return self._object(_name(name)).color
 
     def is_obj_visible(self, name: str) -> bool:
-        return _name(name) in self.perceiver.look()
+        try:
+            self._object(_name(name))
+        except PolicyError:
+            return False
+        return True
 
     def _object(self, name: str, objects: dict[str, ObjectInfo] | None = None) -> ObjectInfo:
         objects = self.perceiver.look() if objects is None else objects
-        if name not in objects:
+        if name in objects:
+            return objects[name]
+        try:
+            found = self.perceiver.find(name)
+        except (LookupError, ValueError) as error:  # not found, or an unusable answer
+            raise PolicyError(f"no object named {name!r}: {error}") from None
+        if found is None:
             visible = ", ".join(objects) or "none"
             raise PolicyError(f"no object named {name!r}; visible objects: {visible}")
-        return objects[name]
+        return found
 
     # --- places ----------------------------------------------------------------------------
     def denormalize_xy(self, xy) -> np.ndarray:
@@ -85,16 +98,19 @@ class PolicyAPI:
             raise NoRoom(str(crowded)) from None
 
     def _put(self, name: str, target, make_room: bool) -> None:
+        held = self._object(name)  # names first: a vision model may name objects now
+        goal = self._target(target, held)
         objects = self.perceiver.look()  # look again right before the grasp
-        held = self._object(name, objects)
+        held = objects.get(held.name, held)
+        if isinstance(goal, ObjectInfo):
+            goal = objects.get(goal.name, goal)
         others = {n: o for n, o in objects.items() if n != held.name}
         above = resting_on(held, others, self.grasp.bowl)
         if above:
             raise PolicyError(f"the {held.name} is under the {above[0].name}; move the "
                               f"{above[0].name} first")
         table = box(*self.workspace.low, self.workspace.x_max, self.workspace.y_max)
-        placements = plan_placements(held, self._target(target, held, objects), others,
-                                     self.grasp.bowl, table)
+        placements = plan_placements(held, goal, others, self.grasp.bowl, table)
         self.motions += 1
         try:
             chosen = choose_move(self.arm, held, self._grasps(held), placements, others,
@@ -137,7 +153,7 @@ class PolicyAPI:
         for other in carried:
             self.perceiver.expect(other.name, other.position + centre - held.position)
 
-    def _target(self, target, held: ObjectInfo, objects) -> ObjectInfo | np.ndarray:
+    def _target(self, target, held: ObjectInfo) -> ObjectInfo | np.ndarray:
         """The object to put it on or in, or the xy spot (named places included)."""
         if isinstance(target, str):
             key = _name(target)
@@ -145,7 +161,7 @@ class PolicyAPI:
                 raise PolicyError(f"cannot put {held.name!r} on itself")
             if key in PLACES_NORMALIZED:
                 return self.workspace.place(key)
-            return self._object(key, objects)
+            return self._object(key)
         position = _position(target, "target")
         if not self.workspace.contains(position):
             raise PolicyError(f"target {np.round(position, 3).tolist()} is off the table; "
@@ -165,7 +181,9 @@ class PolicyAPI:
         if info.kind == "bowl":
             return bowl_grasps(info.position, info.size[0] / 2, self.grasp.bowl.wall,
                                info.size[2], self.grasp.bowl_grip_depth)
-        return block_grasps(info.position, info.yaw, info.size[2])
+        if info.kind == "block":
+            return block_grasps(info.position, info.yaw, info.size[2])
+        return object_grasps(info, self.grasp.hand)
 
     def goto_pos(self, pos) -> None:
         """Move the gripper to a position; an xy position keeps the current height."""
