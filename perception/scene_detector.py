@@ -73,13 +73,13 @@ class SceneDetector(Detector):
             return False
         floors = [_floor(o, c.bowl_floor) for o in found
                   if o.kind == "bowl" and _holds(o, d, c.bowl_floor)]  # then not the table
-        levels = (floors or [0.0]) + [o.position[2] + o.size[2] / 2 for o in found
-                                      if o.kind == "block"]
         bottom = d.position[2] - d.size[2] / 2
+        tops = [o.position[2] + o.size[2] / 2 for o in found if o.kind == "block"]
         covered = any(o.kind == "block" and o is not d and o.position[2] > d.position[2]
                       and np.linalg.norm(o.position[:2] - d.position[:2]) < c.block_size / 2
                       for o in found)  # a block under a stack shows no top
-        return min(abs(bottom - level) for level in levels) < c.rests and \
+        return (_on_stack(bottom, floors or [0.0], c) or
+                min((abs(bottom - top) for top in tops), default=1.0) < c.rests) and \
             (covered or _flat_top(region.points, d, c.flat_share))
 
     def _rest(self, region: Region, kept: list[Detection]) -> list[Region]:
@@ -118,6 +118,16 @@ def _outline(d: Detection) -> Polygon:
     if d.kind == "bowl":
         return Point(*d.position[:2]).buffer(d.size[0] / 2, quad_segs=8)
     return turned_box(*d.position[:2], d.size[0] / 2, d.size[1] / 2, d.yaw)
+
+
+def _on_stack(bottom: float, grounds: list[float], c: SceneDetectorConfig) -> bool:
+    """Whether a block's bottom is a whole number of blocks above a ground: on it, or on
+    blocks it hides (seen from above, a block on a block of its size covers it whole)."""
+    for ground in grounds:
+        stacked = max(0, round((bottom - ground) / c.block_size))
+        if abs(bottom - ground - stacked * c.block_size) < c.rests:
+            return True
+    return False
 
 
 def _round(points: np.ndarray, bowl: Detection, tolerance: float, sectors: int = 12) -> bool:
