@@ -50,6 +50,9 @@ class GroundedPerceiver(Perceiver):
     def look(self) -> dict[str, ObjectInfo]:
         seen = self.pixels.look()
         self.last = self.pixels.last
+        if any(name not in self.pixels.tracker.tracks for name in self.cuts):
+            self._keep_cuts(self.pixels.tracker.tracks)  # forgotten: no cut of its own now
+            return self.look()
         return seen
 
     def forget(self) -> None:
@@ -57,27 +60,29 @@ class GroundedPerceiver(Perceiver):
         self.aliases.clear()
         self.shown.clear()
         self.given.clear()
-        for outline in self.cuts.values():
-            self.pixels.detector.cuts.remove(outline)
-        self.cuts.clear()
+        self._keep_cuts(())
         self.last = None
 
     def expect(self, name: str, position, yaw: float | None = None) -> None:
         name = self.aliases.get(name, name)
         if name in self.cuts:  # moved away: it touches nothing now
-            self.pixels.detector.cuts.remove(self.cuts.pop(name))
+            self._keep_cuts(set(self.cuts) - {name})
         self.pixels.expect(name, position, yaw)
 
     def names(self) -> list[str]:
         """Every object's name; objects the model has not yet named are shown to it once."""
         seen = self.look()
-        unnamed = [n for n, info in seen.items() if info.kind == "object" and n not in self.shown]
-        if unnamed:
+        if any(info.kind == "object" and n not in self.shown for n, info in seen.items()):
             for answer, name in self._ground([EVERYTHING]):
-                if answer is not None and name is not None and name in unnamed:
+                if answer is not None and self._unnamed(name):
                     self._rename(name, answer.label)
             self.shown.update(self.look())
         return list(self.look())
+
+    def _unnamed(self, name: str | None) -> bool:
+        """Whether `name` is an object's (cut out by this answer, perhaps) that no model named."""
+        track = self.pixels.tracker.tracks.get(name)
+        return track is not None and track.info.kind == "object" and name not in self.given
 
     def find(self, name: str) -> ObjectInfo:
         """The object the model calls `name`; NotFound when it does not see one there."""
@@ -121,23 +126,32 @@ class GroundedPerceiver(Perceiver):
         detector = self.pixels.detector
         if not isinstance(detector, SceneDetector):
             return
-        points, cut = frame.points(), {}
+        points, cut = frame.points(), []
         for answer in answers:
             if answer.box is None or locate(answer, self.pixels.tracker.matched) is not None:
                 continue
             pixels = part_in_box(answer.box, self.pixels.tracker.matched.values())
             if pixels is not None:
-                cut[answer] = outline_of(points[pixels])
-                detector.cuts.append(cut[answer])
-        if cut:
-            self.pixels.changed()
-            self.look()
-        for answer, outline in cut.items():
+                cut.append((answer, outline_of(points[pixels])))
+        if not cut:
+            return
+        detector.cuts = [*self.cuts.values(), *(outline for _, outline in cut)]
+        self.pixels.changed()
+        self.pixels.look()
+        for answer, outline in cut:  # a cut that made no object of its own is none
             name = locate(answer, self.pixels.tracker.matched)
-            if name is None:  # the cut made no object of its own: not one
-                detector.cuts.remove(outline)
-            else:
+            if name is not None:  # the latest cut of an object holds (one per object)
                 self.cuts[name] = outline
+        self._keep_cuts(self.cuts)
+
+    def _keep_cuts(self, names) -> None:
+        """Keep the cuts of `names` only; the detector cuts exactly the kept ones (its list
+        follows this record, so nothing is left behind or taken twice)."""
+        self.cuts = {name: outline for name, outline in self.cuts.items() if name in names}
+        detector = self.pixels.detector
+        if isinstance(detector, SceneDetector):
+            detector.cuts = list(self.cuts.values())
+        self.pixels.changed()
 
     def _rename(self, old: str, label: str) -> None:
         label = " ".join(label.lower().split())

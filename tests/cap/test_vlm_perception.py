@@ -1,5 +1,7 @@
 """`--perception vlm:MODEL` end to end: a real HTTP vision server (scripted from the
 simulator's ground truth) in each coordinate convention, answers matched to depth regions."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -125,3 +127,43 @@ def test_a_box_over_part_of_touching_objects_finds_each_apart(model, monkeypatch
     for said, name in zip(outcome.said, ("ball", "mug")):
         found = np.array([float(v) for v in said.strip("[]").split()])
         assert np.linalg.norm(found[:2] - truth[name][:2]) < 0.012, name
+
+
+def test_cuts_belong_to_named_objects_and_go_with_them(monkeypatch):
+    """A model that names one object twice made two cuts of it; the detector kept cutting
+    with the first after the object was moved and after a new scene (and removing a cut
+    the detector no longer held raised ValueError). Each object keeps one cut, and a moved or
+    forgotten object's cut is gone."""
+    from cap.perceivers import make_perceiver
+    from sim.image_truth import objects_in_image
+
+    spec = SceneSpec.from_lists((), (), ("mug", "ball"), seed=5)
+    cell = Tabletop(spec)
+    heights = {name: p[2] for name, p in cell.scene.positions().items()}
+    cell.scene.place("mug", [0.0, 0.05, heights["mug"]])
+    cell.scene.place("ball", [0.05, 0.05, heights["ball"]])  # touching: one depth region
+    cell.world.run(0.3)
+
+    def twice():  # the ball answered twice, its boxes a little apart
+        seen = objects_in_image(cell.scene, cell.camera)
+        return seen + [replace(o, box=tuple(np.add(o.box, [2, 1, 2, 1])))
+                       for o in seen if o.name == "ball"]
+
+    server = ScriptedVision(twice, (cell.camera.config.width, cell.camera.config.height))
+    monkeypatch.setenv("CAP_VLM_BASE_URL", server.base_url)
+    try:
+        perceiver = make_perceiver("vlm:qwen3-vl-8b", cell)
+        detector = perceiver.pixels.detector
+        names = perceiver.names()
+        assert perceiver.cuts and detector.cuts == list(perceiver.cuts.values())
+        assert {"ball", "mug"} <= set(names)  # the cut-out ball is named too
+        ball = perceiver.look()["ball"]
+        perceiver.expect("ball", ball.position + [0.0, -0.15, 0.0])
+        assert detector.cuts == list(perceiver.cuts.values())
+        assert "ball" not in perceiver.cuts
+        perceiver.forget()
+        assert detector.cuts == [] and perceiver.cuts == {}
+        perceiver.forget()  # twice: nothing left to take away, no error
+    finally:
+        server.close()
+        cell.close()
