@@ -13,6 +13,7 @@ from cap.placement import BowlShape, Placement, inside, plan_placements, resting
 from cap.verification import verify
 from perception.objects import ObjectInfo, Perceiver
 from robots.arm import Arm
+from robots.errors import EmptyGrasp
 from robots.skills import PANDA_HAND, GraspTarget, GripperShape, block_grasps, bowl_grasps
 from robots.skills import pick_and_place
 from robots.workspace import PLACES_NORMALIZED, Workspace, as_position
@@ -93,11 +94,11 @@ class PolicyAPI:
     def put_first_on_second(self, obj: str, target) -> None:
         """Pick object `obj` and put it on/in `target`: an object, a named place or a position."""
         try:
-            self._put(_name(obj), target, make_room=True)
+            self._put(_name(obj), target, make_room=True, retry=True)
         except Crowded as crowded:  # its class stays here: errors cross the sandbox by name
             raise NoRoom(str(crowded)) from None
 
-    def _put(self, name: str, target, make_room: bool) -> None:
+    def _put(self, name: str, target, make_room: bool, retry: bool = False) -> None:
         held = self._object(name)  # names first: a vision model may name objects now
         goal = self._target(target, held)
         objects = self.perceiver.look()  # look again right before the grasp
@@ -118,11 +119,23 @@ class PolicyAPI:
         except Crowded as crowded:
             if not (make_room and self._make_room(held, crowded, others)):
                 raise
-            return self._put(name, target, make_room=False)
+            return self._put(name, target, make_room=False, retry=retry)
         carried = inside(held, others, self.grasp.bowl) if held.kind == "bowl" else []
-        pick_and_place(self.arm, chosen.move)
+        try:
+            pick_and_place(self.arm, chosen.move)
+        except EmptyGrasp:
+            if not retry:
+                raise
+            self._look_again(held)
+            return self._put(name, target, make_room, retry=False)
         self._expect(held, carried, chosen.placement)
         self._verify(held, chosen.placement)
+
+    def _look_again(self, held: ObjectInfo) -> None:
+        """After fingers closed on nothing (the object tipped or slid as they came down): the
+        arm out of the camera's view, so the next look finds where the object went."""
+        self.say(f"the {held.name} moved as I reached for it; I am looking again")
+        self.arm.home()
 
     def _make_room(self, held: ObjectInfo, crowded: Crowded, others) -> bool:
         """Move what the fingers would touch when gripping the held object straight away from
