@@ -69,8 +69,8 @@ class SceneDetector(Detector):
         c = self.config
         if d.kind == "bowl":  # what the other detections explain is not its rim
             theirs = [_covers(o, region.points, c) for o in found if o is not d]
-            return _round(region.points[~np.any(theirs, axis=0)] if theirs else region.points,
-                          d, c.roundness)
+            rim = region.points[~np.any(theirs, axis=0)] if theirs else region.points
+            return _round(rim, d, c.roundness)
         if abs(d.size[0] - c.block_size) > c.block_tolerance * c.block_size:
             return False
         floors = [_floor(o, c.bowl_floor) for o in found
