@@ -67,10 +67,8 @@ class SceneDetector(Detector):
     def _shaped(self, d: Detection, found: list[Detection], region: Region) -> bool:
         """A block is block-sized, flat on top and rests on something; a bowl is round."""
         c = self.config
-        if d.kind == "bowl":  # what the other detections explain is not its rim
-            theirs = [_covers(o, region.points, c) for o in found if o is not d]
-            rim = region.points[~np.any(theirs, axis=0)] if theirs else region.points
-            return _round(rim, d, c.roundness)
+        if d.kind == "bowl":
+            return self._round_bowl(d, found, region)
         if abs(d.size[0] - c.block_size) > c.block_tolerance * c.block_size:
             return False
         floors = [_floor(o, c.bowl_floor) for o in found
@@ -83,6 +81,15 @@ class SceneDetector(Detector):
         return (_on_stack(bottom, floors or [0.0], c) or
                 min((abs(bottom - top) for top in tops), default=1.0) < c.rests) and \
             (covered or _flat_top(region.points, d, c.flat_share))
+
+    def _round_bowl(self, d: Detection, found: list[Detection], region: Region) -> bool:
+        """Whether the bowl is round, judged on its own points and what no other detection
+        explains (a block against its wall is one region with it and sticks out of the rim)."""
+        points, c = region.points, self.config
+        theirs = [_covers(o, points, c) for o in found if o is not d]
+        if theirs:
+            points = points[_covers(d, points, c) | ~np.any(theirs, axis=0)]
+        return _round(points, d, c.roundness)
 
     def _rest(self, region: Region, kept: list[Detection]) -> list[Region]:
         """What the kept blocks and bowls leave of the region (what lies in a bowl counts),
