@@ -31,6 +31,9 @@ FINGERTIP_REACH = 0.008  # the fingertips reach this far below the tool point
 # every link from the table (a flat toy gripped higher is held by its upper rim and slips)
 LOWEST_GRIP = ArmModel.table_clearance + FINGERTIP_REACH + 0.0005
 GRASPS_KEPT = 4  # the narrowest grips offered to the planner
+# the fingers open this far beyond each side of an outline measured from depth, where the
+# gripper opens so far: what depth shows of a rounded body's lower edge falls short of it
+OUTLINE_ROOM = 0.01
 
 
 class Crowded(NoRoom):
@@ -101,7 +104,8 @@ def _crowded(held: ObjectInfo, best: Scored, others: dict[str, ObjectInfo],
 def object_grasps(info: ObjectInfo, hand: GripperShape = PANDA_HAND) -> list[GraspTarget]:
     """Top-down grips on an object that is not a box: across its measured outline through
     its middle, in every direction, narrowest first (a narrow grip holds best), each within
-    the gripper's opening. PolicyError when none is."""
+    the gripper's opening: first with the fingers opened wide past the outline, then, where
+    neighbours leave no such room, as for a block. PolicyError when none is."""
     outline, centre = info.footprint, info.position
     widest = 2 * (hand.finger_open - GRIP_ROOM)
     grips = sorted((_width_across(outline, centre[:2], yaw), yaw) for yaw in GRASP_YAWS)
@@ -111,8 +115,10 @@ def object_grasps(info: ObjectInfo, hand: GripperShape = PANDA_HAND) -> list[Gra
                           f"narrowest; the gripper opens {100 * widest:.1f} cm")
     z = max(max(info.bottom, 0.0) + LOWEST_GRIP, min(info.position[2], info.top - GRIP_BELOW_TOP))
     tool = np.array([*centre[:2], z])
-    return [GraspTarget(tool, finger_yaw(yaw), z - info.bottom, np.zeros(2), width)
-            for width, yaw in fitting[:GRASPS_KEPT]]
+    kept = fitting[:GRASPS_KEPT]
+    opened = [(w, yaw, min(OUTLINE_ROOM, hand.finger_open - w / 2)) for w, yaw in kept]
+    return [GraspTarget(tool, finger_yaw(yaw), z - info.bottom, np.zeros(2), width, room)
+            for width, yaw, room in opened + [(w, yaw, GRIP_ROOM) for w, yaw in kept]]
 
 
 def _width_across(outline: Polygon, centre, yaw: float) -> float:

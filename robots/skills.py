@@ -102,11 +102,12 @@ class GraspTarget:
     hang: float  # how far the object's bottom hangs below the tool point once held
     offset: np.ndarray  # object centre minus tool point, xy, kept while carried
     grip: float
+    room: float = GRIP_ROOM  # the fingers open this far beyond each side on the way down
 
     @property
     def width(self) -> float:
         """How wide the fingers open on the way down to it."""
-        return self.grip + 2 * GRIP_ROOM
+        return self.grip + 2 * self.room
 
     def clearance(self, obstacles: list[Obstacle], hand: GripperShape = PANDA_HAND) -> float:
         return clearance(self.tool_position, self.yaw, self.width / 2, obstacles, hand)

@@ -6,10 +6,10 @@ from shapely.geometry import Point, box
 
 from cap.config import SessionConfig
 from cap.errors import PolicyError
-from cap.grasping import object_grasps
+from cap.grasping import OUTLINE_ROOM, object_grasps
 from cap.session import Session
 from perception.objects import ObjectInfo, outline_of
-from robots.skills import finger_axis
+from robots.skills import GRIP_ROOM, PANDA_HAND, finger_axis
 from sim.scene import SceneSpec
 from sim.tabletop import Tabletop
 from sim.tasks import ALL_CATEGORIES
@@ -29,7 +29,22 @@ def test_the_fingers_close_across_the_narrowest_width_through_the_middle():
     assert grasps[0].grip == pytest.approx(0.03, abs=1e-3)
     assert abs(finger_axis(grasps[0].yaw)[1]) == pytest.approx(1.0, abs=1e-6)  # across y
     assert all(g.grip <= 0.072 for g in grasps) and len(grasps) > 1
-    assert [g.grip for g in grasps] == sorted(g.grip for g in grasps)
+    for room in {g.room for g in grasps}:
+        grips = [g.grip for g in grasps if g.room == room]
+        assert grips == sorted(grips)
+
+
+def test_the_fingers_open_wide_past_a_measured_outline_where_the_gripper_can():
+    """A duck's outline from depth fell 1 cm short of its body: fingers opened 4 mm past it
+    came down on it and tipped it, and it toppled where it was let go. Wide first; as for a
+    block where neighbours leave no more room."""
+    hand = PANDA_HAND
+    narrow = object_grasps(_object(box(-0.045, -0.015, 0.045, 0.015)))
+    assert narrow[0].width == pytest.approx(0.03 + 2 * OUTLINE_ROOM, abs=1e-3)
+    assert narrow[-1].room == GRIP_ROOM and len(narrow) == 2 * len({g.yaw for g in narrow})
+    wide = object_grasps(_object(Point(0, 0).buffer(0.035, quad_segs=32)))
+    assert max(g.width for g in wide) <= 2 * hand.finger_open + 1e-9
+    assert wide[0].width > wide[0].grip + 2 * GRIP_ROOM
 
 
 def test_gripped_below_its_top_and_never_at_the_table():
