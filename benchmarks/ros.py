@@ -12,13 +12,17 @@ simulator's /sim/objects then shows the block in its bowl. Before its first comm
 `--idle-every`th agent sits idle: its CPU share (from /proc) over 20 s, from 10 s after it
 said it was ready, is the idle cost. Reported: commands completed, the errors of the others
 (a lost robot among them), the idle agent's CPU share, and medians of the command's time
-and of its program -> first goal (the rehearsal on the twin included).
+and of its program -> first goal (the rehearsal on the twin included). A pair with a failed
+command leaves its processes' logs and the objects' true places before and after each failed
+command under `--keep` (default runs/ros-bench/seed-N/).
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,38 +80,43 @@ class GoalClock:
 
 
 def one_command(graph, clock: GoalClock, command: str) -> dict:
-    """Send the command; how it ended, its seconds and program -> first goal seconds."""
-    before = len(graph.ended())
+    """Send the command; how it ended, its seconds, program -> first goal seconds, and the
+    objects' true places before and after it."""
+    before, objects_before = len(graph.ended()), dict(graph.objects)
     graph.send(command)
     done = graph.done(timeout=180, count=before + 1)[before]
     program = next((e for e in reversed(graph.events) if e["event"] == "program"
                     and e.get("id") == done["id"]), None)
     first_goal = clock.first_after(program["received"]) if program else None
-    ok = bool(done["ok"]) and in_bowl(graph.objects_after(done["received"]), *COMMANDS[command])
+    objects = graph.objects_after(done["received"])
+    ok = bool(done["ok"]) and in_bowl(objects, *COMMANDS[command])
     return {"ok": ok, "error": None if ok else done.get("error") or "not in the bowl",
             "seconds": done.get("seconds"),
-            "first_goal": first_goal - program["received"] if first_goal else None}
+            "first_goal": first_goal - program["received"] if first_goal else None,
+            "command": command, "objects_before": objects_before, "objects_after": objects}
 
 
-def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path
+def pair(seed: int, commands: int, idle: bool, server, tmp: Path, keep: Path
          ) -> tuple[float | None, list[dict]]:
     """One simulator and agent: the idle agent's CPU share (when `idle`), then the first
-    `commands` commands."""
+    `commands` commands; the evidence of any failure kept under `keep`."""
     from tests.ros.conftest import Graph, Robot, claimed_domain
 
+    asked_before = len(server.requests)
     with claimed_domain() as domain:
         graph = Graph(domain)
         try:
-            robot = Robot(domain, llm_url, tmp, graph, scene=(*SCENE, "--seed", str(seed)))
+            robot = Robot(domain, server.base_url, tmp, graph,
+                          scene=(*SCENE, "--seed", str(seed)))
         except RuntimeError as error:  # counted: a robot that never took a command
             graph.close()
             print(f"  seed {seed}: {str(error)[-300:]}", flush=True)
             return None, [{"ok": False, "error": "did not come up", "seconds": None,
                            "first_goal": None}] * commands
+        results: list[dict] = []
         try:
             clock = GoalClock(graph)
             share = idle_share(robot.agent.pid) if idle else None
-            results = []
             for command in list(COMMANDS)[:commands]:
                 results.append(one_command(graph, clock, command))
                 if not results[-1]["ok"]:
@@ -116,6 +125,21 @@ def pair(seed: int, commands: int, idle: bool, llm_url: str, tmp: Path
         finally:
             robot.close()
             graph.close()
+            if any(not r["ok"] for r in results):
+                keep_failures(keep / f"seed-{seed}", tmp, results,
+                              server.requests[asked_before:])
+
+
+def keep_failures(folder: Path, tmp: Path, results: list[dict], asked: list[dict]) -> None:
+    """The pair's process logs, its failed commands (error, true places before/after) and
+    what the model was asked (a repair request quotes the error of the attempt before)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for log in ("sim.log", "agent.log"):
+        shutil.copy(tmp / log, folder / log)
+    failed = [{k: v for k, v in r.items() if k != "ok"} for r in results if not r["ok"]]
+    (folder / "failed.json").write_text(json.dumps(failed, indent=1, default=list))
+    (folder / "asked.json").write_text(json.dumps(
+        [request["messages"][-1] for request in asked], indent=1))
 
 
 def main() -> None:
@@ -125,6 +149,8 @@ def main() -> None:
     parser.add_argument("--idle-every", type=int, default=4, help="measure every Nth agent")
     parser.add_argument("--seed", type=int, default=100)
     parser.add_argument("--no-load", action="store_true", help="no third process busy")
+    parser.add_argument("--keep", type=Path, default=Path("runs/ros-bench"),
+                        help="where a failed pair's logs and objects are kept")
     args = parser.parse_args()
     load = None if args.no_load else subprocess.Popen([sys.executable, "-c", "while True: pass"])
     server = ScriptedLLM()
@@ -137,7 +163,7 @@ def main() -> None:
             for number, start in enumerate(range(0, args.commands, len(COMMANDS))):
                 count = min(len(COMMANDS), args.commands - start)
                 idle, done = pair(args.seed + number, count, number % args.idle_every == 0,
-                                  server.base_url, Path(tmp))
+                                  server, Path(tmp), args.keep)
                 idles += [idle] if idle is not None else []
                 results += done
                 print(f"seed {args.seed + number}: {sum(r['ok'] for r in done)}/{count}"

@@ -11,7 +11,8 @@ spelt out). The sentences are written here, not drawn from the grammar the recog
 (none is in their training material: tests/speech/test_material.py). In the mode `scene` the
 recognisers know the scene's object names, in `no-scene` none (as `cap transcribe` without
 --objects). Where cap would ask (cap.speech.ask), the speaker answers with the name they
-said when it is offered and "neither" when not (the command is dropped); a wrong name acted
+said when it is offered (or the words it said in its place, when a reading without a name there
+is offered: "every block") and "neither" when not (the command is dropped); a wrong name acted
 on is a name in the command finally run that the speaker did not say (a name lost without
 another in its place, "the gray bowl" heard as "the rainbow", names no object: it counts
 among the names misheard, not the wrong ones acted on).
@@ -173,14 +174,15 @@ def asking(readings: list[tuple[str, str, Transcript]], margin: float = ASK_MARG
 
 def speaker_answer(reference: str, command: str, question) -> str:
     """The name the speaker said where the asked one stands (the n-th name of each), when
-    offered; otherwise "neither"."""
+    offered; else the words offered in its place that the speaker said; otherwise "neither"."""
     names = [name for _, _, name in name_spans(reference.split(), palette_names())]
     heard = [start for start, _, _ in name_spans(command.split(), palette_names())]
     if len(names) == len(heard) and question.start in heard:
         meant = names[heard.index(question.start)]
         if meant in question.options:
             return f"the {meant}"
-    return "neither"
+    said = [c.name for c in question.choices if not c.named and f" {c.name} " in f" {reference} "]
+    return said[0] if len(said) == 1 else "neither"
 
 
 def seconds_for_4s(durations: list[float], times: list[float]) -> dict:

@@ -50,7 +50,8 @@ class Shell:
                  speak: Callable[[str], None] | None = None) -> None:
         self.session, self.out, self.listen = session, out, listen
         self.speak = speak or (lambda message: None)
-        session.subscribe(on_wait=self.waiting)
+        session.subscribe(on_wait=self.waiting,
+                          on_said=lambda message: self.say(f"robot: {message}"))
         self.history = cap_home() / "shell_history"
         self.history.parent.mkdir(parents=True, exist_ok=True)
         if self.history.exists():
@@ -104,8 +105,6 @@ class Shell:
             self.say(f"--- {program['lmp']}: {program['query']}".rstrip(": "))
             self.say(highlight(program["code"]) if program["code"] else
                      f"(no program: {program['error']})\n{program['reply']}")
-        for message in outcome.said:
-            self.say(f"robot: {message}")
         tokens = outcome.llm["prompt_tokens"]
         self.say(f"{'ok' if outcome.ok else 'failed: ' + str(outcome.error)}  "
                  f"({outcome.seconds:.1f} s, {outcome.llm['calls']} model calls, "

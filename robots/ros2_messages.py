@@ -3,6 +3,7 @@ QoS of latched states, action clients made while an executor spins, and waiting 
 future (an action's answer) without polling."""
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -16,15 +17,36 @@ def wait_future(future, timeout: float) -> bool:
 
 
 def action_client(node, action_type, name: str):
-    """An rclpy ActionClient that an executor spinning meanwhile can take: rclpy hands a new
-    client to the node before giving it its lock, and an executor that counts the node's
-    entities in between dies ('ActionClient' object has no attribute '_lock')."""
+    """An rclpy ActionClient safe beside an executor spinning on another thread (rclpy 9.1's
+    is not): it has its lock before the node holds it (else an executor counting the node's
+    entities in between dies: 'ActionClient' object has no attribute '_lock'), and sending a
+    goal holds that lock throughout (`send_goal_async` registers the goal's future twice, the
+    second time unlocked: an answer in between completes a future nobody waits on, so the
+    goal's answer is missed, or one not yet registered, 'ValueError: list.remove(x)'; the
+    first future stayed in the client for good)."""
+    client_class = locked_action_client_class()
+    client = client_class.__new__(client_class)
+    client._lock = threading.RLock()
+    client.__init__(node, action_type, name)
+    client._lock = threading.RLock()  # __init__ made a plain Lock, which cannot be re-entered
+    return client
+
+
+@functools.cache
+def locked_action_client_class():
     from rclpy.action import ActionClient
 
-    client = ActionClient.__new__(ActionClient)
-    client._lock = threading.Lock()  # replaced by __init__'s own once it is registered
-    client.__init__(node, action_type, name)
-    return client
+    class LockedActionClient(ActionClient):
+        def send_goal_async(self, goal, feedback_callback=None, goal_uuid=None):
+            with self._lock:  # answers are taken under this lock: none until all is in place
+                known = {id(f) for f in self._futures}
+                future = super().send_goal_async(goal, feedback_callback, goal_uuid)
+                for forgotten in [f for f in self._futures if id(f) not in known
+                                  and f is not future]:  # never completed: nobody else drops it
+                    self._futures.remove(forgotten)
+            return future
+
+    return LockedActionClient
 
 
 def latched_qos(depth: int = 1):

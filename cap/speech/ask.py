@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cap.speech.doubt import NameDoubt
+from cap.speech.doubt import Alternative, NameDoubt, name_place
 from cap.speech.grammar import spoken
 from cap.speech.recognize import Transcript
 from cap.speech.words import normalise
 
-# nats between the best reading and the best one naming another object there: below it cap
-# asks. Chosen on benchmarks/speech_tuning.py (225 utterances: 45 sentences, 3 scenes, 5
-# voices, none the benchmark's; 2026-12-07): the smallest margin with no wrong name acted on
-# with the scene's names (asked 8.9 %; 2.5: 0.28 % wrong, 7.6 % asked; 3.5: 12 % asked).
-# Without a scene it asks 11.6 % and leaves 0.56 % wrong.
+# nats between the best reading and the best one naming another object there (or, of the
+# same kind, none: "every block"): below it cap asks. Chosen on benchmarks/speech_tuning.py
+# (225 utterances: 45 sentences, 3 scenes, 5 voices, none the benchmark's; 2026-12-07): the
+# smallest margin with no wrong name acted on with the scene's names (asked 9.8 %; 2.5:
+# 0.28 % wrong, 7.6 % asked; 3.5: 13.3 % asked).
 ASK_MARGIN = 3.0
 REFUSALS = {"neither", "none", "cancel", "no", "nothing", "stop", "nope", "abort", "never"}
 ORDINALS = ("first", "second", "third", "fourth")
@@ -29,31 +29,36 @@ MAX_UNCLEAR = 3  # answers that name no option before the command is dropped
 
 @dataclass(frozen=True)
 class Question:
-    """One name to settle: the heard name first, then the likely others; `start`: the word
-    of the command where the name stands."""
+    """One name to settle: the heard name first, then the likely others (names, or the words
+    a reading says in its place); `start`: the word of the command where the name stands."""
 
-    options: tuple[str, ...]
+    choices: tuple[Alternative, ...]
     start: int
 
     @property
+    def options(self) -> tuple[str, ...]:
+        return tuple(choice.name for choice in self.choices)
+
+    @property
     def text(self) -> str:
-        said = [f"the {name}" for name in self.options]
+        said = [choice.said for choice in self.choices]
         return f"{', '.join(said[:-1])} or {said[-1]}?"
 
-    def choice(self, reply: str) -> str | None:
-        """The option the reply names, or None when it names none or several."""
+    def choice(self, reply: str) -> Alternative | None:
+        """The choice the reply names, or None when it names none or several."""
         words = set(normalise(reply).split())
-        named = [o for o in self.options if set(self._distinct(o)) <= words]
+        named = [c for c in self.choices if set(self._distinct(c)) <= words]
         if len(named) > 1:  # "red block two" names "red block" too: the fuller match
-            fullest = max(len(words & set(spoken(o).split())) for o in named)
-            named = [o for o in named if len(words & set(spoken(o).split())) == fullest]
-        named += [o for o, ordinal in zip(self.options, ORDINALS) if ordinal in words]
+            fullest = max(len(words & set(spoken(c.name).split())) for c in named)
+            named = [c for c in named if len(words & set(spoken(c.name).split())) == fullest]
+        named += [c for c, ordinal in zip(self.choices, ORDINALS) if ordinal in words]
         return named[0] if len(set(named)) == 1 else None
 
-    def _distinct(self, option: str) -> list[str]:
-        """The words that tell this option from the others ("gray" in "gray block")."""
-        shared = set.intersection(*(set(spoken(o).split()) for o in self.options))
-        return [w for w in spoken(option).split() if w not in shared] or spoken(option).split()
+    def _distinct(self, choice: Alternative) -> list[str]:
+        """The words that tell this choice from the others ("gray" in "gray block")."""
+        words = spoken(choice.name).split()
+        shared = set.intersection(*(set(spoken(c.name).split()) for c in self.choices))
+        return [w for w in words if w not in shared] or words
 
 
 class Clarification:
@@ -74,7 +79,7 @@ class Clarification:
         if self.dropped or not self._pending:
             return None
         doubt = self._pending[0]
-        return Question((doubt.name, *(o.name for o in doubt.others)), doubt.start)
+        return Question((Alternative(doubt.name, 0.0), *doubt.others), doubt.start)
 
     @property
     def command(self) -> str | None:
@@ -90,7 +95,7 @@ class Clarification:
         if chosen is None:
             return self._unanswered(reply, question)
         self._settle(self._pending.pop(0), chosen)
-        return f"the {chosen}"
+        return chosen.said
 
     def _unanswered(self, reply: str, question: Question) -> str:
         self._unclear += 1
@@ -99,11 +104,13 @@ class Clarification:
             return "dropped the command"
         return f"please say {question.text[:-1]}, or neither"
 
-    def _settle(self, doubt: NameDoubt, chosen: str) -> None:
-        """Put the chosen name in place of the heard one (later names move with it)."""
-        said = spoken(chosen).split()
-        self.words[doubt.start:doubt.start + doubt.length] = said
-        shift = len(said) - doubt.length
+    def _settle(self, doubt: NameDoubt, chosen: Alternative) -> None:
+        """Put the chosen words in place of the heard name (later names move with them)."""
+        start, end = ((doubt.start, doubt.start + doubt.length) if chosen.named
+                      else name_place(self.words, doubt.start, doubt.length))
+        said = spoken(chosen.name).split()
+        self.words[start:end] = said
+        shift = len(said) - (end - start)
         self._pending = [replace(d, start=d.start + shift) if d.start > doubt.start else d
                          for d in self._pending]
 

@@ -42,14 +42,19 @@ def test_command_undo_code_and_quit(shell):
 
 
 def test_ctrl_c_during_a_motion_stops_it_and_the_session_survives(shell):
+    """Ctrl-C once the program has said it moves (said messages are shown as they are said;
+    on a loaded machine a fixed wait sent it while the shell still read the program). The
+    simulator moves faster than real time: 200 motions (the limit) took 5 s, so each turn
+    also computes a while, and the program outlasts a loaded machine's reaction."""
     shell.sendline(":code")
     shell.expect("a line with only")
+    shell.sendline("say('moving')")
     shell.sendline("while True:")
     shell.sendline("    goto_pos([0.15, 0.1, 0.25])")
     shell.sendline("    goto_pos([-0.15, -0.1, 0.25])")
+    shell.sendline("    sum(range(3_000_000))")
     shell.sendline(".")
-    import time
-    time.sleep(2.0)
+    shell.expect("robot: moving")
     shell.sendintr()
     shell.expect("stopped")
     shell.expect("cap> ")

@@ -33,11 +33,28 @@ def test_without_a_table_any_palette_name_is_an_alternative():
     assert doubt[0].others[0].name == "purple bowl"
 
 
-def test_readings_with_another_count_of_names_cast_no_doubt():
+def test_a_reading_without_a_name_doubts_it_with_its_own_words():
+    """Of a reading with another count of names, only the place where it names nothing counts
+    ("the bowl" for "the red bowl"); its "green" for "gray" is no reading of one name."""
     doubt = name_doubts({"put the gray block in the red bowl": -3.0,
-                         "put the green block in the bowl": -3.1},
+                         "put the green block in the bowl": -3.1,
+                         "put every block in the red bowl": -3.4,
+                         "but the gray blocks and red bowl": -3.2},  # not one name's place
                         "put the gray block in the red bowl", TABLE)
-    assert all(d.others == () for d in doubt)
+    assert [[(o.name, o.named) for o in d.others] for d in doubt] == [
+        [("every block", False)], [("the bowl", False)]]
+    assert doubt[1].others[0].margin == pytest.approx(0.1)
+
+
+def test_a_name_heard_where_none_was_said_asks_and_the_words_chosen_are_run():
+    transcript = heard({"put the red bowl in the gray block": -2.0,
+                        "put every bowl in the gray block": -2.0 - ASK_MARGIN / 2},
+                       TABLE + ["red bowl"])
+    clarification = Clarification(transcript)
+    assert clarification.question.text == "the red bowl or every bowl?"
+    assert clarification.question.options == ("red bowl", "every bowl")
+    assert clarification.answer("every bowl") == "every bowl"
+    assert clarification.command == "put every bowl in the gray block"
 
 
 def test_numbered_names_are_matched_whole():

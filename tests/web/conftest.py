@@ -83,6 +83,15 @@ def playwright():
         yield started
 
 
+def launch_hearing(playwright, recording: Path):
+    """A headless Chromium whose microphone plays `recording` once (access granted)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*BROWSER_FLAGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-audio-capture={recording}%noloop"])
+
+
 @pytest.fixture(scope="module")
 def browser(playwright):
     launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from cap.web.messages import BadMessage, question_id
 from tests.speech.conftest import needs_espeak, synthesise
-from tests.web.conftest import BROWSER_FLAGS, CHROMIUM, Server
+from tests.web.conftest import Server, launch_hearing
 from tests.web.test_page import open_page, receive_until
 
 
@@ -108,11 +108,7 @@ def test_a_spoken_answer_runs_the_chosen_name(llm_server, tmp_path, playwright):
     llm_server.on("the gray block", PICK_GRAY)
     answer = synthesise("the gray one", tmp_path / "answer.wav", "en-us", 150)
     server = Server(llm_server.base_url, *SCENE)
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=[*BROWSER_FLAGS, "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream",
-              f"--use-file-for-fake-audio-capture={answer}%noloop"])
+    browser = launch_hearing(playwright, answer)
     try:
         page = open_page(browser, server.base)
         spoken_command(server, doubtful_wav(tmp_path))

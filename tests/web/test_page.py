@@ -11,7 +11,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.speech.conftest import needs_espeak, synthesise
-from tests.web.conftest import BROWSER_FLAGS, CHROMIUM, ROOT, Server
+from tests.web.conftest import ROOT, Server, launch_hearing
 
 pytestmark = pytest.mark.slow
 
@@ -175,11 +175,7 @@ def test_the_microphone_button_sends_speech_that_runs_as_a_command(llm_server, t
     wav = synthesise("how many blocks are there", tmp_path / "spoken.wav", "en-us+m1")
     llm_server.on("how many", "say('I count two blocks')")
     server = Server(llm_server.base_url)
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=[*BROWSER_FLAGS, "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream",
-              f"--use-file-for-fake-audio-capture={wav}%noloop"])
+    browser = launch_hearing(playwright, wav)
     try:
         page = open_page(browser, server.base)
         page.dispatch_event("#mic", "pointerdown")
