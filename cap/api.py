@@ -8,11 +8,12 @@ import numpy as np
 from shapely.geometry import box
 
 from cap.errors import NoRoom, PolicyError
-from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move
+from cap.grasping import SAFE_CLEARANCE, Crowded, choose_move, object_grasps
 from cap.placement import BowlShape, Placement, inside, plan_placements, resting_on
 from cap.verification import verify
 from perception.objects import ObjectInfo, Perceiver
 from robots.arm import Arm
+from robots.errors import EmptyGrasp
 from robots.skills import PANDA_HAND, GraspTarget, GripperShape, block_grasps, bowl_grasps
 from robots.skills import pick_and_place
 from robots.workspace import PLACES_NORMALIZED, Workspace, as_position
@@ -41,7 +42,10 @@ class PolicyAPI:
 
     # --- perception ------------------------------------------------------------------------
     def get_obj_names(self) -> list[str]:
-        return list(self.perceiver.look())
+        try:
+            return self.perceiver.names()
+        except (LookupError, ValueError) as error:  # the vision model's answer was unusable
+            raise PolicyError(str(error)) from None
 
     def get_obj_pos(self, name: str) -> np.ndarray:
         """Centre of an object, or of a named place ("top left corner", "middle", ...)."""
@@ -57,14 +61,24 @@ class PolicyAPI:
         return self._object(_name(name)).color
 
     def is_obj_visible(self, name: str) -> bool:
-        return _name(name) in self.perceiver.look()
+        try:
+            self._object(_name(name))
+        except PolicyError:
+            return False
+        return True
 
     def _object(self, name: str, objects: dict[str, ObjectInfo] | None = None) -> ObjectInfo:
         objects = self.perceiver.look() if objects is None else objects
-        if name not in objects:
+        if name in objects:
+            return objects[name]
+        try:
+            found = self.perceiver.find(name)
+        except (LookupError, ValueError) as error:  # not found, or an unusable answer
+            raise PolicyError(f"no object named {name!r}: {error}") from None
+        if found is None:
             visible = ", ".join(objects) or "none"
             raise PolicyError(f"no object named {name!r}; visible objects: {visible}")
-        return objects[name]
+        return found
 
     # --- places ----------------------------------------------------------------------------
     def denormalize_xy(self, xy) -> np.ndarray:
@@ -80,21 +94,24 @@ class PolicyAPI:
     def put_first_on_second(self, obj: str, target) -> None:
         """Pick object `obj` and put it on/in `target`: an object, a named place or a position."""
         try:
-            self._put(_name(obj), target, make_room=True)
+            self._put(_name(obj), target, make_room=True, retry=True)
         except Crowded as crowded:  # its class stays here: errors cross the sandbox by name
             raise NoRoom(str(crowded)) from None
 
-    def _put(self, name: str, target, make_room: bool) -> None:
+    def _put(self, name: str, target, make_room: bool, retry: bool = False) -> None:
+        held = self._object(name)  # names first: a vision model may name objects now
+        goal = self._target(target, held)
         objects = self.perceiver.look()  # look again right before the grasp
-        held = self._object(name, objects)
+        held = objects.get(held.name, held)
+        if isinstance(goal, ObjectInfo):
+            goal = objects.get(goal.name, goal)
         others = {n: o for n, o in objects.items() if n != held.name}
         above = resting_on(held, others, self.grasp.bowl)
         if above:
             raise PolicyError(f"the {held.name} is under the {above[0].name}; move the "
                               f"{above[0].name} first")
         table = box(*self.workspace.low, self.workspace.x_max, self.workspace.y_max)
-        placements = plan_placements(held, self._target(target, held, objects), others,
-                                     self.grasp.bowl, table)
+        placements = plan_placements(held, goal, others, self.grasp.bowl, table)
         self.motions += 1
         try:
             chosen = choose_move(self.arm, held, self._grasps(held), placements, others,
@@ -102,11 +119,23 @@ class PolicyAPI:
         except Crowded as crowded:
             if not (make_room and self._make_room(held, crowded, others)):
                 raise
-            return self._put(name, target, make_room=False)
+            return self._put(name, target, make_room=False, retry=retry)
         carried = inside(held, others, self.grasp.bowl) if held.kind == "bowl" else []
-        pick_and_place(self.arm, chosen.move)
+        try:
+            pick_and_place(self.arm, chosen.move)
+        except EmptyGrasp:
+            if not retry:
+                raise
+            self._look_again(held)
+            return self._put(name, target, make_room, retry=False)
         self._expect(held, carried, chosen.placement)
         self._verify(held, chosen.placement)
+
+    def _look_again(self, held: ObjectInfo) -> None:
+        """After fingers closed on nothing (the object tipped or slid as they came down): the
+        arm out of the camera's view, so the next look finds where the object went."""
+        self.say(f"the {held.name} moved as I reached for it; I am looking again")
+        self.arm.home()
 
     def _make_room(self, held: ObjectInfo, crowded: Crowded, others) -> bool:
         """Move what the fingers would touch when gripping the held object straight away from
@@ -137,7 +166,7 @@ class PolicyAPI:
         for other in carried:
             self.perceiver.expect(other.name, other.position + centre - held.position)
 
-    def _target(self, target, held: ObjectInfo, objects) -> ObjectInfo | np.ndarray:
+    def _target(self, target, held: ObjectInfo) -> ObjectInfo | np.ndarray:
         """The object to put it on or in, or the xy spot (named places included)."""
         if isinstance(target, str):
             key = _name(target)
@@ -145,7 +174,7 @@ class PolicyAPI:
                 raise PolicyError(f"cannot put {held.name!r} on itself")
             if key in PLACES_NORMALIZED:
                 return self.workspace.place(key)
-            return self._object(key, objects)
+            return self._object(key)
         position = _position(target, "target")
         if not self.workspace.contains(position):
             raise PolicyError(f"target {np.round(position, 3).tolist()} is off the table; "
@@ -165,7 +194,9 @@ class PolicyAPI:
         if info.kind == "bowl":
             return bowl_grasps(info.position, info.size[0] / 2, self.grasp.bowl.wall,
                                info.size[2], self.grasp.bowl_grip_depth)
-        return block_grasps(info.position, info.yaw, info.size[2])
+        if info.kind == "block":
+            return block_grasps(info.position, info.yaw, info.size[2])
+        return object_grasps(info, self.grasp.hand)
 
     def goto_pos(self, pos) -> None:
         """Move the gripper to a position; an xy position keeps the current height."""

@@ -29,6 +29,14 @@ def model_for(args) -> ChatModel:
     return model
 
 
+def perception_spec(text: str) -> str:
+    try:
+        config.check_perception(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def colors(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(c.strip() for c in text.split(",") if c.strip())
 
@@ -40,9 +48,15 @@ def add_scene_flags(parser: argparse.ArgumentParser, model: bool = True,
     robots = robots or ("sim", "ros2", *ARM_MODELS)  # ros2: the parameters' robot (panda)
     parser.add_argument("--blocks", help="block colours, e.g. red,green")
     parser.add_argument("--bowls", help="bowl colours, e.g. blue")
+    parser.add_argument("--objects", help="other objects by name, e.g. 'mug,duck,red block' "
+                        "(mug, rubber duck, teddy bear, ball, tray, toy)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
-                        help="objects from camera images (default) or simulator ground truth")
+    parser.add_argument("--perception", type=perception_spec, default="pixels",
+                        help="pixels: objects from camera images (default); vlm[:MODEL]: "
+                        "their names from a vision-language model on the endpoint; oracle: "
+                        "simulator ground truth")
+    parser.add_argument("--grounding", choices=("qwen2.5", "qwen3", "gemini", "molmo"),
+                        help="how the vision model gives coordinates (default: by its name)")
     parser.add_argument("--robot", choices=robots, default=robots[0],
                         help="the simulator, or a ROS 2 robot by its arm's parameter set (its "
                         "joint and link names, home pose)" if "sim" in robots else
@@ -107,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     pickplace.add_argument("--perception", choices=("pixels", "oracle"), default="oracle")
     pickplace.add_argument("--json", action="store_true")
     tabletop = bench_sub.add_parser("tabletop", help="the 22-category task suite")
-    tabletop.add_argument("--tasks", nargs="*", help="categories (default: all 22)")
+    tabletop.add_argument("--tasks", nargs="*", help="categories (default: the 22; the object "
+                          "tasks objects/in_bowl, objects/to_corner, objects/two_bowls "
+                          "when named)")
     tabletop.add_argument("--trials", type=int, default=10)
     tabletop.add_argument("--seed", type=int, default=0)
     source = tabletop.add_mutually_exclusive_group()
@@ -116,9 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     tabletop.add_argument("--workers", type=int, default=1)
     tabletop.add_argument("--ray", metavar="ADDRESS",
                           help="run trials as Ray tasks: 'auto' or a cluster address")
-    tabletop.add_argument("--perception", choices=("pixels", "oracle"), default="pixels",
-                          help="pixels: what a user runs; oracle: simulator ground truth, "
-                               "an ablation")
+    tabletop.add_argument("--perception", type=perception_spec, default="pixels",
+                          help="pixels: what a user runs; vlm:MODEL: names from a vision "
+                               "model; oracle: simulator ground truth, an ablation")
+    tabletop.add_argument("--scripted-vision", nargs=2, type=float, metavar=("NOISE", "MISS"),
+                          help="serve each trial a scripted vision model (pixel noise, chance "
+                               "of a miss) for --perception vlm:MODEL")
     tabletop.add_argument("--out", default="runs")
     tabletop.add_argument("--json", action="store_true")
     codegen = bench_sub.add_parser("codegen", help="robot code-generation problems")
@@ -182,10 +201,12 @@ def session_config(args, video: str | None = None) -> config.SessionConfig:
     from cap.sandbox.controller import Limits
     from sim.scene import SceneSpec
 
-    spec = SceneSpec(colors(args.blocks), colors(args.bowls), args.seed)
+    spec = SceneSpec.from_lists(colors(args.blocks), colors(args.bowls), colors(args.objects),
+                                args.seed)
     limits = Limits(wall_seconds=args.time_limit, cpu_seconds=min(60.0, args.time_limit))
     skills = not (getattr(args, "no_cache", False) or getattr(args, "no_skills", False))
-    return config.SessionConfig(spec, perception=args.perception, gui=args.gui,
+    return config.SessionConfig(spec, perception=args.perception, grounding=args.grounding,
+                                gui=args.gui,
                                 video=video or args.video, limits=limits,
                                 use_skill_library=skills,
                                 tts=args.tts or ("espeak" if args.tts_out else None),
@@ -301,23 +322,27 @@ def cmd_bench(args) -> dict:
 
 def bench_tabletop_cli(args) -> dict:
     from cap.bench.tabletop import bench_tabletop
-    from sim.tasks import CATEGORIES
+    from sim.tasks import ALL_CATEGORIES, CATEGORIES
 
     categories = args.tasks or list(CATEGORIES)
-    unknown = [c for c in categories if c not in CATEGORIES]
+    unknown = [c for c in categories if c not in ALL_CATEGORIES]
     if unknown:
-        raise ValueError(f"unknown categories {unknown}; known: {', '.join(CATEGORIES)}")
+        raise ValueError(f"unknown categories {unknown}; known: {', '.join(ALL_CATEGORIES)}")
+    if args.scripted_vision and not args.perception.startswith("vlm:"):
+        raise ValueError("--scripted-vision answers a vision model: use --perception vlm:MODEL")
+    vision = dict(zip(("noise", "miss"), args.scripted_vision)) if args.scripted_vision \
+        else None
     llm = None if args.oracle else config.llm_spec(args.llm)
     if llm == config.BASELINE:
         from cap.llm.registry import BASELINE_BANNER
         log(BASELINE_BANNER)
     report = bench_tabletop(categories, args.trials, args.seed, llm, args.workers,
-                            args.perception, Path(args.out), args.ray)
+                            args.perception, Path(args.out), args.ray, vision)
     for name, task in report["tasks"].items():
         low, high = task["ci95"]
+        paper = "" if task["paper_rate"] is None else f"paper {100 * task['paper_rate']:.0f} %"
         log(f"{name:28s} {task['successes']:3d}/{task['trials']:<3d} {100 * task['rate']:5.1f} % "
-            f"[{100 * low:.0f}, {100 * high:.0f}]  paper {100 * task['paper_rate']:.0f} %  "
-            f"{task['failures'] or ''}")
+            f"[{100 * low:.0f}, {100 * high:.0f}]  {paper}  {task['failures'] or ''}")
     log(f"overall {100 * report['overall']['rate']:.1f} % from {args.perception}, "
         f"{report['overall']['wrongly_reported']} wrongly reported successes, "
         f"{report['seconds']:.0f} s; {report['files']['json']}")

@@ -72,12 +72,23 @@ def speech_spec(flag: str | None = None) -> str:
     return "whisper-local" if importlib.util.find_spec("faster_whisper") else "pocketsphinx"
 
 
+PERCEPTIONS = ("pixels", "oracle", "vlm")  # cap.perceivers registers one factory for each
+
+
+def check_perception(spec: str) -> None:
+    """ValueError unless the spec names a known perception (only vlm takes an argument)."""
+    name, colon, _ = spec.partition(":")
+    if name not in PERCEPTIONS or (colon and name != "vlm"):
+        raise ValueError(f"unknown perception {spec!r}; known: pixels, oracle, vlm[:MODEL]")
+
+
 @dataclass
 class SessionConfig:
     """Everything a session needs besides its model and its robot cell."""
 
     spec: SceneSpec = field(default_factory=SceneSpec)
-    perception: str = "pixels"  # a name in cap.perceivers
+    perception: str = "pixels"  # a name in cap.perceivers ("vlm:MODEL" names a model)
+    grounding: str | None = None  # how the vision model gives coordinates (None: by its name)
     gui: bool = False
     video: str | None = None
     max_repairs: int = 2
@@ -89,9 +100,6 @@ class SessionConfig:
     tts_out: str | None = None  # write the spoken messages as WAV files here instead
 
     def __post_init__(self) -> None:
-        from cap.perceivers import PERCEIVERS
-        if self.perception not in PERCEIVERS:
-            raise ValueError(f"perception must be one of {', '.join(PERCEIVERS)}, "
-                             f"got {self.perception!r}")
+        check_perception(self.perception)
         if self.max_repairs < 0 or self.fgen_depth < 0:
             raise ValueError("max_repairs and fgen_depth must be >= 0")

@@ -15,7 +15,7 @@ import numpy as np
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from cap.errors import NoRoom, PolicyError
-from perception.objects import ObjectInfo, turned_box
+from perception.objects import ObjectInfo, placed_outline, turned_box
 
 MARGIN = 0.005  # metres of air between a placed object and its neighbours
 FLAT_TOLERANCE = 0.006  # a block's bottom this far from a resting level is tilted
@@ -57,6 +57,9 @@ class Placement:
 def footprint_at(info: ObjectInfo, xy, margin: float = 0.0, turn: float = 0.0) -> Polygon:
     """The object's outline moved to `xy`, turned by `turn` about its centre and grown by
     `margin` on every side."""
+    if info.outline is not None:
+        outline = placed_outline(info.outline, xy[0], xy[1], info.yaw + turn)
+        return outline.buffer(margin, join_style="mitre") if margin else outline
     if info.kind == "bowl":
         return Point(xy[0], xy[1]).buffer(info.size[0] / 2 + margin, quad_segs=8)
     return turned_box(xy[0], xy[1], info.size[0] / 2 + margin, info.size[1] / 2 + margin,

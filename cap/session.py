@@ -77,7 +77,8 @@ class Session:
         self._cell = cell or Tabletop(config.spec, gui=config.gui)
         self._subscribers: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._confirm = confirm
-        self._api = PolicyAPI(self._cell.arm, make_perceiver(config.perception, self._cell),
+        self._api = PolicyAPI(self._cell.arm, make_perceiver(config.perception, self._cell,
+                                                            config.grounding),
                               self._cell.workspace, on_say=self._said)
         self._usage = Usage()
         self._watch = Watch()  # the command's deadline and Stop, for model calls too

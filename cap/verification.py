@@ -13,6 +13,9 @@ from perception.objects import ObjectInfo
 
 POSITION_TOLERANCE = 0.025  # how far a placed block may rest from its target (measured: see README)
 BOWL_POSITION_TOLERANCE = 0.035
+# another object: its centre is its outline's as seen, which shifts as it settles and turns in
+# the fingers (the object tasks' checks allow 5 cm)
+OBJECT_POSITION_TOLERANCE = 0.04
 HEIGHT_TOLERANCE = 0.015
 SUPPORT_PUSHED = 0.015  # a support that moved further than this was knocked by the place
 IN_BOWL_SLACK = 0.005  # a block leaning on the wall inside still counts as in the bowl
@@ -51,7 +54,8 @@ def verify(held: ObjectInfo, placement: Placement, seen: dict[str, ObjectInfo],
     if abs(now.position[2] - expected_z) > HEIGHT_TOLERANCE:
         under = "on top of something" if now.position[2] > expected_z else "lower than planned"
         raise PlacementError(f"the {held.name} landed {under} at {_xyz(now)}, not on {on}")
-    _check_position(held, now, placement, POSITION_TOLERANCE)
+    _check_position(held, now, placement, POSITION_TOLERANCE if held.kind == "block"
+                    else OBJECT_POSITION_TOLERANCE)
 
 
 def _check_not_pushed(held: ObjectInfo, now: ObjectInfo, planned: ObjectInfo,

@@ -16,6 +16,7 @@ import numpy as np
 from perception.detector import Capsule, Detection, Detector
 from perception.frame import RGBDFrame
 from perception.palette import BLOCK_SIZE, PALETTE
+from perception.regions import foreground
 
 UNKNOWN = "unknown"
 ON_TABLE = 0.01  # a bowl whose underside seems lower than this stands on the table
@@ -91,19 +92,7 @@ class ColorDetector(Detector):
     def _foreground(self, points: np.ndarray, exclude: list[Capsule]
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Pixels of things standing on the table in the region, and those of the robot."""
-        c = self.config
-        x, y, z = points[..., 0], points[..., 1], points[..., 2]
-        rows, cols = np.nonzero(z > c.min_height)
-        candidates = points[rows, cols]
-        # the robot: inside its capsules, or anything higher than objects stand
-        robot_hit = candidates[:, 2] >= c.max_height
-        for start, end, radius in exclude:
-            robot_hit |= _distance_to_segment(candidates, start, end) <= radius
-        robot = np.zeros(z.shape, dtype=bool)
-        robot[rows[robot_hit], cols[robot_hit]] = True
-        mask = ((x > c.region[0]) & (x < c.region[2]) & (y > c.region[1]) & (y < c.region[3])
-                & (z > c.min_height) & ~robot)
-        return mask, robot
+        return foreground(points, exclude, self.config)
 
     def _objects(self, points: np.ndarray, rgb: np.ndarray, color: str) -> list[Detection]:
         top = float(np.percentile(points[:, 2], 98))
@@ -230,9 +219,3 @@ def _merge_duplicates(detections: list[Detection], block: float) -> list[Detecti
                    and np.linalg.norm(o.position - d.position) < 0.75 * block for o in out):
             out.append(d)
     return out
-
-
-def _distance_to_segment(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    t = np.clip(((points - a) @ ab) / max(float(ab @ ab), 1e-12), 0.0, 1.0)
-    return np.linalg.norm(points - (a + t[..., None] * ab), axis=-1)

@@ -45,6 +45,15 @@ class PixelPerceiver(Perceiver):
         self.tracker.expect(name, position, yaw)
         self._last = None
 
+    def changed(self) -> None:
+        """Look again next time even at the same clock (the detector was told more)."""
+        self._last = None
+
+    def rename(self, old: str, new: str) -> None:
+        """Call an object by another name from now on (a model named it)."""
+        self.tracker.rename(old, new)
+        self._last = None
+
 
 def hidden_by(point, camera, capsules: list[Capsule], samples: int = 24) -> bool:
     """Whether the line of sight from the camera to `point` passes through the robot."""

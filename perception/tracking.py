@@ -7,7 +7,7 @@ from typing import Callable
 import numpy as np
 
 from perception.detector import Detection
-from perception.objects import ObjectInfo
+from perception.objects import ObjectInfo, outline_of
 
 
 @dataclass
@@ -19,7 +19,9 @@ class Track:
 class Tracker:
     """Matches each look's detections to known objects of the same kind and colour.
 
-    A new object is named "<colour> <kind>", a second of the same kind "<colour> <kind> 2".
+    A new object is named by its label ("red block", "white round object"), a second with the
+    same label "red block 2". Objects that are not blocks or bowls are matched by position
+    whatever their colour word (shading may change it between looks).
     An object not seen (under the gripper, behind the arm) is remembered for `memory` looks,
     and for as long as something seen stands on top of it.
     """
@@ -27,6 +29,7 @@ class Tracker:
     def __init__(self, memory: int = 5, gate: float = 0.1) -> None:
         self.memory, self.gate = memory, gate
         self.tracks: dict[str, Track] = {}
+        self.matched: dict[str, Detection] = {}  # the latest look's detections, by name
 
     def update(self, detections: list[Detection],
                occluded: Callable[[np.ndarray], bool] = lambda p: False
@@ -34,15 +37,17 @@ class Tracker:
         """Match a look's detections; `occluded(position)` says whether something (the robot)
         stood between the camera and a position, so an object there is hidden, not gone."""
         seen: set[str] = set()
+        self.matched = {}
         groups: dict[tuple[str, str], list[Detection]] = {}
         for d in detections:
-            groups.setdefault((d.color, d.kind), []).append(d)
-        for (color, kind), group in groups.items():
+            groups.setdefault(_group(d.color, d.kind), []).append(d)
+        for key, group in groups.items():
             names = [n for n, t in self.tracks.items()
-                     if (t.info.color, t.info.kind) == (color, kind)]
+                     if _group(t.info.color, t.info.kind) == key]
             for name, detection in self._match(names, group):
-                name = name or self._new_name(color, kind)
+                name = name or self._new_name(detection.label)
                 self.tracks[name] = Track(_info(name, detection))
+                self.matched[name] = detection
                 seen.add(name)
         for name in list(self.tracks):
             info = self.tracks[name].info
@@ -59,6 +64,13 @@ class Tracker:
             info = self.tracks[name].info
             self.tracks[name] = Track(replace(info, position=np.asarray(position, dtype=float),
                                               yaw=info.yaw if yaw is None else float(yaw)))
+
+    def rename(self, old: str, new: str) -> None:
+        """Call a tracked object by another name from now on (a model named it)."""
+        track = self.tracks.pop(old)
+        self.tracks[new] = Track(replace(track.info, name=new), track.missed)
+        if old in self.matched:
+            self.matched[new] = self.matched.pop(old)
 
     @staticmethod
     def _covered(info: ObjectInfo, detections: list[Detection]) -> bool:
@@ -84,12 +96,17 @@ class Tracker:
             if i not in used:
                 yield None, d
 
-    def _new_name(self, color: str, kind: str) -> str:
-        name, n = f"{color} {kind}", 2
+    def _new_name(self, label: str) -> str:
+        name, n = label, 2
         while name in self.tracks:
-            name, n = f"{color} {kind} {n}", n + 1
+            name, n = f"{label} {n}", n + 1
         return name
 
 
+def _group(color: str, kind: str) -> tuple[str, str]:
+    return (color, kind) if kind in ("block", "bowl") else ("", kind)
+
+
 def _info(name: str, d: Detection) -> ObjectInfo:
-    return ObjectInfo(name, d.kind, d.color, d.position, d.yaw, d.size)
+    outline = None if d.outline is None else outline_of(d.outline, d.position, d.yaw)
+    return ObjectInfo(name, d.kind, d.color, d.position, d.yaw, d.size, outline=outline)

@@ -33,6 +33,10 @@ class GraspError(MotionError):
     """The gripper closed on nothing, or the object slipped out."""
 
 
+class EmptyGrasp(GraspError):
+    """The gripper closed on nothing (the object moved as the fingers came down)."""
+
+
 class RobotDisconnected(MotionError):
     """The robot stopped answering (no fresh joint states)."""
 

@@ -7,7 +7,7 @@ import numpy as np
 from shapely.geometry import Polygon
 
 from robots.arm import Arm
-from robots.errors import GraspError
+from robots.errors import EmptyGrasp, GraspError
 
 TRAVEL_CLEARANCE = 0.1  # metres above the higher of the pick and place points
 MIN_TRAVEL_HEIGHT = 0.15
@@ -102,11 +102,12 @@ class GraspTarget:
     hang: float  # how far the object's bottom hangs below the tool point once held
     offset: np.ndarray  # object centre minus tool point, xy, kept while carried
     grip: float
+    room: float = GRIP_ROOM  # the fingers open this far beyond each side on the way down
 
     @property
     def width(self) -> float:
         """How wide the fingers open on the way down to it."""
-        return self.grip + 2 * GRIP_ROOM
+        return self.grip + 2 * self.room
 
     def clearance(self, obstacles: list[Obstacle], hand: GripperShape = PANDA_HAND) -> float:
         return clearance(self.tool_position, self.yaw, self.width / 2, obstacles, hand)
@@ -192,7 +193,8 @@ def pick_and_place(arm: Arm, move: Move, speed: float | None = None) -> None:
     """Pick per the move's grasp, turn the wrist on the way if the move turns the object, set
     it down and let go by opening the fingers to the move's release width.
 
-    Raises GraspError when the gripper closes on nothing or the object slips while carried.
+    Raises EmptyGrasp when the gripper closes on nothing, GraspError when the object slips
+    while carried.
     """
     grasp, pick, place, travel = move.grasp, move.grasp.tool_position, move.place, move.travel
     start = arm.ee_pose().position
@@ -201,7 +203,7 @@ def pick_and_place(arm: Arm, move: Move, speed: float | None = None) -> None:
     arm.move_path([*rise, [*pick[:2], travel], pick], yaw=grasp.yaw, speed=speed)
     if not arm.close_gripper():
         arm.move_to([*pick[:2], travel], yaw=grasp.yaw, speed=speed)
-        raise GraspError("the gripper closed on nothing; the object may have moved: "
+        raise EmptyGrasp("the gripper closed on nothing; the object may have moved: "
                          "look again (get_obj_pos) and retry")
     if abs(move.place_yaw - grasp.yaw) > 1e-6:  # rise first, then turn the wrist up there
         arm.move_to([*pick[:2], travel], yaw=grasp.yaw, speed=speed)

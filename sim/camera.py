@@ -85,15 +85,23 @@ class Camera:
             k[1, 2] -= 0.5
         return k
 
+    def segmentation(self) -> np.ndarray:
+        """Which body each pixel shows (-1: none): ground truth, for scripted models."""
+        c = self.config
+        return np.asarray(self._image(0)[4], dtype=np.int64).reshape(c.height, c.width)
+
     def _capture(self) -> tuple[np.ndarray, np.ndarray]:
+        c = self.config
+        _, _, rgba, buffer, _ = self._image(pybullet.ER_NO_SEGMENTATION_MASK)
+        rgb = np.asarray(rgba, dtype=np.uint8).reshape(c.height, c.width, 4)[..., :3]
+        return rgb, np.asarray(buffer, dtype=np.float32).reshape(c.height, c.width)
+
+    def _image(self, flags: int):
         c = self.config
         renderer = pybullet.ER_BULLET_HARDWARE_OPENGL if self.egl else pybullet.ER_TINY_RENDERER
         with stdout_to_stderr() if self.egl else contextlib.nullcontext():
-            _, _, rgba, buffer, _ = pybullet.getCameraImage(
+            return pybullet.getCameraImage(
                 c.width, c.height, self._view, self._projection, renderer=renderer,
                 lightDirection=c.light_direction, lightAmbientCoeff=c.light_ambient,
                 lightDiffuseCoeff=c.light_diffuse, lightSpecularCoeff=0.05,
-                flags=pybullet.ER_NO_SEGMENTATION_MASK, physicsClientId=self.client,
-            )
-        rgb = np.asarray(rgba, dtype=np.uint8).reshape(c.height, c.width, 4)[..., :3]
-        return rgb, np.asarray(buffer, dtype=np.float32).reshape(c.height, c.width)
+                flags=flags, physicsClientId=self.client)

@@ -1,4 +1,5 @@
-"""Blocks and bowls built procedurally (pybullet_data ships no bowl)."""
+"""Blocks and bowls built procedurally (pybullet_data ships no bowl); other objects come from
+the catalogue (`sim.catalog`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,17 +23,29 @@ class SimObject:
     """An object in the scene: its policy-API name and the PyBullet body behind it."""
 
     name: str
-    kind: str  # "block" | "bowl"
+    kind: str  # "block" | "bowl" | a catalogue noun ("mug")
     color: str
     body: int
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)  # centre in the body's frame
+    extent: tuple[float, float, float] | None = None  # a catalogue object's, upright
+
+    @property
+    def size(self) -> np.ndarray:
+        """Extent along x, y, z of the upright, unturned object."""
+        if self.extent is not None:
+            return np.array(self.extent)
+        if self.kind == "bowl":
+            return np.array([2 * BOWL_RADIUS, 2 * BOWL_RADIUS, BOWL_HEIGHT])
+        return np.full(3, BLOCK_SIZE)
 
     @property
     def footprint_radius(self) -> float:
-        return BOWL_RADIUS if self.kind == "bowl" else BLOCK_SIZE * np.sqrt(0.5)
+        return float(np.linalg.norm(self.size[:2]) / 2) if self.extent is not None else \
+            BOWL_RADIUS if self.kind == "bowl" else BLOCK_SIZE * np.sqrt(0.5)
 
     @property
     def height(self) -> float:
-        return BOWL_HEIGHT if self.kind == "bowl" else BLOCK_SIZE
+        return float(self.size[2])
 
 
 def _rgba(color: str) -> list[float]:
@@ -40,13 +53,18 @@ def _rgba(color: str) -> list[float]:
 
 
 def make_block(client: int, color: str, xy, yaw: float) -> int:
-    half = [BLOCK_SIZE / 2] * 3
+    return make_box(client, [BLOCK_SIZE] * 3, xy, yaw, _rgba(color))
+
+
+def make_box(client: int, size, xy, yaw: float, rgba=(0.8, 0.8, 0.8, 1.0)) -> int:
+    """A box standing on the table (a block, or a stand-in for an object seen, not known)."""
+    half = [float(v) / 2 for v in size]
     collision = pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
                                               physicsClientId=client)
     visual = pybullet.createVisualShape(pybullet.GEOM_BOX, halfExtents=half,
-                                        rgbaColor=_rgba(color), physicsClientId=client)
+                                        rgbaColor=list(rgba), physicsClientId=client)
     body = pybullet.createMultiBody(
-        0.05, collision, visual, basePosition=(xy[0], xy[1], BLOCK_SIZE / 2),
+        0.05, collision, visual, basePosition=(xy[0], xy[1], half[2]),
         baseOrientation=pybullet.getQuaternionFromEuler((0, 0, yaw)), physicsClientId=client,
     )
     _set_dynamics(client, body)

@@ -55,7 +55,8 @@ class Tabletop:
         self.scene.clear()
         self.arm.reset(joints)
         for name, info in sorted(objects.items(), key=lambda item: item[1].position[2]):
-            self.scene.add(info.kind, info.color, info.position[:2], info.yaw, name=name)
+            self.scene.add(info.kind, info.color, info.position[:2], info.yaw, name=name,
+                           size=info.size)
             self.scene.place(name, [*info.position[:2], max(info.position[2], info.size[2] / 2)],
                              info.yaw)
         self.world.run(TWIN_SETTLE_SECONDS)

@@ -24,8 +24,9 @@ def rate_chart(tasks: dict[str, dict], path: Path) -> Path:
         cv2.rectangle(image, (LEFT, y + 3), (x(task["rate"]), y + ROW - 5), (200, 140, 60), -1)
         low, high = task["ci95"]
         cv2.line(image, (x(low), y + ROW // 2), (x(high), y + ROW // 2), (40, 40, 40), 1)
-        cv2.line(image, (x(task["paper_rate"]), y), (x(task["paper_rate"]), y + ROW - 2),
-                 (30, 30, 220), 2)
+        if task["paper_rate"] is not None:  # the paper has no rate for the object tasks
+            cv2.line(image, (x(task["paper_rate"]), y), (x(task["paper_rate"]), y + ROW - 2),
+                     (30, 30, 220), 2)
     cv2.line(image, (LEFT, ROW), (LEFT, height - ROW // 2), (0, 0, 0), 1)
     cv2.imwrite(str(path), image)
     return path

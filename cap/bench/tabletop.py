@@ -27,6 +27,7 @@ class TrialSpec:
     seed: int
     llm: str | None  # None: run the category's reference program
     perception: str
+    vision: dict | None = None  # a scripted vision model per trial: its noise, miss, seed
 
 
 def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
@@ -46,30 +47,64 @@ def run_trial(spec: TrialSpec) -> dict:
     from cap.llm.registry import load_model
     from cap.session import Session
     from sim.tabletop import Tabletop
-    from sim.tasks import CATEGORIES
+    from sim.tasks import ALL_CATEGORIES
 
-    names = list(CATEGORIES)
+    names = list(ALL_CATEGORIES)
     rng = np.random.default_rng([spec.seed, names.index(spec.category), spec.trial])
-    instance = CATEGORIES[spec.category].instance(rng)
+    instance = ALL_CATEGORIES[spec.category].instance(rng)
     model = load_model(spec.llm) if spec.llm else None
     cell = Tabletop(instance.scene)
+    look = look_seconds(cell)
+    vision = _serve_vision(cell, spec.vision) if spec.vision is not None else None
     started = time.perf_counter()
-    with Session(SessionConfig(instance.scene, perception=spec.perception), model,
-                 cell=cell) as session:
-        before = cell.scene.positions()
-        if model is None:
-            outcome = session.exec_program(instance.reference, label="reference")
-        else:
-            outcome = session.command(instance.instruction)
-        cell.settle(0.5)
-        after = cell.scene.positions()
-        usage = session.usage.as_dict()
+    try:
+        with Session(SessionConfig(instance.scene, perception=spec.perception), model,
+                     cell=cell) as session:
+            before = cell.scene.positions()
+            if model is None:
+                outcome = session.exec_program(instance.reference, label="reference")
+            else:
+                outcome = session.command(instance.instruction)
+            cell.settle(0.5)
+            after = cell.scene.positions()
+            usage = session.usage.as_dict()
+    finally:
+        requests = len(vision.requests) if vision else 0
+        if vision:
+            vision.close()
     failure = outcome.failure
     if outcome.ok and not instance.check(before, after):
         failure = WRONG_FINAL_STATE
     return {"category": spec.category, "trial": spec.trial, "instruction": instance.instruction,
             "success": failure is None, "failure": failure, "error": outcome.error,
-            "llm": usage, "seconds": time.perf_counter() - started}
+            "llm": usage, "seconds": time.perf_counter() - started,
+            "look_seconds": look, "vision_requests": requests}
+
+
+def look_seconds(cell) -> float:
+    """One look of the pixel perceiver at the trial's scene, rendering excluded (a camera
+    delivers its frames): segmentation, the colour detector, the tracker."""
+    from cap.perceivers import make_perceiver
+
+    perceiver = make_perceiver("pixels", cell)
+    frame, robot = cell.camera.render(), cell.arm.capsules()
+    started = time.perf_counter()
+    perceiver.tracker.update(perceiver.detector.detect(frame, robot))
+    return time.perf_counter() - started
+
+
+def _serve_vision(cell, options: dict):
+    """A scripted vision model answering about this trial's table, as its camera sees it;
+    the vision perceiver is pointed at it (each trial runs in its own process or in turn)."""
+    import os
+
+    from cap.llm.scripted_vision import ScriptedVision
+    from sim.image_truth import objects_in_image
+
+    size = (cell.camera.config.width, cell.camera.config.height)
+    server = ScriptedVision(lambda: objects_in_image(cell.scene, cell.camera), size, **options)
+    os.environ["CAP_VLM_BASE_URL"] = server.base_url
+    return server
 
 
 def _total(values) -> float | None:
@@ -82,8 +117,17 @@ def _per(total: float | None, count: int) -> float | None:
     return None if total is None else total / max(1, count)
 
 
+def _fraction(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100
+
+
+def _median_ms(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return 1000 * float(np.median(values)) if values else None
+
+
 def summarize(results: list[dict], categories: list[str]) -> dict:
-    from sim.tasks import CATEGORIES
+    from sim.tasks import ALL_CATEGORIES
 
     tasks = {}
     for name in categories:
@@ -92,13 +136,15 @@ def summarize(results: list[dict], categories: list[str]) -> dict:
         usage = {k: _total(r["llm"][k] for r in rows) for k in ("calls", "prompt_tokens",
                                                                  "completion_tokens", "seconds")}
         tasks[name] = {
-            "split": CATEGORIES[name].split, "trials": len(rows), "successes": successes,
+            "split": ALL_CATEGORIES[name].split, "trials": len(rows), "successes": successes,
             "rate": successes / max(1, len(rows)), "ci95": list(wilson(successes, len(rows))),
-            "paper_rate": CATEGORIES[name].paper_rate / 100,
+            "paper_rate": _fraction(ALL_CATEGORIES[name].paper_rate),
             "failures": dict(Counter(r["failure"] for r in rows if r["failure"])),
             "llm": {"per_trial": {k: _per(v, len(rows)) for k, v in usage.items()},
                     "per_success": {k: _per(v, successes) for k, v in usage.items()}},
             "seconds": sum(r["seconds"] for r in rows) / max(1, len(rows)),
+            "look_ms_median": _median_ms(r.get("look_seconds") for r in rows),
+            "vision_requests": sum(r.get("vision_requests", 0) for r in rows),
         }
     total = sum(t["trials"] for t in tasks.values())
     won = sum(t["successes"] for t in tasks.values())
@@ -110,8 +156,11 @@ def summarize(results: list[dict], categories: list[str]) -> dict:
 
 def bench_tabletop(categories: list[str], trials: int, seed: int, llm: str | None,
                    workers: int, perception: str, out_dir: Path,
-                   ray_address: str | None = None) -> dict:
-    specs = [TrialSpec(c, t, seed, llm, perception) for c in categories for t in range(trials)]
+                   ray_address: str | None = None, vision: dict | None = None) -> dict:
+    """`vision`: serve each trial a scripted vision model with these options (noise, miss,
+    seed) for `perception` vlm:MODEL."""
+    specs = [TrialSpec(c, t, seed, llm, perception, vision) for c in categories
+             for t in range(trials)]
     started = time.perf_counter()
     if ray_address:
         runner = _on_ray(ray_address)
@@ -124,7 +173,8 @@ def bench_tabletop(categories: list[str], trials: int, seed: int, llm: str | Non
     report = summarize(results, categories) | {
         "seconds": time.perf_counter() - started, "workers": workers, "ray": ray_address,
         "seed": seed,
-        "mode": f"llm:{llm}" if llm else "reference programs", "perception": perception}
+        "mode": f"llm:{llm}" if llm else "reference programs", "perception": perception,
+        "scripted_vision": vision}
     report["files"] = _write(report, results, out_dir)
     return report
 

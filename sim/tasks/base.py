@@ -48,10 +48,10 @@ class Task:
 
     name: str
     family: str
-    split: str  # "seen", "unseen attributes" or "unseen instructions"
+    split: str  # "seen", "unseen attributes", "unseen instructions" or "objects"
     sample: Callable[[np.random.Generator, dict], TaskInstance | None]
     attributes: dict
-    paper_rate: float  # the original paper's success rate (Table VI), percent
+    paper_rate: float | None  # the original paper's success rate (Table VI), percent
 
     def instance(self, rng: np.random.Generator, tries: int = 100) -> TaskInstance:
         """A task instance; a draw whose scene cannot pose the task, or where it is done
@@ -68,11 +68,13 @@ class Task:
 
 def initial_truth(spec: SceneSpec) -> Truth:
     """Where a scene's objects stand before anything moves (from its layout, no physics)."""
+    from sim.catalog import CATALOG
     from sim.objects import BOWL_HEIGHT
     from sim.scene import layout
 
-    return {f"{color} {kind}": np.array([*xy, (BLOCK_SIZE if kind == "block" else BOWL_HEIGHT) / 2])
-            for kind, color, xy, _ in layout(spec, WORKSPACE)}
+    heights = {"block": BLOCK_SIZE, "bowl": BOWL_HEIGHT} | {n: m.height for n, m in CATALOG.items()}
+    return {spot.name: np.array([*spot.xy, heights[spot.kind] / 2])
+            for spot in layout(spec, WORKSPACE)}
 
 
 CATEGORIES: dict[str, Task] = {}

@@ -20,7 +20,7 @@ def _colors(rng, attributes, n):
 
 
 def _positions(spec) -> dict[str, np.ndarray]:
-    return {f"{color} {kind}": xy for kind, color, xy, _ in layout(spec, WORKSPACE)}
+    return {spot.name: spot.xy for spot in layout(spec, WORKSPACE)}
 
 
 def _free(spots, positions, ignore=()) -> bool:

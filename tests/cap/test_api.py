@@ -365,3 +365,24 @@ def test_paper_example_the_desert_flooded_by_the_ocean():
                                  "put_first_on_second('yellow bowl', 'blue bowl')")
     assert outcome.ok, outcome.error
     assert on(truth, "yellow bowl", "blue bowl", RIM + BOWL_HEIGHT / 2)
+
+
+def test_an_object_knocked_as_the_fingers_come_down_is_looked_for_and_gripped_again(table):
+    """A grasp that closes on nothing (a leaning toy tipped by a finger) ended the command;
+    the object lies near where it was, so one fresh look from pixels and a second grasp
+    finish the place."""
+    api = PolicyAPI(table.arm, make_perceiver("pixels", table), table.workspace)
+    start = table.scene.positions()["red block"]
+    opened = table.arm.open_gripper
+
+    def knocked_once(width=None):  # the block pushed 6 cm aside as the fingers open over it
+        table.arm.open_gripper = opened
+        table.scene.place("red block", start + [0.06, 0.0, 0.0])
+        table.world.run(0.3)
+        return opened(width)
+
+    table.arm.open_gripper = knocked_once
+    api.put_first_on_second("red block", "blue bowl")
+    after = table.scene.positions()
+    assert np.linalg.norm(after["red block"][:2] - after["blue bowl"][:2]) < 0.05
+    assert any("moved as I reached" in message for message in api.said)
