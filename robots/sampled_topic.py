@@ -6,10 +6,11 @@ driver's rates that alone would keep the agent busy while idle. Here DDS keeps t
 `depth` messages and `take()` returns them; `wait_any()` blocks on a wait set of its own.
 
 A process's sampled topics share its DDS participant, and with it the queue and the thread
-that receive everything: a flood there (a camera's images, tens of MB/s) delays the rest, and
-on a busy 2-core machine `cap ros agent` heard no joint states for up to a second while the
-simulator sent them every 5 ms. Topics that flood get a participant of their own
-(`own_participant`).
+that receive everything. Topics that flood (a camera's images, tens of MB/s) get a
+participant of their own (`OwnParticipant`), and states read as their newest sample are read
+best effort (`newest_only`): on a busy 2-core machine `cap ros agent` once went a second
+without a new joint state while the simulator sent one every 5 ms (a third process heard
+them all).
 """
 from __future__ import annotations
 
