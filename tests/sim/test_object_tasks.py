@@ -5,7 +5,6 @@ import pytest
 
 from cap.bench.tabletop import TrialSpec, run_trial, summarize
 from sim.tasks import ALL_CATEGORIES, CATEGORIES, OBJECT_CATEGORIES
-from sim.tasks.base import initial_truth
 
 
 def test_object_tasks_stand_apart_from_the_22_and_keep_their_seeds():
@@ -15,11 +14,10 @@ def test_object_tasks_stand_apart_from_the_22_and_keep_their_seeds():
 
 
 @pytest.mark.parametrize("name", list(OBJECT_CATEGORIES))
-def test_an_object_task_names_its_objects_and_is_not_done_untouched(name):
+def test_an_object_task_names_its_objects(name):
+    """(Its check failing untouched is tested with the 22's: tests/sim/test_tasks.py.)"""
     for seed in range(5):
         instance = OBJECT_CATEGORIES[name].instance(np.random.default_rng(seed))
-        truth = initial_truth(instance.scene)
-        assert not instance.check(truth, truth)
         assert any(noun in instance.instruction for noun in instance.scene.objects)
 
 
