@@ -108,17 +108,11 @@ class StampGaps:
         self.stamps += [m.header.stamp.sec + 1e-9 * m.header.stamp.nanosec
                         for m in self._topic.take()]
 
-    def gaps(self, start: float, end: float, over: float = 0.1) -> list[list[float]]:
-        """[wall time, seconds] of each gap longer than `over` between stamps in [start, end]."""
+    def gaps(self, start: float, end: float) -> list[list[float]]:
+        """[wall time, seconds] of each gap between the stamps in [start, end], taken now."""
         self._take()
         stamps = [s for s in self.stamps if start <= s <= end]
-        return [[round(a, 3), round(b - a, 3)] for a, b in zip(stamps, stamps[1:])
-                if b - a > over]
-
-    def longest(self, start: float, end: float) -> float:
-        """The longest gap between stamps in [start, end] (seconds)."""
-        stamps = [s for s in self.stamps if start <= s <= end]
-        return max((b - a for a, b in zip(stamps, stamps[1:])), default=0.0)
+        return [[a, b - a] for a, b in zip(stamps, stamps[1:])]
 
     def close(self) -> None:
         self._stop.set()
@@ -165,11 +159,13 @@ def one_command(graph, clock: GoalClock, stamps: StampGaps, delays: DeliveryDela
     first_goal = clock.first_after(program["received"]) if program else None
     objects = graph.objects_after(done["received"])
     ok = bool(done["ok"]) and in_bowl(objects, *COMMANDS[command])
+    ended = time.time()
+    gaps = stamps.gaps(started, ended)
     return {"ok": ok, "error": None if ok else done.get("error") or "not in the bowl",
             "seconds": done.get("seconds"), "command_started": started,
-            "stamp_gaps": stamps.gaps(started, time.time()),
-            "longest_stamp_gap": stamps.longest(started, time.time()),
-            "agent_delay": delays.longest(started, time.time()),
+            "stamp_gaps": [[round(at, 3), round(gap, 3)] for at, gap in gaps if gap > 0.1],
+            "longest_stamp_gap": max((gap for _, gap in gaps), default=0.0),
+            "agent_delay": delays.longest(started, ended),
             "first_goal": first_goal - program["received"] if first_goal else None,
             "command": command, "objects_before": objects_before, "objects_after": objects}
 
