@@ -9,13 +9,20 @@ rclpy = pytest.importorskip("rclpy")
 pytest.importorskip("control_msgs.action", reason="control_msgs is built at setup")
 
 
-def test_action_clients_made_while_the_executor_spins_leave_it_spinning(domain):
+@pytest.fixture
+def context(domain):
+    """An rclpy context of the test's own on its domain, shut down after it."""
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    yield context
+    rclpy.shutdown(context=context)
+
+
+def test_action_clients_made_while_the_executor_spins_leave_it_spinning(context):
     """rclpy gives the node a new client before its lock; made with a plain ActionClient, the
     executor thread died within a few hundred clients (AttributeError '_lock')."""
     from control_msgs.action import FollowJointTrajectory
 
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=domain)
     node = rclpy.create_node("clients", context=context)
     spinner = Spinner(node)
     try:
@@ -25,10 +32,9 @@ def test_action_clients_made_while_the_executor_spins_leave_it_spinning(domain):
     finally:
         spinner.close()
         node.destroy_node()
-        rclpy.shutdown(context=context)
 
 
-def test_every_goal_answer_arrives_and_the_client_keeps_no_stale_futures(domain):
+def test_every_goal_answer_arrives_and_the_client_keeps_no_stale_futures(context):
     """rclpy 9.1 registers a goal's future twice, the second time unlocked: an answer in
     between was missed or raised ValueError (list.remove) in the sender, and every goal left
     a future in the client (200 goals: 200 stale futures)."""
@@ -37,8 +43,6 @@ def test_every_goal_answer_arrives_and_the_client_keeps_no_stale_futures(domain)
 
     from robots.ros2_messages import wait_future
 
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=domain)
     node = rclpy.create_node("goals", context=context)
 
     def execute(handle):
@@ -60,18 +64,16 @@ def test_every_goal_answer_arrives_and_the_client_keeps_no_stale_futures(domain)
         spinner.close()
         server.destroy()
         node.destroy_node()
-        rclpy.shutdown(context=context)
 
 
-def test_a_participant_of_its_own_hears_the_nodes_domain_and_ends_with_its_context(domain):
+def test_a_participant_of_its_own_hears_the_nodes_domain_and_ends_with_its_context(domain,
+                                                                                    context):
     """The camera's images come on a participant of their own (a flood there must not delay
     the joint states): it must still be on the agent's domain, and close cleanly."""
     from sensor_msgs.msg import Image
 
     from robots.sampled_topic import OwnParticipant, SampledTopic, wait_any
 
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=domain)
     node = rclpy.create_node("agent", context=context)
     own = OwnParticipant(node, "camera")
     try:
@@ -89,12 +91,11 @@ def test_a_participant_of_its_own_hears_the_nodes_domain_and_ends_with_its_conte
     finally:
         own.close()
         node.destroy_node()
-        rclpy.shutdown(context=context)
     assert not own.context.ok()
 
 
 @pytest.mark.parametrize("reliable", [True, False])
-def test_joint_states_are_heard_from_a_reliable_or_a_best_effort_driver(domain, reliable):
+def test_joint_states_are_heard_from_a_reliable_or_a_best_effort_driver(context, reliable):
     """The joint states are read best effort (a reliable reader holds every later sample back
     until a lost one is answered for): that also hears a driver publishing best effort, which
     a reliable reader never matches."""
@@ -104,8 +105,6 @@ def test_joint_states_are_heard_from_a_reliable_or_a_best_effort_driver(domain, 
     from robots.joint_state_watch import JointStateWatch
     from robots.sampled_topic import sampling_node
 
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=domain)
     node = rclpy.create_node("agent", context=context)
     driver = rclpy.create_node("driver", context=context)
     watch = JointStateWatch(node, sampling_node(node, "robot_state"), "/joint_states",
@@ -125,4 +124,3 @@ def test_joint_states_are_heard_from_a_reliable_or_a_best_effort_driver(domain, 
         spinner.close()
         node.destroy_node()
         driver.destroy_node()
-        rclpy.shutdown(context=context)
